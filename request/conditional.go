@@ -1,0 +1,53 @@
+package request
+
+import (
+	"net/http"
+	"strings"
+	"time"
+)
+
+// SetLastModified records when the resource last changed and sets the
+// Last-Modified header. The time is rounded up to a whole second and the
+// latest of several calls is kept. If the request's If-Modified-Since is at
+// or after it, the response code becomes 304 Not Modified and SetLastModified
+// returns true: the resource should then send no body. An unparsable
+// If-Modified-Since is ignored.
+func (r *Request) SetLastModified(t time.Time) (notModified bool) {
+	if t.Nanosecond() != 0 {
+		t = t.Truncate(time.Second).Add(time.Second)
+	}
+	r.mu.Lock()
+	if t.After(r.lastMod) {
+		r.lastMod = t
+	}
+	t = r.lastMod
+	r.mu.Unlock()
+	r.w.Header().Set("Last-Modified", t.UTC().Format(http.TimeFormat))
+	ims, err := http.ParseTime(r.r.Header.Get("If-Modified-Since"))
+	if err != nil || ims.Before(t) {
+		return false
+	}
+	r.SetResponseCode(http.StatusNotModified)
+	return true
+}
+
+// SetETag sets the ETag header to etag (quotes included, as it is sent). If
+// the request's If-None-Match lists etag or "*", the response code becomes
+// 304 Not Modified for GET and HEAD, 412 Precondition Failed for other
+// methods, and SetETag returns true: the resource should send no body.
+func (r *Request) SetETag(etag string) (matched bool) {
+	r.w.Header().Set("ETag", etag)
+	for _, line := range r.r.Header["If-None-Match"] {
+		for _, tag := range strings.FieldsFunc(line, func(c rune) bool { return c == ',' || c == ' ' || c == '\t' }) {
+			if tag == etag || tag == "*" {
+				if r.r.Method == http.MethodGet || r.r.Method == http.MethodHead {
+					r.SetResponseCode(http.StatusNotModified)
+				} else {
+					r.SetResponseCode(http.StatusPreconditionFailed)
+				}
+				return true
+			}
+		}
+	}
+	return false
+}

@@ -1,0 +1,30 @@
+// Package request holds [Request], one HTTP exchange as a resource sees it.
+//
+// A Request wraps the [http.ResponseWriter] and [*http.Request] of one exchange
+// and offers Twisted Web's request verbs in Go spelling: [Request.Prepath] and
+// [Request.Postpath], [Request.Args], [Request.Content], [Request.Header] and
+// [Request.SetHeader], [Request.SetResponseCode], [Request.Redirect],
+// [Request.Write], [Request.Finish], [Request.NotifyFinish] and
+// [Request.GetSession].
+//
+// # Lifetime
+//
+// A resource that returns a body from its render method has finished the
+// response. One that returns resource.NotDoneYet owns the response until it
+// calls [Request.Finish] (or [Request.FinishWith]); meanwhile the server's
+// handler waits, so the ResponseWriter is never used after its handler
+// returns. If the client goes away, or the Site closes, the response is
+// abandoned: later writes return an error and do nothing else, and the
+// channels returned by NotifyFinish report the reason.
+//
+// # Concurrency
+//
+// Go serves requests concurrently. Every method of Request may be called from
+// any goroutine; a response is written by one goroutine at a time.
+//
+// # Time
+//
+// A Request reads the clock at most once, the first time [Request.Now] is
+// needed (for sessions or the access log), so a request that needs no time
+// pays nothing for it.
+package request

@@ -1,0 +1,416 @@
+package request
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Errors reported by the response-writing methods and by NotifyFinish.
+var (
+	// ErrFinished is returned by Write and Finish once the response has finished.
+	ErrFinished = errors.New("request: response already finished")
+	// ErrGone is reported when the client went away before the response finished.
+	ErrGone = errors.New("request: client went away")
+	// ErrClosed is reported when the server closed before the response finished.
+	ErrClosed = errors.New("request: server closed")
+)
+
+// DefaultMaxBodySize is the largest request body read when Config.MaxBodySize is zero.
+const DefaultMaxBodySize = 10 << 20
+
+// Config is what a Request needs from the server that made it. A Site fills one
+// in and shares it between its requests; it must not change while serving.
+// The zero value means: no sessions, no proxy headers trusted, bodies up to
+// DefaultMaxBodySize, logs to slog.Default.
+type Config struct {
+	// Sessions finds and makes sessions for GetSession; nil means the
+	// request has no sessions and GetSession panics.
+	Sessions SessionSource
+	// TrustProxyHeaders makes IsSecure, PrePathURL and ClientAddr honour
+	// X-Forwarded-Proto, X-Forwarded-Host and X-Forwarded-For. Set it only
+	// behind a proxy that sets (and overwrites) them.
+	TrustProxyHeaders bool
+	// MaxBodySize limits the bytes Content and Args read from a body; beyond
+	// it they return an error with status 413. Zero means
+	// DefaultMaxBodySize; negative means no limit.
+	MaxBodySize int64
+	// DisplayTracebacks shows the error and stack on 500 pages.
+	DisplayTracebacks bool
+	// Logger receives failures; nil means slog.Default.
+	Logger *slog.Logger
+}
+
+var defaultConfig Config
+
+// Request is one HTTP exchange as a resource sees it: the path split into
+// consumed (prepath) and remaining (postpath) segments, the request's
+// arguments, headers and body, and the response being built.
+//
+// A Request is made by the server for each exchange (New makes one for tests
+// and for other servers) and is never reused, so a resource may keep it past
+// its render method to finish an asynchronous response. All methods are safe
+// for concurrent use.
+type Request struct {
+	w   http.ResponseWriter
+	r   *http.Request
+	cfg *Config
+
+	// Traversal state, owned by the goroutine that traverses (before rendering).
+	path []string // every segment; path[:pos] is the prepath, path[pos:] the postpath
+	pos  int
+	segs [8]string // backing array for short paths: no allocation
+
+	// body, args and the clock reading are read lazily, under lazy.
+	lazy    sync.Mutex
+	now     time.Time
+	body    []byte
+	bodyErr error
+	bodyOK  bool
+	args    map[string][]string
+	argsErr error
+	argsOK  bool
+
+	mu          sync.Mutex // guards the response state below
+	code        int
+	wroteHeader bool
+	finished    bool
+	gone        error        // why the response was abandoned, or nil
+	sent        int64        // body bytes written
+	lastMod     time.Time    // set by SetLastModified
+	notify      []chan error // from NotifyFinish, told at the end
+	done        chan struct{}
+	sess        [2]sessionSlot // [0] insecure, [1] secure
+	vary        bool           // Vary: Cookie already added
+}
+
+// New returns the Request for one exchange. The server calls it once per
+// exchange; tests may call it with an httptest.ResponseRecorder. cfg may be
+// nil for the defaults; it is shared, not copied.
+func New(w http.ResponseWriter, r *http.Request, cfg *Config) *Request {
+	if cfg == nil {
+		cfg = &defaultConfig
+	}
+	req := &Request{w: w, r: r, cfg: cfg, code: http.StatusOK}
+	req.path = splitPath(req.segs[:0], r.URL)
+	return req
+}
+
+// HTTPRequest returns the standard library's view of the request. Reading its
+// Body directly bypasses Content and Args.
+func (r *Request) HTTPRequest() *http.Request { return r.r }
+
+// ResponseWriter returns the underlying http.ResponseWriter, for resources
+// that hand the response to the standard library (http.ServeContent, a
+// mounted http.Handler). Whoever writes through it owns the response: call
+// Finish afterwards so the server knows it ended.
+func (r *Request) ResponseWriter() http.ResponseWriter { return r.w }
+
+// Context returns the request's context. It is cancelled when the client
+// goes away or the response ends.
+func (r *Request) Context() context.Context { return r.r.Context() }
+
+// Logger returns the logger failures go to.
+func (r *Request) Logger() *slog.Logger {
+	if r.cfg.Logger != nil {
+		return r.cfg.Logger
+	}
+	return slog.Default()
+}
+
+// DisplayTracebacks reports whether failure pages should show the error and stack.
+func (r *Request) DisplayTracebacks() bool { return r.cfg.DisplayTracebacks }
+
+// Now returns the time of the request: the clock is read once, the first
+// time Now is called, and the same time is returned afterwards.
+func (r *Request) Now() time.Time {
+	r.lazy.Lock()
+	defer r.lazy.Unlock()
+	if r.now.IsZero() {
+		r.now = time.Now()
+	}
+	return r.now
+}
+
+// Method returns the request method, exactly as the client sent it.
+func (r *Request) Method() string { return r.r.Method }
+
+// URI returns the request target as sent: the path and the query.
+func (r *Request) URI() string { return r.r.RequestURI }
+
+// Path returns the escaped path of the request, without the query.
+func (r *Request) Path() string { return r.r.URL.EscapedPath() }
+
+// Header returns the last value of the named request header, or "" (Twisted's
+// getHeader returns the last value, where http.Header.Get returns the first).
+func (r *Request) Header(name string) string {
+	v := r.r.Header.Values(name)
+	if len(v) == 0 {
+		return ""
+	}
+	return v[len(v)-1]
+}
+
+// Cookie returns the value of the named request cookie. The Cookie headers
+// are split on ";", a name is separated from its value at the first "=",
+// items without "=" are ignored, values are not unquoted, and the last
+// occurrence wins, as in Twisted.
+func (r *Request) Cookie(name string) (string, bool) {
+	var val string
+	var found bool
+	for _, line := range r.r.Header["Cookie"] {
+		for len(line) > 0 {
+			var item string
+			item, line, _ = strings.Cut(line, ";")
+			item = strings.TrimLeft(item, " ")
+			k, v, ok := strings.Cut(item, "=")
+			if ok && k == name {
+				val, found = v, true
+			}
+		}
+	}
+	return val, found
+}
+
+// ResponseHeader returns the response header map, to be changed before the
+// first Write.
+func (r *Request) ResponseHeader() http.Header { return r.w.Header() }
+
+// SetHeader sets a response header, replacing any values it had.
+func (r *Request) SetHeader(name, value string) { r.w.Header().Set(name, value) }
+
+// AddCookie adds a Set-Cookie line to the response. It has no effect once
+// the headers have been written.
+func (r *Request) AddCookie(c *http.Cookie) { http.SetCookie(r.w, c) }
+
+// SetResponseCode sets the response status. It has no effect once the
+// headers have been written.
+func (r *Request) SetResponseCode(code int) {
+	r.mu.Lock()
+	r.code = code
+	r.mu.Unlock()
+}
+
+// ResponseCode returns the response status set so far (200 by default).
+func (r *Request) ResponseCode() int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.code
+}
+
+// Redirect sets the status to 302 Found and the Location header to url. Like
+// Twisted's redirect it does not finish the response.
+func (r *Request) Redirect(url string) {
+	r.SetResponseCode(http.StatusFound)
+	r.SetHeader("Location", url)
+}
+
+// BytesWritten returns the number of body bytes sent so far.
+func (r *Request) BytesWritten() int64 {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.sent
+}
+
+var textHTML = []string{"text/html"}
+
+// writeHeaderLocked sends the status line and headers. bodyLen is the length
+// of a body known in full, or -1. r.mu must be held.
+func (r *Request) writeHeaderLocked(bodyLen int) {
+	r.wroteHeader = true
+	r.sessionCookiesLocked()
+	h := r.w.Header()
+	if bodyLen != 0 && r.code != http.StatusNoContent && r.code != http.StatusNotModified &&
+		h["Content-Type"] == nil && h.Get("Content-Length") != "0" {
+		h["Content-Type"] = textHTML
+	}
+	r.w.WriteHeader(r.code)
+}
+
+// endable reports whether the response may still be written. r.mu must be held.
+func (r *Request) endableLocked() error {
+	if r.gone != nil {
+		return r.gone
+	}
+	if r.finished {
+		return ErrFinished
+	}
+	return nil
+}
+
+// Write sends p to the client at once: the first Write sends the status and
+// headers (with Content-Type text/html unless one is set), and each Write is
+// flushed, so an asynchronous response streams. After Finish it returns
+// ErrFinished; after the client went away or the server closed, ErrGone or
+// ErrClosed; in both cases it writes nothing.
+func (r *Request) Write(p []byte) (int, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if err := r.endableLocked(); err != nil {
+		return 0, err
+	}
+	if !r.wroteHeader {
+		r.writeHeaderLocked(-1)
+	}
+	n, err := r.writeBodyLocked(p)
+	if err != nil {
+		return n, err
+	}
+	if f, ok := r.w.(http.Flusher); ok {
+		f.Flush()
+	} else {
+		_ = http.NewResponseController(r.w).Flush()
+	}
+	return n, nil
+}
+
+func (r *Request) writeBodyLocked(p []byte) (int, error) {
+	if r.r.Method == http.MethodHead || len(p) == 0 {
+		return len(p), nil
+	}
+	n, err := r.w.Write(p)
+	r.sent += int64(n)
+	return n, err
+}
+
+// Flush sends any buffered response bytes to the client.
+func (r *Request) Flush() error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if err := r.endableLocked(); err != nil {
+		return err
+	}
+	if !r.wroteHeader {
+		r.writeHeaderLocked(-1)
+	}
+	return http.NewResponseController(r.w).Flush()
+}
+
+// Finish ends the response: it sends the headers if nothing was written yet,
+// and tells NotifyFinish's channels that the response finished. It returns
+// ErrFinished if called twice, and ErrGone or ErrClosed if the response was
+// abandoned, in which case it does nothing else.
+func (r *Request) Finish() error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if err := r.endableLocked(); err != nil {
+		return err
+	}
+	if !r.wroteHeader {
+		r.writeHeaderLocked(-1)
+	}
+	r.endLocked(nil)
+	return nil
+}
+
+// FinishWith writes body as the rest of the response and finishes it. If
+// nothing was written before, the response gets Content-Length: len(body);
+// a HEAD response keeps that Content-Length and sends no body. It is how a
+// synchronous render's result is sent, and an asynchronous resource may use
+// it for its last write.
+func (r *Request) FinishWith(body []byte) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if err := r.endableLocked(); err != nil {
+		return err
+	}
+	if !r.wroteHeader {
+		h := r.w.Header()
+		if h["Content-Length"] == nil {
+			h["Content-Length"] = []string{strconv.Itoa(len(body))}
+		}
+		r.writeHeaderLocked(len(body))
+	}
+	_, err := r.writeBodyLocked(body)
+	r.endLocked(nil)
+	return err
+}
+
+// Abort abandons the response: later writes return err (ErrGone if err is
+// nil) and NotifyFinish's channels receive it. It does nothing if the
+// response already ended. The server calls it when the client goes away or
+// the Site closes.
+func (r *Request) Abort(err error) {
+	if err == nil {
+		err = ErrGone
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.finished || r.gone != nil {
+		return
+	}
+	r.gone = err
+	r.endLocked(err)
+}
+
+// endLocked records the end of the response and tells whoever waits. r.mu must be held.
+func (r *Request) endLocked(err error) {
+	r.finished = r.finished || err == nil
+	for _, c := range r.notify {
+		c <- err
+	}
+	r.notify = nil
+	if r.done != nil {
+		close(r.done)
+	} else {
+		r.done = closedChan
+	}
+}
+
+var closedChan = func() chan struct{} { c := make(chan struct{}); close(c); return c }()
+
+// Ended reports whether the response finished or was abandoned.
+func (r *Request) Ended() bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.finished || r.gone != nil
+}
+
+// Done returns a channel that is closed when the response finishes or is
+// abandoned. The server waits on it for asynchronous responses.
+func (r *Request) Done() <-chan struct{} {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.done == nil {
+		r.done = make(chan struct{})
+	}
+	return r.done
+}
+
+// Err returns why the response was abandoned (ErrGone or ErrClosed), or nil.
+func (r *Request) Err() error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.gone
+}
+
+// NotifyFinish returns a new channel that receives exactly one value: nil
+// when the response finishes, or an error (ErrGone, ErrClosed) when it is
+// abandoned. Asked after the end, the channel has its value at once. The
+// channel is buffered: nobody needs to receive from it.
+func (r *Request) NotifyFinish() <-chan error {
+	c := make(chan error, 1)
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	switch {
+	case r.gone != nil:
+		c <- r.gone
+	case r.finished:
+		c <- nil
+	default:
+		r.notify = append(r.notify, c)
+	}
+	return c
+}
+
+// HeadersSent reports whether the status and headers have been sent.
+func (r *Request) HeadersSent() bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.wroteHeader
+}

@@ -1,0 +1,139 @@
+package resource
+
+import (
+	"sync"
+	"sync/atomic"
+
+	"github.com/gotwisted/web/request"
+)
+
+// Resource is a node of the tree a Site serves (Twisted's IResource).
+//
+// Most resources embed [Base], which keeps static children, and add methods
+// the framework looks for on the outer value: GetChild for dynamic children
+// ([ChildGetter]), RenderGET, RenderPOST and the other render methods
+// ([GETRenderer] ...), or a whole [Renderer]. Resources must be safe for
+// concurrent use: a Site serves requests on many goroutines at once.
+type Resource interface {
+	// IsLeaf reports whether traversal stops here, leaving the rest of the
+	// path in the request's postpath.
+	IsLeaf() bool
+	// ChildWithDefault returns the static child named name, or nil to let
+	// traversal try the outer value's GetChild. Wrappers that must see
+	// every segment (virtual hosts, auth guards) implement it themselves.
+	ChildWithDefault(name string, r *request.Request) Resource
+	// PutChild makes child the static child named name. name is one path
+	// segment, not URL-encoded; "" is the child for a trailing slash (the
+	// page at "/" is the root's "" child).
+	PutChild(name string, child Resource)
+}
+
+// ChildGetter is implemented by resources with dynamic children (Twisted's
+// getChild). Traversal calls GetChild when ChildWithDefault found no static
+// child; at that point the request's prepath already ends with name. A nil
+// Resource with a nil error means "no such child" (404); an error gives the
+// failure page (a *request.StatusError picks its status).
+type ChildGetter interface {
+	GetChild(name string, r *request.Request) (Resource, error)
+}
+
+// Base is the Resource to embed: it keeps a map of static children and is
+// not a leaf. Its zero value is ready to use. Lookups take no lock;
+// PutChild may be called while serving (it copies the map), so an
+// application may add children at run time.
+type Base struct {
+	mu       sync.Mutex                          // serialises PutChild
+	children atomic.Pointer[map[string]Resource] // copy-on-write
+}
+
+// New returns a bare resource with no render methods (Twisted's Resource()):
+// a place to hang children.
+func New() *Base { return new(Base) }
+
+// IsLeaf returns false: traversal continues below a Base.
+func (b *Base) IsLeaf() bool { return false }
+
+// ChildWithDefault returns the static child named name, or nil.
+func (b *Base) ChildWithDefault(name string, _ *request.Request) Resource {
+	if m := b.children.Load(); m != nil {
+		return (*m)[name]
+	}
+	return nil
+}
+
+// PutChild makes child the static child named name, replacing any child of
+// that name. It panics if child is nil.
+func (b *Base) PutChild(name string, child Resource) {
+	if child == nil {
+		panic("resource: PutChild(" + name + ", nil)")
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	var m map[string]Resource
+	if old := b.children.Load(); old != nil {
+		m = make(map[string]Resource, len(*old)+1)
+		for k, v := range *old {
+			m[k] = v
+		}
+	} else {
+		m = make(map[string]Resource, 1)
+	}
+	m[name] = child
+	b.children.Store(&m)
+}
+
+// Children returns a copy of the static children, by name.
+func (b *Base) Children() map[string]Resource {
+	m := make(map[string]Resource)
+	if old := b.children.Load(); old != nil {
+		for k, v := range *old {
+			m[k] = v
+		}
+	}
+	return m
+}
+
+// Leaf is embedded by resources that are leaves: it has no children, so
+// traversal stops at it and leaves the rest of the path in the postpath.
+type Leaf struct{}
+
+// IsLeaf returns true.
+func (Leaf) IsLeaf() bool { return true }
+
+// ChildWithDefault returns nil: a leaf has no children.
+func (Leaf) ChildWithDefault(string, *request.Request) Resource { return nil }
+
+// PutChild panics: a leaf cannot have children.
+func (Leaf) PutChild(name string, _ Resource) {
+	panic("resource: PutChild(" + name + ") on a leaf")
+}
+
+// ChildForRequest walks the tree from root along the request's postpath, as
+// Twisted's getChildForRequest: while segments remain and the resource is
+// not a leaf, it moves the next segment to the prepath, then asks
+// ChildWithDefault, then the resource's GetChild, and answers with the 404
+// page when neither has the child. It returns the resource to render, or
+// the error a GetChild returned.
+func ChildForRequest(root Resource, r *request.Request) (Resource, error) {
+	res := root
+	for !res.IsLeaf() {
+		seg, ok := r.Consume()
+		if !ok {
+			break
+		}
+		child := res.ChildWithDefault(seg, r)
+		if child == nil {
+			if g, ok := res.(ChildGetter); ok {
+				var err error
+				if child, err = g.GetChild(seg, r); err != nil {
+					return nil, err
+				}
+			}
+		}
+		if child == nil {
+			child = notFound
+		}
+		res = child
+	}
+	return res, nil
+}

@@ -1,0 +1,137 @@
+package resource
+
+import (
+	"errors"
+	"fmt"
+	"html"
+	"net/http"
+	"runtime/debug"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/gotwisted/web/request"
+)
+
+// Serve answers one request from the tree at root, as Twisted's
+// Request.process and render: the request target "*" is answered for
+// OPTIONS (200, empty) and refused for anything else (405, Allow: OPTIONS);
+// otherwise it traverses with ChildForRequest, renders with Render, and
+// sends the body with Request.FinishWith. An error from traversal or
+// rendering, or a panic in either, is logged and gives the failure page:
+// the status of a *request.StatusError, else 500 "Processing Failed" (with
+// the error and stack when the Request's DisplayTracebacks is set).
+//
+// Serve reports whether the response is still pending: the resource
+// returned NotDoneYet and has not finished yet. The caller then waits for
+// the Request's Done channel before it returns from its handler.
+func Serve(root Resource, r *request.Request) (pending bool) {
+	if r.HTTPRequest().RequestURI == "*" {
+		if r.Method() != http.MethodOptions {
+			r.SetResponseCode(http.StatusMethodNotAllowed)
+			r.SetHeader("Allow", http.MethodOptions)
+		}
+		r.FinishWith(nil)
+		return false
+	}
+	defer func() {
+		if v := recover(); v != nil {
+			if v == http.ErrAbortHandler {
+				panic(v)
+			}
+			Fail(r, fmt.Errorf("panic: %v", v), debug.Stack())
+			pending = false
+		}
+	}()
+	res, err := ChildForRequest(root, r)
+	var body []byte
+	if err == nil {
+		body, err = Render(res, r)
+	}
+	switch {
+	case errors.Is(err, NotDoneYet):
+		return !r.Ended()
+	case err != nil:
+		Fail(r, err, nil)
+	default:
+		r.FinishWith(body)
+	}
+	return false
+}
+
+// Fail ends the response with the page for err and logs err with the
+// Request's logger, stack included when given: the status of a
+// *request.StatusError (whose error is logged, never shown), else 500
+// "Processing Failed", or, with DisplayTracebacks, a page showing the error
+// and stack, HTML-escaped. If the headers were already sent, the response is
+// abandoned instead. A resource that fails after returning NotDoneYet may
+// call Fail itself.
+func Fail(r *request.Request, err error, stack []byte) {
+	var se *request.StatusError
+	if errors.As(err, &se) && se.Code >= 400 && se.Code < 500 {
+		r.Logger().Info("request refused", "uri", r.URI(), "status", se.Code, "err", err)
+		if !r.HeadersSent() {
+			page := ErrorPage(se.Code, http.StatusText(se.Code), clientErrorDetail(se.Code))
+			body, _ := page.Render(r)
+			r.ResponseHeader().Del("Content-Length")
+			r.FinishWith(body)
+			return
+		}
+		r.Abort(err)
+		return
+	}
+	attrs := []any{"uri", r.URI(), "method", r.Method(), "err", err}
+	if stack != nil {
+		attrs = append(attrs, "stack", string(stack))
+	}
+	r.Logger().Error("processing failed", attrs...)
+	if r.HeadersSent() {
+		r.Abort(err)
+		return
+	}
+	r.SetResponseCode(http.StatusInternalServerError)
+	h := r.ResponseHeader()
+	h["Content-Type"] = textHTML
+	h.Del("Content-Length")
+	if !r.DisplayTracebacks() {
+		r.FinishWith(processingFailed)
+		return
+	}
+	var b strings.Builder
+	b.WriteString("<html><head><title>web.Server Traceback (most recent call last)</title></head>" +
+		"<body><b>web.Server Traceback (most recent call last):</b>\n\n<p>")
+	b.WriteString(escapeASCII(err.Error()))
+	b.WriteString("</p>\n<pre>")
+	b.WriteString(escapeASCII(string(stack)))
+	b.WriteString("</pre>\n\n</body></html>\n")
+	r.FinishWith([]byte(b.String()))
+}
+
+var (
+	textHTML         = []string{"text/html"}
+	processingFailed = []byte("<html><head><title>Processing Failed</title></head><body><b>Processing Failed</b></body></html>")
+)
+
+func clientErrorDetail(code int) string {
+	switch code {
+	case http.StatusRequestEntityTooLarge:
+		return "The request body is larger than this server accepts."
+	case http.StatusBadRequest:
+		return "The request could not be understood."
+	}
+	return "The request was refused."
+}
+
+// escapeASCII escapes s for HTML and writes every non-ASCII character as a
+// numeric reference (U+2603 as &#9731;), as Twisted's traceback page does.
+func escapeASCII(s string) string {
+	s = html.EscapeString(s)
+	var b strings.Builder
+	for _, c := range s {
+		if c < utf8.RuneSelf {
+			b.WriteRune(c)
+		} else {
+			fmt.Fprintf(&b, "&#%d;", c)
+		}
+	}
+	return b.String()
+}

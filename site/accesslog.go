@@ -1,0 +1,119 @@
+package site
+
+import (
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gotwisted/web/request"
+)
+
+// A LogFormatter turns a finished request into one access-log line, without
+// the newline (Twisted's logFormatter). timestamp is already formatted as
+// "[02/Jan/2006:15:04:05 +0000]".
+type LogFormatter func(timestamp string, r *request.Request) string
+
+// CombinedLogFormat formats a line as Twisted's combinedLogFormatter does:
+//
+//	"1.2.3.4" - - [13/Feb/2009:23:31:30 +0000] "GET /dummy HTTP/1.0" 123 - "-" "-"
+//
+// The client address is quoted, a body of no bytes is logged as "-", a
+// missing Referer or User-Agent as "-", and every field is escaped as a
+// Python bytes literal ("\"" for a quote, "\xNN" for non-ASCII bytes). The
+// address is the peer's, or X-Forwarded-For's first entry when the Site
+// trusts proxy headers.
+func CombinedLogFormat(timestamp string, r *request.Request) string {
+	return formatLine(r.ClientAddr(), timestamp, r)
+}
+
+// ProxiedLogFormat is CombinedLogFormat with the client address taken from
+// the first X-Forwarded-For entry, or "-" (Twisted's proxiedLogFormatter).
+func ProxiedLogFormat(timestamp string, r *request.Request) string {
+	addr := "-"
+	if f := r.HTTPRequest().Header.Get("X-Forwarded-For"); f != "" {
+		first, _, _ := strings.Cut(f, ",")
+		addr = strings.TrimSpace(first)
+	}
+	return formatLine(addr, timestamp, r)
+}
+
+func formatLine(addr, timestamp string, r *request.Request) string {
+	hr := r.HTTPRequest()
+	length := "-"
+	if n := r.BytesWritten(); n > 0 {
+		length = strconv.FormatInt(n, 10)
+	}
+	var b strings.Builder
+	b.WriteByte('"')
+	writeEscaped(&b, addr)
+	b.WriteString(`" - - `)
+	b.WriteString(timestamp)
+	b.WriteString(` "`)
+	writeEscaped(&b, hr.Method)
+	b.WriteByte(' ')
+	writeEscaped(&b, hr.RequestURI)
+	b.WriteByte(' ')
+	writeEscaped(&b, hr.Proto)
+	b.WriteString(`" `)
+	b.WriteString(strconv.Itoa(r.ResponseCode()))
+	b.WriteByte(' ')
+	b.WriteString(length)
+	b.WriteString(` "`)
+	writeEscaped(&b, orDash(hr.Header.Get("Referer")))
+	b.WriteString(`" "`)
+	writeEscaped(&b, orDash(hr.Header.Get("User-Agent")))
+	b.WriteByte('"')
+	return b.String()
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}
+
+// writeEscaped writes s as the inside of a Python bytes literal with double
+// quotes escaped: printable ASCII as is, "\\", "\"", "\t", "\n", "\r", and
+// "\xNN" for every other byte.
+func writeEscaped(b *strings.Builder, s string) {
+	const hex = "0123456789abcdef"
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c == '\\':
+			b.WriteString(`\\`)
+		case c == '"':
+			b.WriteString(`\"`)
+		case c == '\t':
+			b.WriteString(`\t`)
+		case c == '\n':
+			b.WriteString(`\n`)
+		case c == '\r':
+			b.WriteString(`\r`)
+		case c < 0x20 || c >= 0x7f:
+			b.WriteString(`\x`)
+			b.WriteByte(hex[c>>4])
+			b.WriteByte(hex[c&15])
+		default:
+			b.WriteByte(c)
+		}
+	}
+}
+
+// logTimestamp formats t as the access log's "[02/Jan/2006:15:04:05 +0000]", in UTC.
+func logTimestamp(t time.Time) string {
+	return t.UTC().Format("[02/Jan/2006:15:04:05 +0000]")
+}
+
+func (s *Site) logAccess(r *request.Request) {
+	format := s.LogFormatter
+	if format == nil {
+		format = CombinedLogFormat
+	}
+	line := format(logTimestamp(r.Now()), r) + "\n"
+	s.logMu.Lock()
+	defer s.logMu.Unlock()
+	if _, err := s.AccessLog.Write([]byte(line)); err != nil {
+		r.Logger().Error("access log write failed", "err", err)
+	}
+}

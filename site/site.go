@@ -1,0 +1,221 @@
+package site
+
+import (
+	"io"
+	"iter"
+	"log/slog"
+	"net/http"
+	"sync"
+
+	"github.com/google/uuid"
+
+	"github.com/gotwisted/web/request"
+	"github.com/gotwisted/web/resource"
+	"github.com/gotwisted/web/session"
+)
+
+// Default names of the session cookies, as Twisted's.
+const (
+	DefaultSessionCookieName       = "TWISTED_SESSION"
+	DefaultSecureSessionCookieName = "TWISTED_SECURE_SESSION"
+)
+
+// Site serves a tree of resources and owns its visitors' sessions. It is an
+// http.Handler: serve it with ListenAndServe, Serve, an http.Server of your
+// own, or mount it under any router or middleware.
+//
+// Set the exported fields after New and before the first request; they
+// must not change while serving. A Site is safe for concurrent use. Close
+// stops everything it started.
+type Site struct {
+	// SessionFactory makes the session for a fresh uid (Twisted's
+	// sessionFactory). New sets session.New, which gives sessions the
+	// default 15-minute idle timeout; session.WithTimeout(d) gives d.
+	SessionFactory session.Factory
+
+	// SessionCookie is the template of the session cookie: its Name,
+	// Path, Domain, HttpOnly, SameSite and MaxAge. New sets
+	// TWISTED_SESSION, Path=/, HttpOnly, SameSite=Lax.
+	SessionCookie http.Cookie
+
+	// SecureSessionCookieName names the cookie of the secure session, the
+	// one GetSession returns over TLS; it gets the Secure attribute.
+	SecureSessionCookieName string
+
+	// MaxSessions caps the live sessions; beyond it, the session closest to
+	// its deadline expires first. Zero means 1,000,000.
+	MaxSessions int
+
+	// MaxRequestBodySize caps the bytes read from a request body by
+	// Request.Content and Request.Args (413 beyond it). Zero means
+	// request.DefaultMaxBodySize (10 MiB); negative means no limit.
+	MaxRequestBodySize int64
+
+	// DisplayTracebacks shows the error and stack on 500 pages. Leave it
+	// off in production.
+	DisplayTracebacks bool
+
+	// TrustProxyHeaders makes IsSecure, PrePathURL, the Secure session
+	// cookie and the access log honour X-Forwarded-Proto, X-Forwarded-Host
+	// and X-Forwarded-For. Set it only behind a proxy that sets them.
+	TrustProxyHeaders bool
+
+	// AccessLog receives one line per finished request, in the format
+	// LogFormatter makes; nil means no access log.
+	AccessLog io.Writer
+
+	// LogFormatter formats access-log lines; nil means CombinedLogFormat.
+	LogFormatter LogFormatter
+
+	// Logger receives failures and panics; nil means slog.Default.
+	Logger *slog.Logger
+
+	root resource.Resource
+
+	initOnce sync.Once
+	cfg      request.Config // built from the fields at the first request
+	store    *session.Store
+
+	closeOnce sync.Once
+	closing   chan struct{} // closed by Close
+
+	logMu sync.Mutex // serialises writes to AccessLog
+}
+
+var _ http.Handler = (*Site)(nil)
+
+// New returns a Site that serves the tree at root. It panics if root is nil.
+func New(root resource.Resource) *Site {
+	if root == nil {
+		panic("site: New(nil)")
+	}
+	return &Site{
+		root:           root,
+		SessionFactory: session.New,
+		SessionCookie: http.Cookie{
+			Name:     DefaultSessionCookieName,
+			Path:     "/",
+			HttpOnly: true,
+			SameSite: http.SameSiteLaxMode,
+		},
+		SecureSessionCookieName: DefaultSecureSessionCookieName,
+		closing:                 make(chan struct{}),
+	}
+}
+
+// Root returns the root of the tree.
+func (s *Site) Root() resource.Resource { return s.root }
+
+func (s *Site) init() {
+	s.initOnce.Do(func() {
+		if s.SessionFactory == nil {
+			panic("site: nil SessionFactory")
+		}
+		s.cfg = request.Config{
+			Sessions:          s,
+			TrustProxyHeaders: s.TrustProxyHeaders,
+			MaxBodySize:       s.MaxRequestBodySize,
+			DisplayTracebacks: s.DisplayTracebacks,
+			Logger:            s.Logger,
+		}
+		s.store = session.NewStore(session.StoreOptions{MaxSessions: s.MaxSessions, Logger: s.Logger})
+		if s.closed() {
+			s.store.Close()
+		}
+	})
+}
+
+func (s *Site) closed() bool {
+	select {
+	case <-s.closing:
+		return true
+	default:
+		return false
+	}
+}
+
+// ServeHTTP answers one request from the tree. If the resource returned
+// resource.NotDoneYet, ServeHTTP waits until the response finishes, the
+// client goes away, or the Site closes; in the last two cases the response
+// is abandoned and the resource's NotifyFinish channels say why.
+func (s *Site) ServeHTTP(w http.ResponseWriter, hr *http.Request) {
+	s.init()
+	r := request.New(w, hr, &s.cfg)
+	if resource.Serve(s.root, r) {
+		select {
+		case <-r.Done():
+		case <-hr.Context().Done():
+			r.Abort(request.ErrGone)
+		case <-s.closing:
+			r.Abort(request.ErrClosed)
+		}
+	}
+	if s.AccessLog != nil {
+		s.logAccess(r)
+	}
+}
+
+// Close ends the responses still pending (their NotifyFinish channels get
+// request.ErrClosed) and stops the session scheduler; live sessions are
+// dropped without running their expiry callbacks. Close does not stop a
+// server that serves the Site: shut that down first (ListenAndServe and
+// Serve do both). It is safe to call more than once.
+func (s *Site) Close() error {
+	s.closeOnce.Do(func() {
+		close(s.closing)
+		s.init()
+		s.store.Close()
+	})
+	return nil
+}
+
+// LookupSession returns the live session named uid, without touching it
+// (Twisted's Site.getSession). It implements request.SessionSource.
+func (s *Site) LookupSession(uid string) (*session.Session, bool) {
+	s.init()
+	return s.store.Get(uid)
+}
+
+// MakeSession makes a session with a fresh random uid (a version 4 UUID)
+// through SessionFactory and starts its expiry. After Close the session is
+// made but not kept. It implements request.SessionSource.
+func (s *Site) MakeSession() *session.Session {
+	s.init()
+	sess := s.SessionFactory(uuid.NewString())
+	if sess == nil {
+		panic("site: SessionFactory returned nil")
+	}
+	_ = s.store.Add(sess) // only fails after Close
+	return sess
+}
+
+// RenewSession moves sess to a fresh uid, keeping its data and callbacks.
+// It implements request.SessionSource.
+func (s *Site) RenewSession(sess *session.Session) {
+	s.init()
+	_ = s.store.Rename(sess, uuid.NewString())
+}
+
+// SessionCookieTemplate returns the cookie template for the secure or the insecure
+// session. It implements request.SessionSource.
+func (s *Site) SessionCookieTemplate(secure bool) http.Cookie {
+	c := s.SessionCookie
+	if secure {
+		c.Name = s.SecureSessionCookieName
+		c.Secure = true
+	}
+	return c
+}
+
+// SessionCount returns the number of live sessions.
+func (s *Site) SessionCount() int {
+	s.init()
+	return s.store.Len()
+}
+
+// Sessions returns the live sessions, for instance to expire all of a
+// user's sessions ("log out everywhere"). Expiring inside the loop is safe.
+func (s *Site) Sessions() iter.Seq[*session.Session] {
+	s.init()
+	return s.store.All()
+}
