@@ -225,8 +225,9 @@ func (r *Request) writeHeaderLocked(bodyLen int) {
 	r.wroteHeader = true
 	r.sessionCookiesLocked()
 	h := r.w.Header()
-	if bodyLen != 0 && r.code != http.StatusNoContent && r.code != http.StatusNotModified &&
-		h["Content-Type"] == nil && h.Get("Content-Length") != "0" {
+	// A Content-Type key with a nil value means "send none", as in net/http.
+	if _, set := h["Content-Type"]; !set && bodyLen != 0 && r.code != http.StatusNoContent &&
+		r.code != http.StatusNotModified && h.Get("Content-Length") != "0" {
 		h["Content-Type"] = textHTML
 	}
 	r.w.WriteHeader(r.code)
@@ -244,7 +245,8 @@ func (r *Request) endableLocked() error {
 }
 
 // Write sends p to the client at once: the first Write sends the status and
-// headers (with Content-Type text/html unless one is set), and each Write is
+// headers (with Content-Type text/html unless the Content-Type header is
+// set; set it to nil to send none), and each Write is
 // flushed, so an asynchronous response streams. After Finish it returns
 // ErrFinished; after the client went away or the server closed, ErrGone or
 // ErrClosed; in both cases it writes nothing.

@@ -174,7 +174,7 @@ func answers(res Resource, m string) bool {
 func unsupported(res Resource, r *request.Request) ([]byte, error) {
 	m := r.Method()
 	if !slices.Contains(knownMethods[:], m) {
-			page := newPage(http.StatusNotImplemented, "Huh?",
+		page := newPage(http.StatusNotImplemented, "Huh?",
 			"I don't know how to treat a "+html.EscapeString(m)+" request.")
 		return page.Render(r)
 	}

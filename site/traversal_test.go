@@ -1,0 +1,185 @@
+package site_test
+
+import (
+	"encoding/json"
+	"errors"
+	"net/http"
+	"reflect"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/gotwisted/web/request"
+	"github.com/gotwisted/web/resource"
+)
+
+// dynamic has one static child, "static", and makes any other child whose
+// name is a number; "boom" fails.
+type dynamic struct{ resource.Base }
+
+func (d *dynamic) GetChild(name string, r *request.Request) (resource.Resource, error) {
+	if name == "boom" {
+		return nil, errors.New("no boom here")
+	}
+	if pre := r.Prepath(); pre[len(pre)-1] != name {
+		return nil, errors.New("prepath does not end with the child's name")
+	}
+	if _, err := strconv.Atoi(name); err != nil {
+		return nil, nil
+	}
+	return page("dynamic " + name), nil
+}
+
+func TestTraversal(t *testing.T) {
+	root := resource.New()
+	root.PutChild("", page("root page"))
+	root.PutChild("leaf", leafEcho{})
+	nonleaf := &echo{}
+	root.PutChild("nonleaf", nonleaf)
+	nonleaf.PutChild("", page("nonleaf index"))
+	d := &dynamic{}
+	d.PutChild("static", page("static child"))
+	d.PutChild("7", page("static seven"))
+	root.PutChild("d", d)
+	root.PutChild("a b", page("space"))
+	var log syncBuffer
+	_, srv := serve(t, root, logTo(&log))
+
+	type pp struct{ pre, post []string }
+	tests := []struct {
+		path string
+		code int
+		body string // exact body, or
+		echo *pp    // the echoed prepath and postpath
+	}{
+		{path: "/", code: 200, body: "root page"},
+		{path: "/leaf", code: 200, echo: &pp{[]string{"leaf"}, []string{}}},
+		{path: "/leaf/", code: 200, echo: &pp{[]string{"leaf"}, []string{""}}},
+		{path: "/leaf/a/b/?x=1", code: 200, echo: &pp{[]string{"leaf"}, []string{"a", "b", ""}}},
+		{path: "/leaf//a%2Fb/%20c", code: 200, echo: &pp{[]string{"leaf"}, []string{"", "a/b", " c"}}},
+		{path: "/leaf/a+b", code: 200, echo: &pp{[]string{"leaf"}, []string{"a+b"}}},
+		{path: "/nonleaf", code: 200, echo: &pp{[]string{"nonleaf"}, []string{}}},
+		{path: "/nonleaf/", code: 200, body: "nonleaf index"},
+		{path: "/a%20b", code: 200, body: "space"},
+		{path: "/d/static", code: 200, body: "static child"},
+		{path: "/d/7", code: 200, body: "static seven"}, // static before dynamic
+		{path: "/d/42", code: 200, body: "dynamic 42"},
+		{path: "/d/x", code: 404},
+		{path: "/d/42/", code: 404},
+		{path: "/nope", code: 404},
+		{path: "/nope/deeper/x", code: 404},
+		{path: "/d/boom", code: 500},
+	}
+	for _, tt := range tests {
+		t.Run(tt.path, func(t *testing.T) {
+			resp, body := do(t, srv, "GET", tt.path, nil)
+			if resp.StatusCode != tt.code {
+				t.Fatalf("status %d, want %d; body %q", resp.StatusCode, tt.code, body)
+			}
+			switch {
+			case tt.body != "":
+				if body != tt.body {
+					t.Errorf("body %q, want %q", body, tt.body)
+				}
+			case tt.echo != nil:
+				var got map[string][]string
+				if err := json.Unmarshal([]byte(body), &got); err != nil {
+					t.Fatal(err)
+				}
+				if !reflect.DeepEqual(got["pre"], tt.echo.pre) || !reflect.DeepEqual(got["post"], tt.echo.post) {
+					t.Errorf("prepath %q postpath %q, want %q %q", got["pre"], got["post"], tt.echo.pre, tt.echo.post)
+				}
+			}
+		})
+	}
+}
+
+const notFoundPage = "\n<html>\n  <head><title>404 - No Such Resource</title></head>\n  <body>\n" +
+	"    <h1>No Such Resource</h1>\n    <p>Sorry. No luck finding that resource.</p>\n  </body>\n</html>\n"
+
+func TestNotFoundPageIsTwisteds(t *testing.T) {
+	_, srv := serve(t, resource.New()) // a bare root has no "" child: / is 404
+	resp, body := do(t, srv, "GET", "/", nil)
+	if resp.StatusCode != 404 || body != notFoundPage || len(body) != 167 {
+		t.Fatalf("got %d %q (%d bytes), want 404 and Twisted's 167-byte page", resp.StatusCode, body, len(body))
+	}
+	if ct, cl := resp.Header.Get("Content-Type"), resp.Header.Get("Content-Length"); ct != "text/html; charset=utf-8" || cl != "167" {
+		t.Errorf("Content-Type %q Content-Length %q", ct, cl)
+	}
+}
+
+func TestLeafRoot(t *testing.T) {
+	_, srv := serve(t, leafEcho{})
+	_, body := do(t, srv, "GET", "/foo/bar", nil)
+	if body != `{"post":["foo","bar"],"pre":[]}` {
+		t.Errorf("leaf root: %s", body)
+	}
+}
+
+func TestPutChildWhileServing(t *testing.T) {
+	root := resource.New()
+	_, srv := serve(t, root)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for i := range 200 {
+			root.PutChild("c"+strconv.Itoa(i), page("child"))
+		}
+	}()
+	for range 50 {
+		do(t, srv, "GET", "/c1", nil)
+	}
+	<-done
+	if resp, body := do(t, srv, "GET", "/c199", nil); resp.StatusCode != 200 || body != "child" {
+		t.Errorf("child added while serving: %d %q", resp.StatusCode, body)
+	}
+}
+
+func TestPutChildPanicsOnNil(t *testing.T) {
+	defer func() {
+		if v := recover(); v == nil || !strings.HasPrefix(v.(string), "resource: ") {
+			t.Errorf("recover() = %v", v)
+		}
+	}()
+	resource.New().PutChild("x", nil)
+}
+
+func TestChildForRequest(t *testing.T) {
+	root := resource.New()
+	foo := leafEcho{}
+	root.PutChild("foo", foo)
+	tests := []struct {
+		target    string
+		want      resource.Resource
+		pre, post []string
+	}{
+		{"/foo/bar", foo, []string{"foo"}, []string{"bar"}},
+		{"/foo", foo, []string{"foo"}, []string{}},
+	}
+	for _, tt := range tests {
+		r := request.New(nil, httpRequest(t, tt.target), nil)
+		got, err := resource.ChildForRequest(root, r)
+		if err != nil || got != tt.want {
+			t.Errorf("%s: got %v, %v", tt.target, got, err)
+		}
+		if !reflect.DeepEqual(r.Prepath(), tt.pre) || !reflect.DeepEqual(r.Postpath(), tt.post) {
+			t.Errorf("%s: prepath %q postpath %q", tt.target, r.Prepath(), r.Postpath())
+		}
+	}
+	// An exhausted postpath returns the starting resource.
+	r := request.New(nil, httpRequest(t, "/foo"), nil)
+	r.Consume()
+	if got, _ := resource.ChildForRequest(root, r); got != resource.Resource(root) {
+		t.Errorf("exhausted postpath: got %v", got)
+	}
+}
+
+func httpRequest(t *testing.T, target string) *http.Request {
+	t.Helper()
+	req, err := http.NewRequest("GET", "http://example.com"+target, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.RequestURI = target
+	return req
+}
