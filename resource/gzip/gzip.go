@@ -1,0 +1,193 @@
+// Package gzip compresses the responses of a resource for clients that
+// accept gzip, as Twisted's EncodingResourceWrapper with a
+// GzipEncoderFactory does.
+//
+//	root.PutChild("report", gzip.Wrap(report))
+//
+// [Wrap] wraps one resource: its children are found through it but are not
+// wrapped, as in Twisted. When the request's Accept-Encoding accepts gzip,
+// the body the resource renders is compressed, its Content-Length becomes
+// the compressed length, and the response gets Content-Encoding: gzip; every
+// response gets Vary: Accept-Encoding. A response that already has a
+// Content-Encoding is left alone, where Twisted would compress it again.
+//
+// Only bodies returned by a render method are compressed. A resource that
+// returns resource.NotDoneYet writes its response itself, through the
+// Request or its ResponseWriter, and that response is sent as written.
+package gzip
+
+import (
+	"bytes"
+	"compress/gzip"
+	"fmt"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+
+	"github.com/gotwisted/web/request"
+	"github.com/gotwisted/web/resource"
+)
+
+// Wrapper is a resource that compresses what the resource it wraps
+// renders. Make one with Wrap; set Level before serving. It is safe for
+// concurrent use if the wrapped resource is.
+type Wrapper struct {
+	// Level is the compression level, from gzip.BestSpeed to
+	// gzip.BestCompression; zero means gzip.DefaultCompression (Twisted
+	// uses 9, gzip.BestCompression).
+	Level int
+
+	res   resource.Resource
+	pools [gzip.BestCompression + 3]sync.Pool // *gzip.Writer by level+2
+}
+
+var (
+	_ resource.Resource    = (*Wrapper)(nil)
+	_ resource.ChildGetter = (*Wrapper)(nil)
+	_ resource.Renderer    = (*Wrapper)(nil)
+)
+
+// Wrap returns a resource that renders as res, compressed when the client
+// accepts gzip. It panics if res is nil.
+func Wrap(res resource.Resource) *Wrapper {
+	if res == nil {
+		panic("gzip: Wrap(nil)")
+	}
+	return &Wrapper{res: res}
+}
+
+// Unwrap returns the wrapped resource.
+func (w *Wrapper) Unwrap() resource.Resource { return w.res }
+
+// IsLeaf reports whether the wrapped resource is a leaf.
+func (w *Wrapper) IsLeaf() bool { return w.res.IsLeaf() }
+
+// ChildWithDefault returns the wrapped resource's static child, unwrapped.
+func (w *Wrapper) ChildWithDefault(name string, r *request.Request) resource.Resource {
+	return w.res.ChildWithDefault(name, r)
+}
+
+// PutChild gives the wrapped resource a child.
+func (w *Wrapper) PutChild(name string, child resource.Resource) { w.res.PutChild(name, child) }
+
+// GetChild returns the wrapped resource's dynamic child, unwrapped, if it
+// has dynamic children.
+func (w *Wrapper) GetChild(name string, r *request.Request) (resource.Resource, error) {
+	if g, ok := w.res.(resource.ChildGetter); ok {
+		return g.GetChild(name, r)
+	}
+	return nil, nil
+}
+
+// Render renders the wrapped resource with resource.Render and compresses
+// the body it returns if the client accepts gzip.
+func (w *Wrapper) Render(r *request.Request) ([]byte, error) {
+	body, err := resource.Render(w.res, r)
+	if err != nil {
+		return body, err
+	}
+	h := r.ResponseHeader()
+	addVary(h)
+	if len(body) == 0 || !bodyAllowed(r.ResponseCode()) || !Accepts(r.HTTPRequest().Header) {
+		return body, nil
+	}
+	if ce := h.Get("Content-Encoding"); ce != "" && !strings.EqualFold(ce, "identity") {
+		return body, nil // already encoded: no double encoding
+	}
+	if r.HeadersSent() {
+		return body, nil // the resource wrote part of the response itself
+	}
+	var buf bytes.Buffer
+	buf.Grow(len(body)/3 + 64)
+	if err := w.compress(&buf, body); err != nil {
+		return nil, err
+	}
+	h["Content-Encoding"] = gzipEncoding
+	h.Del("Content-Length") // FinishWith sets the compressed length
+	return buf.Bytes(), nil
+}
+
+var gzipEncoding = []string{"gzip"}
+
+func (w *Wrapper) compress(buf *bytes.Buffer, body []byte) error {
+	level := w.Level
+	if level == 0 {
+		level = gzip.DefaultCompression
+	}
+	if level < gzip.HuffmanOnly || level > gzip.BestCompression {
+		return fmt.Errorf("gzip: invalid compression level %d", level)
+	}
+	pool := &w.pools[level+2]
+	zw, _ := pool.Get().(*gzip.Writer)
+	if zw == nil {
+		zw, _ = gzip.NewWriterLevel(buf, level) // the level is valid
+	} else {
+		zw.Reset(buf)
+	}
+	_, err := zw.Write(body)
+	if err == nil {
+		err = zw.Close()
+	}
+	zw.Reset(io.Discard) // let go of buf
+	pool.Put(zw)
+	return err
+}
+
+// addVary adds Accept-Encoding to the Vary header unless it is there.
+func addVary(h http.Header) {
+	for _, v := range h.Values("Vary") {
+		for _, f := range strings.Split(v, ",") {
+			if f = strings.TrimSpace(f); f == "*" || strings.EqualFold(f, "Accept-Encoding") {
+				return
+			}
+		}
+	}
+	h.Add("Vary", "Accept-Encoding")
+}
+
+// Accepts reports whether the Accept-Encoding headers of h accept gzip
+// (RFC 9110 §12.5.3): "gzip" or "x-gzip" with a non-zero weight, or "*"
+// with a non-zero weight when gzip is not listed. Codings are matched
+// without regard to case; q=0 means "not acceptable".
+func Accepts(h http.Header) bool {
+	star := false
+	for _, line := range h.Values("Accept-Encoding") {
+		for _, item := range strings.Split(line, ",") {
+			coding, params, _ := strings.Cut(item, ";")
+			coding = strings.TrimSpace(coding)
+			isGzip := strings.EqualFold(coding, "gzip") || strings.EqualFold(coding, "x-gzip")
+			if !isGzip && coding != "*" {
+				continue
+			}
+			ok := weight(params) > 0
+			if isGzip {
+				return ok
+			}
+			star = ok
+		}
+	}
+	return star
+}
+
+// weight returns the q parameter among params (";"-separated), 1 if there
+// is none, and 0 if it does not parse.
+func weight(params string) float64 {
+	for _, p := range strings.Split(params, ";") {
+		k, v, ok := strings.Cut(strings.TrimSpace(p), "=")
+		if !ok || !strings.EqualFold(strings.TrimSpace(k), "q") {
+			continue
+		}
+		q, err := strconv.ParseFloat(strings.TrimSpace(v), 64)
+		if err != nil || q < 0 || q > 1 {
+			return 0
+		}
+		return q
+	}
+	return 1
+}
+
+func bodyAllowed(code int) bool {
+	return (code < 100 || code > 199) && code != http.StatusNoContent && code != http.StatusNotModified
+}

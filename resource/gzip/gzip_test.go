@@ -1,0 +1,188 @@
+package gzip_test
+
+import (
+	stdgzip "compress/gzip"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/gotwisted/web/request"
+	"github.com/gotwisted/web/resource"
+	"github.com/gotwisted/web/resource/gzip"
+	"github.com/gotwisted/web/site"
+)
+
+// data is a page with a fixed body and optional extra headers.
+type data struct {
+	resource.Base
+	body   string
+	header map[string]string
+}
+
+func (d *data) RenderGET(r *request.Request) ([]byte, error) {
+	for k, v := range d.header {
+		r.SetHeader(k, v)
+	}
+	r.SetHeader("Content-Length", strconv.Itoa(len(d.body)))
+	return []byte(d.body), nil
+}
+
+type async struct{ resource.Leaf }
+
+func (async) RenderGET(r *request.Request) ([]byte, error) {
+	r.Write([]byte("streamed"))
+	r.Finish()
+	return nil, resource.NotDoneYet
+}
+
+var page = strings.Repeat("Hello, gzip! ", 100)
+
+func newServer(t *testing.T) *httptest.Server {
+	t.Helper()
+	plain := &data{body: page}
+	plain.PutChild("child", &data{body: "child " + page})
+	root := resource.New()
+	root.PutChild("page", gzip.Wrap(plain))
+	root.PutChild("encoded", gzip.Wrap(&data{body: "already", header: map[string]string{"Content-Encoding": "deflate"}}))
+	root.PutChild("vary", gzip.Wrap(&data{body: page, header: map[string]string{"Vary": "Cookie"}}))
+	root.PutChild("empty", gzip.Wrap(&data{}))
+	root.PutChild("async", gzip.Wrap(async{}))
+	best := gzip.Wrap(&data{body: page})
+	best.Level = stdgzip.BestCompression
+	root.PutChild("best", best)
+	s := site.New(root)
+	srv := httptest.NewServer(s)
+	t.Cleanup(func() {
+		srv.Close()
+		s.Close()
+	})
+	return srv
+}
+
+func TestCompression(t *testing.T) {
+	srv := newServer(t)
+	// The transport must not ask for gzip by itself, nor decode it.
+	client := &http.Client{Transport: &http.Transport{DisableCompression: true}}
+	defer client.CloseIdleConnections()
+	tests := []struct {
+		name, method, target string
+		accept               []string
+		gzipped              bool
+		body                 string
+		vary                 string
+		encoding             string
+	}{
+		{"accepted", "GET", "/page", []string{"gzip"}, true, page, "Accept-Encoding", "gzip"},
+		{"list", "GET", "/page", []string{"deflate, gzip;q=0.5"}, true, page, "Accept-Encoding", "gzip"},
+		{"second line", "GET", "/page", []string{"br", "GZIP"}, true, page, "Accept-Encoding", "gzip"},
+		{"x-gzip", "GET", "/page", []string{"x-gzip"}, true, page, "Accept-Encoding", "gzip"},
+		{"star", "GET", "/page", []string{"*"}, true, page, "Accept-Encoding", "gzip"},
+		{"level", "GET", "/best", []string{"gzip"}, true, page, "Accept-Encoding", "gzip"},
+		{"none", "GET", "/page", nil, false, page, "Accept-Encoding", ""},
+		{"other", "GET", "/page", []string{"br, deflate"}, false, page, "Accept-Encoding", ""},
+		{"q=0", "GET", "/page", []string{"gzip;q=0, deflate"}, false, page, "Accept-Encoding", ""},
+		{"q=0.000", "GET", "/page", []string{"gzip; q=0.000"}, false, page, "Accept-Encoding", ""},
+		{"star but not gzip", "GET", "/page", []string{"*, gzip;q=0"}, false, page, "Accept-Encoding", ""},
+		{"gzipper", "GET", "/page", []string{"gzipper"}, false, page, "Accept-Encoding", ""},
+		{"children are not wrapped", "GET", "/page/child", []string{"gzip"}, false, "child " + page, "", ""},
+		{"already encoded", "GET", "/encoded", []string{"gzip"}, false, "already", "Accept-Encoding", "deflate"},
+		{"vary kept", "GET", "/vary", []string{"gzip"}, true, page, "Cookie, Accept-Encoding", "gzip"},
+		{"empty", "GET", "/empty", []string{"gzip"}, false, "", "Accept-Encoding", ""},
+		{"async passes through", "GET", "/async", []string{"gzip"}, false, "streamed", "", ""},
+		{"405 page", "POST", "/page", []string{"gzip"}, true, "Method Not Allowed", "Accept-Encoding", "gzip"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			req, _ := http.NewRequest(tt.method, srv.URL+tt.target, nil)
+			for _, a := range tt.accept {
+				req.Header.Add("Accept-Encoding", a)
+			}
+			resp, err := client.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer resp.Body.Close()
+			raw, _ := io.ReadAll(resp.Body)
+			if tt.target != "/async" && resp.ContentLength != int64(len(raw)) {
+				t.Errorf("Content-Length = %d for %d bytes", resp.ContentLength, len(raw))
+			}
+			body := string(raw)
+			if tt.gzipped {
+				zr, err := stdgzip.NewReader(strings.NewReader(body))
+				if err != nil {
+					t.Fatalf("not gzip: %v", err)
+				}
+				b, err := io.ReadAll(zr)
+				if err != nil {
+					t.Fatal(err)
+				}
+				body = string(b)
+				if len(raw) >= len(body) {
+					t.Errorf("compressed %d bytes to %d", len(body), len(raw))
+				}
+			}
+			if !strings.Contains(body, tt.body) || tt.body == "" && body != "" {
+				t.Errorf("body = %.80q, want %.80q", body, tt.body)
+			}
+			if got := strings.Join(resp.Header.Values("Vary"), ", "); got != tt.vary {
+				t.Errorf("Vary = %q, want %q", got, tt.vary)
+			}
+			if got := strings.Join(resp.Header.Values("Content-Encoding"), ","); got != tt.encoding {
+				t.Errorf("Content-Encoding = %q, want %q", got, tt.encoding)
+			}
+		})
+	}
+}
+
+func TestHeadMatchesGet(t *testing.T) {
+	srv := newServer(t)
+	client := &http.Client{Transport: &http.Transport{DisableCompression: true}}
+	defer client.CloseIdleConnections()
+	lengths := map[string]int64{}
+	for _, m := range []string{"GET", "HEAD"} {
+		req, _ := http.NewRequest(m, srv.URL+"/page", nil)
+		req.Header.Set("Accept-Encoding", "gzip")
+		resp, err := client.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		lengths[m] = resp.ContentLength
+		if resp.Header.Get("Content-Encoding") != "gzip" {
+			t.Errorf("%s: Content-Encoding = %q", m, resp.Header.Get("Content-Encoding"))
+		}
+	}
+	if lengths["GET"] != lengths["HEAD"] {
+		t.Errorf("Content-Length: GET %d, HEAD %d", lengths["GET"], lengths["HEAD"])
+	}
+}
+
+func TestAccepts(t *testing.T) {
+	tests := []struct {
+		in   []string
+		want bool
+	}{
+		{nil, false},
+		{[]string{""}, false},
+		{[]string{"gzip"}, true},
+		{[]string{" GZip ; Q=1.0 "}, true},
+		{[]string{"gzip;q=0"}, false},
+		{[]string{"gzip;q=0.001"}, true},
+		{[]string{"gzip;q=2"}, false},
+		{[]string{"gzip;q=abc"}, false},
+		{[]string{"*;q=0"}, false},
+		{[]string{"identity;q=0, *"}, true},
+		{[]string{"deflate", "gzip;level=1"}, true},
+		{[]string{"x-gzip;q=0.1"}, true},
+	}
+	for _, tt := range tests {
+		h := http.Header{"Accept-Encoding": tt.in}
+		if got := gzip.Accepts(h); got != tt.want {
+			t.Errorf("Accepts(%q) = %v, want %v", tt.in, got, tt.want)
+		}
+	}
+}

@@ -1,0 +1,158 @@
+// Package handler mounts any [http.Handler] in a resource tree, as Twisted's
+// twisted.web.wsgi mounts a WSGI application.
+//
+// A [Resource] is a leaf: traversal stops at it, and the handler sees the
+// rest of the path. Its request's URL path is "/" followed by the segments
+// traversal left in the postpath, joined with "/" ("/" when none remain),
+// with the client's escaping kept, so that "%2F" inside a segment stays
+// "%2F"; the query is unchanged. The part of the path that traversal
+// consumed (WSGI's SCRIPT_NAME) is available from [Prefix], and the
+// framework's [request.Request], for sessions and the rest, from [Request].
+//
+// A ServeMux, any third-party router or an httputil.ReverseProxy can be
+// mounted anywhere in the tree:
+//
+//	mux := http.NewServeMux()
+//	mux.HandleFunc("GET /hello", hello)
+//	root.PutChild("app", handler.New(mux)) // GET /app/hello runs hello
+//
+// # Responses
+//
+// The handler writes through the Request, so its status and byte count reach
+// the Site's access log. Small responses are buffered and sent with a
+// Content-Length, as net/http does; writes beyond the buffer, and every
+// Flush, go to the client at once. The handler controls every header: when
+// it sets no Content-Type, one is sniffed from the body with
+// [http.DetectContentType], as net/http does, instead of the framework's
+// default text/html; an empty body gets none.
+//
+// # Bodies
+//
+// The request body is handed to the handler unread, so it streams; the
+// Site's MaxRequestBodySize does not apply to it (wrap the handler in
+// [http.MaxBytesHandler] to limit it).
+package handler
+
+import (
+	"context"
+	"net/http"
+	"strings"
+
+	"github.com/gotwisted/web/request"
+	"github.com/gotwisted/web/resource"
+)
+
+// Resource is a leaf resource that answers every request below it with an
+// http.Handler. Make one with New. It is safe for concurrent use if the
+// handler is.
+type Resource struct {
+	resource.Leaf
+	h http.Handler
+}
+
+var _ resource.Renderer = (*Resource)(nil)
+
+// New returns a leaf resource that serves the rest of the path with h. It
+// panics if h is nil.
+func New(h http.Handler) *Resource {
+	if h == nil {
+		panic("handler: New(nil)")
+	}
+	return &Resource{h: h}
+}
+
+// Handler returns the mounted handler.
+func (m *Resource) Handler() http.Handler { return m.h }
+
+// Render runs the handler for every method and ends the response when it
+// returns; it always returns resource.NotDoneYet. If the handler panics
+// before anything was sent, the headers it set are dropped and the panic
+// gives the Site's failure page; a panic with http.ErrAbortHandler abandons
+// the response, as net/http does.
+func (m *Resource) Render(r *request.Request) ([]byte, error) {
+	hr := rewrite(r)
+	w := newWriter(r)
+	defer w.release()
+	defer func() {
+		if v := recover(); v != nil {
+			w.abandon(v)
+			panic(v)
+		}
+	}()
+	m.h.ServeHTTP(w, hr)
+	w.finish()
+	return nil, resource.NotDoneYet
+}
+
+type ctxKey struct{}
+
+// rewrite returns the *http.Request a mounted handler sees: a shallow copy
+// of r's, whose URL path is "/" plus the postpath (see the package
+// documentation), and whose context carries r for Prefix and Request.
+func rewrite(r *request.Request) *http.Request {
+	in := r.HTTPRequest()
+	out := in.WithContext(context.WithValue(in.Context(), ctxKey{}, r))
+	u := *in.URL
+	n := len(r.Prepath())
+	if in.URL.RawPath == "" {
+		_, u.Path = splitAt(in.URL.Path, n)
+	} else {
+		var raw string
+		_, raw = splitAt(in.URL.RawPath, n)
+		if raw == "" {
+			raw = "/"
+		}
+		u.RawPath = raw
+		u.Path = "/" + strings.Join(r.Postpath(), "/")
+	}
+	if u.Path == "" {
+		u.Path = "/"
+	}
+	if u.RawPath == u.Path {
+		u.RawPath = ""
+	}
+	out.URL = &u
+	return out
+}
+
+// splitAt splits the path p after its first n segments: head holds them,
+// tail the rest, starting with "/" (or "" when nothing remains).
+func splitAt(p string, n int) (head, tail string) {
+	if n == 0 || p == "" {
+		return "", p
+	}
+	i := 0
+	if p[0] != '/' {
+		i = -1
+	}
+	for k := 0; k < n; k++ {
+		j := strings.IndexByte(p[i+1:], '/')
+		if j < 0 {
+			return p, ""
+		}
+		i += 1 + j
+	}
+	return p[:i], p[i:]
+}
+
+// Request returns the framework's Request for a request that a mounted
+// handler received, or nil if req did not come through a Resource.
+func Request(req *http.Request) *request.Request {
+	r, _ := req.Context().Value(ctxKey{}).(*request.Request)
+	return r
+}
+
+// Prefix returns the path at which the handler serving req is mounted (the
+// consumed part of the request path, WSGI's SCRIPT_NAME), escaped as the
+// client sent it, without a trailing slash unless the mount point is the
+// root's "" child: "/app" for a handler mounted as the child "app" of the
+// root. It returns "" if req did not come through a Resource.
+func Prefix(req *http.Request) string {
+	r := Request(req)
+	if r == nil {
+		return ""
+	}
+	orig := r.HTTPRequest().URL
+	head, _ := splitAt(orig.EscapedPath(), len(r.Prepath()))
+	return head
+}

@@ -1,0 +1,323 @@
+package handler_test
+
+import (
+	"bufio"
+	"bytes"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/gotwisted/web/request"
+	"github.com/gotwisted/web/resource"
+	"github.com/gotwisted/web/resource/handler"
+	"github.com/gotwisted/web/site"
+)
+
+// serve serves root over HTTP for the test's lifetime.
+func serve(t *testing.T, root resource.Resource, setup ...func(*site.Site)) *httptest.Server {
+	t.Helper()
+	s := site.New(root)
+	for _, f := range setup {
+		f(s)
+	}
+	srv := httptest.NewServer(s)
+	t.Cleanup(func() {
+		srv.Close()
+		s.Close()
+	})
+	return srv
+}
+
+func get(t *testing.T, method, url string, body io.Reader) (*http.Response, string) {
+	t.Helper()
+	req, err := http.NewRequest(method, url, body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return resp, string(b)
+}
+
+// echo answers with what the handler saw of its request.
+var echo = http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+	fmt.Fprintf(w, "path=%s raw=%s query=%s prefix=%s uri=%s",
+		req.URL.Path, req.URL.EscapedPath(), req.URL.RawQuery, handler.Prefix(req), req.RequestURI)
+})
+
+func TestPaths(t *testing.T) {
+	root := resource.New()
+	root.PutChild("app", handler.New(echo))
+	sub := resource.New()
+	sub.PutChild("deep", handler.New(echo))
+	root.PutChild("sub", sub)
+	srv := serve(t, root)
+
+	tests := []struct {
+		target, want string
+	}{
+		{"/app", "path=/ raw=/ query= prefix=/app uri=/app"},
+		{"/app/", "path=/ raw=/ query= prefix=/app uri=/app/"},
+		{"/app/hello", "path=/hello raw=/hello query= prefix=/app uri=/app/hello"},
+		{"/app/a/b/", "path=/a/b/ raw=/a/b/ query= prefix=/app uri=/app/a/b/"},
+		{"/app/x?q=1&r=a%20b", "path=/x raw=/x query=q=1&r=a%20b prefix=/app uri=/app/x?q=1&r=a%20b"},
+		{"/app/a%2Fb/c", "path=/a/b/c raw=/a%2Fb/c query= prefix=/app uri=/app/a%2Fb/c"},
+		{"/app/sp%20ace", "path=/sp ace raw=/sp%20ace query= prefix=/app uri=/app/sp%20ace"},
+		{"/sub/deep/x", "path=/x raw=/x query= prefix=/sub/deep uri=/sub/deep/x"},
+		{"/s%75b/deep/x", "path=/x raw=/x query= prefix=/s%75b/deep uri=/s%75b/deep/x"},
+		{"/sub/d%2Fp", "No Such Resource"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.target, func(t *testing.T) {
+			_, body := get(t, "GET", srv.URL+tt.target, nil)
+			if !strings.Contains(body, tt.want) {
+				t.Errorf("GET %s = %q, want %q", tt.target, body, tt.want)
+			}
+		})
+	}
+}
+
+func TestMountAtRoot(t *testing.T) {
+	root := resource.New()
+	root.PutChild("", handler.New(echo))
+	srv := serve(t, root)
+	_, body := get(t, "GET", srv.URL+"/", nil)
+	if want := "path=/ raw=/ query= prefix=/ uri=/"; body != want {
+		t.Errorf("GET / = %q, want %q", body, want)
+	}
+	// The root itself as the handler: nothing is consumed.
+	srv2 := serve(t, handler.New(echo))
+	_, body = get(t, "GET", srv2.URL+"/a/b", nil)
+	if want := "path=/a/b raw=/a/b query= prefix= uri=/a/b"; body != want {
+		t.Errorf("GET /a/b = %q, want %q", body, want)
+	}
+}
+
+func TestServeMux(t *testing.T) {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /hello/{name}", func(w http.ResponseWriter, req *http.Request) {
+		fmt.Fprintf(w, "hello, %s", req.PathValue("name"))
+	})
+	mux.HandleFunc("POST /echo", func(w http.ResponseWriter, req *http.Request) {
+		w.Header().Set("Content-Type", "application/octet-stream")
+		io.Copy(w, req.Body)
+	})
+	root := resource.New()
+	root.PutChild("app", handler.New(mux))
+	srv := serve(t, root)
+
+	resp, body := get(t, "GET", srv.URL+"/app/hello/bob", nil)
+	if resp.StatusCode != 200 || body != "hello, bob" {
+		t.Errorf("GET = %d %q", resp.StatusCode, body)
+	}
+	resp, _ = get(t, "GET", srv.URL+"/app/nothing", nil)
+	if resp.StatusCode != 404 {
+		t.Errorf("GET unknown = %d, want the mux's 404", resp.StatusCode)
+	}
+	resp, _ = get(t, "PUT", srv.URL+"/app/hello/bob", nil)
+	if resp.StatusCode != 405 {
+		t.Errorf("PUT = %d, want the mux's 405", resp.StatusCode)
+	}
+	big := bytes.Repeat([]byte("0123456789"), 100_000)
+	resp, body = get(t, "POST", srv.URL+"/app/echo", bytes.NewReader(big))
+	if resp.StatusCode != 200 || body != string(big) {
+		t.Errorf("POST echo = %d, %d bytes, want %d", resp.StatusCode, len(body), len(big))
+	}
+}
+
+func TestResponses(t *testing.T) {
+	large := strings.Repeat("x", 10_000)
+	tests := []struct {
+		name   string
+		method string
+		h      http.HandlerFunc
+		code   int
+		ctype  []string // nil: no Content-Type header
+		clen   int64    // -1: none (chunked)
+		body   string
+	}{
+		{"sniffed text", "GET", func(w http.ResponseWriter, _ *http.Request) { io.WriteString(w, "plain") },
+			200, []string{"text/plain; charset=utf-8"}, 5, "plain"},
+		{"sniffed html", "GET", func(w http.ResponseWriter, _ *http.Request) { io.WriteString(w, "<html><p>x") },
+			200, []string{"text/html; charset=utf-8"}, 10, "<html><p>x"},
+		{"own type", "GET", func(w http.ResponseWriter, _ *http.Request) {
+			w.Header().Set("Content-Type", "application/json")
+			io.WriteString(w, "{}")
+		}, 200, []string{"application/json"}, 2, "{}"},
+		{"suppressed type", "GET", func(w http.ResponseWriter, _ *http.Request) {
+			w.Header()["Content-Type"] = nil
+			io.WriteString(w, "abc")
+		}, 200, nil, 3, "abc"},
+		{"empty", "GET", func(http.ResponseWriter, *http.Request) {}, 200, nil, 0, ""},
+		{"no content", "GET", func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(204) }, 204, nil, -1, ""},
+		{"teapot", "GET", func(w http.ResponseWriter, _ *http.Request) {
+			w.WriteHeader(418)
+			w.WriteHeader(500) // superfluous, ignored
+			io.WriteString(w, "short and stout")
+		}, 418, []string{"text/plain; charset=utf-8"}, 15, "short and stout"},
+		{"large", "GET", func(w http.ResponseWriter, _ *http.Request) { io.WriteString(w, large) },
+			200, []string{"text/plain; charset=utf-8"}, -1, large},
+		{"many writes", "GET", func(w http.ResponseWriter, _ *http.Request) {
+			for i := 0; i < 1000; i++ {
+				io.WriteString(w, "0123456789")
+			}
+		}, 200, []string{"text/plain; charset=utf-8"}, -1, strings.Repeat("0123456789", 1000)},
+		{"head", "HEAD", func(w http.ResponseWriter, _ *http.Request) { io.WriteString(w, "plain") },
+			200, []string{"text/plain; charset=utf-8"}, 5, ""},
+		{"encoded", "GET", func(w http.ResponseWriter, _ *http.Request) {
+			w.Header().Set("Content-Encoding", "x-custom")
+			io.WriteString(w, "plain")
+		}, 200, nil, 5, "plain"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			srv := serve(t, handler.New(tt.h))
+			resp, body := get(t, tt.method, srv.URL+"/", nil)
+			if resp.StatusCode != tt.code || body != tt.body {
+				t.Errorf("got %d %q, want %d %q", resp.StatusCode, body, tt.code, tt.body)
+			}
+			if got := resp.Header["Content-Type"]; fmt.Sprint(got) != fmt.Sprint(tt.ctype) {
+				t.Errorf("Content-Type = %q, want %q", got, tt.ctype)
+			}
+			if tt.clen < 0 && resp.Header.Get("Content-Length") != "" {
+				t.Errorf("Content-Length = %q, want none", resp.Header.Get("Content-Length"))
+			}
+			if tt.code != 204 && resp.ContentLength != tt.clen {
+				t.Errorf("Content-Length = %d, want %d", resp.ContentLength, tt.clen)
+			}
+		})
+	}
+}
+
+func TestFlushStreams(t *testing.T) {
+	next := make(chan struct{})
+	h := http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		w.Header().Set("Content-Type", "text/event-stream")
+		io.WriteString(w, "data: one\n\n")
+		w.(http.Flusher).Flush()
+		select {
+		case <-next:
+		case <-req.Context().Done():
+			return
+		}
+		io.WriteString(w, "data: two\n\n")
+		if err := http.NewResponseController(w).Flush(); err != nil {
+			t.Errorf("ResponseController.Flush: %v", err)
+		}
+	})
+	srv := serve(t, handler.New(h))
+	resp, err := http.Get(srv.URL + "/events")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	br := bufio.NewReader(resp.Body)
+	line, err := br.ReadString('\n')
+	if err != nil || line != "data: one\n" {
+		t.Fatalf("first event = %q, %v", line, err)
+	}
+	close(next) // the handler is still running: the first event streamed
+	rest, _ := io.ReadAll(br)
+	if string(rest) != "\ndata: two\n\n" {
+		t.Errorf("rest = %q", rest)
+	}
+}
+
+func TestAccessLog(t *testing.T) {
+	var log syncBuffer
+	h := http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		w.WriteHeader(http.StatusTeapot)
+		io.WriteString(w, "I'm a teapot")
+	})
+	root := resource.New()
+	root.PutChild("pot", handler.New(h))
+	s := site.New(root)
+	s.AccessLog = &log
+	srv := httptest.NewServer(s)
+	resp, err := http.Get(srv.URL + "/pot/x")
+	if err != nil {
+		t.Fatal(err)
+	}
+	io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	srv.Close() // waits for the handler, and so for the log line
+	s.Close()
+	if line := log.String(); !strings.Contains(line, `"GET /pot/x HTTP/1.1" 418 12 `) {
+		t.Errorf("access log = %q, want status 418 and 12 bytes", line)
+	}
+}
+
+func TestPanic(t *testing.T) {
+	h := http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Encoding", "gzip")
+		w.Header().Set("X-Half", "done")
+		io.WriteString(w, "half a page")
+		panic("boom")
+	})
+	srv := serve(t, handler.New(h), func(s *site.Site) { s.Logger = discardLogger() })
+	resp, body := get(t, "GET", srv.URL+"/", nil)
+	if resp.StatusCode != 500 || !strings.Contains(body, "Processing Failed") {
+		t.Errorf("got %d %q, want the 500 page", resp.StatusCode, body)
+	}
+	if resp.Header.Get("X-Half") != "" || resp.Header.Get("Content-Encoding") != "" {
+		t.Errorf("the handler's headers leaked onto the failure page: %v", resp.Header)
+	}
+}
+
+func TestRequestFromContext(t *testing.T) {
+	h := http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		r := handler.Request(req)
+		if r == nil {
+			t.Error("Request(req) = nil inside a mounted handler")
+			return
+		}
+		fmt.Fprintf(w, "%q %q", r.Prepath(), r.Postpath())
+	})
+	root := resource.New()
+	root.PutChild("m", handler.New(h))
+	srv := serve(t, root)
+	if _, body := get(t, "GET", srv.URL+"/m/a/b", nil); body != `["m"] ["a" "b"]` {
+		t.Errorf("body = %s", body)
+	}
+	if handler.Request(httptest.NewRequest("GET", "/", nil)) != nil || handler.Prefix(httptest.NewRequest("GET", "/", nil)) != "" {
+		t.Error("Request/Prefix outside a mount should be nil/empty")
+	}
+	var _ *request.Request = handler.Request(httptest.NewRequest("GET", "/", nil))
+}
+
+func TestNewNilPanics(t *testing.T) {
+	defer func() {
+		if recover() == nil {
+			t.Error("New(nil) did not panic")
+		}
+	}()
+	handler.New(nil)
+}
+
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}

@@ -1,0 +1,124 @@
+// Package proxy forwards requests to another HTTP server, as Twisted's
+// twisted.web.proxy.ReverseProxyResource does, on top of
+// [httputil.ReverseProxy].
+//
+//	upstream, _ := url.Parse("http://127.0.0.1:8081/app")
+//	root.PutChild("app", proxy.NewReverseProxy(upstream))
+//	// GET /app/a/b?x=1 is fetched as http://127.0.0.1:8081/app/a/b?x=1
+//
+// A [ReverseProxy] is a leaf: each segment left in the postpath extends
+// the upstream path by "/" and the segment, percent-encoded as one segment,
+// as each child of Twisted's ReverseProxyResource does. The method, the
+// query, the headers (less the hop-by-hop ones) and the body are forwarded,
+// the body streaming; the Host header is the upstream's. The upstream's
+// status, headers and body come back as they are, streamed through the
+// Request so that the access log sees them.
+//
+// If the upstream cannot be reached, or fails before it answers, the client
+// gets 502 Bad Gateway (RFC 9110 §15.6.3), where Twisted answers
+// 501 "Gateway error".
+package proxy
+
+import (
+	"net/http"
+	"net/http/httputil"
+	"net/url"
+
+	"github.com/gotwisted/web/request"
+	"github.com/gotwisted/web/resource"
+	"github.com/gotwisted/web/resource/handler"
+)
+
+// ReverseProxy is a leaf resource that forwards every request below it to
+// an upstream server. Make one with NewReverseProxy; set its fields before
+// serving. It is safe for concurrent use.
+type ReverseProxy struct {
+	resource.Leaf
+
+	// Proxy does the forwarding. Its Transport, FlushInterval, BufferPool
+	// and ModifyResponse may be set before serving; its Rewrite and
+	// ErrorHandler belong to the ReverseProxy and must not be replaced.
+	Proxy *httputil.ReverseProxy
+
+	// XForwarded adds X-Forwarded-For, X-Forwarded-Host and
+	// X-Forwarded-Proto headers describing the client's request (see
+	// httputil.ProxyRequest.SetXForwarded). Twisted adds none; off by
+	// default. Incoming X-Forwarded headers are never passed on.
+	XForwarded bool
+
+	upstream *url.URL
+	mount    *handler.Resource
+}
+
+var _ resource.Renderer = (*ReverseProxy)(nil)
+
+// NewReverseProxy returns a resource that forwards requests to upstream, an
+// absolute http or https URL whose path is the prefix of every forwarded
+// path and whose query, if any, comes before the request's. It panics if
+// upstream has no scheme or host.
+func NewReverseProxy(upstream *url.URL) *ReverseProxy {
+	if upstream == nil || upstream.Scheme == "" || upstream.Host == "" {
+		panic("proxy: NewReverseProxy needs an absolute upstream URL")
+	}
+	u := *upstream
+	p := &ReverseProxy{upstream: &u}
+	p.Proxy = &httputil.ReverseProxy{Rewrite: p.rewrite, ErrorHandler: p.fail}
+	p.mount = handler.New(p.Proxy)
+	return p
+}
+
+// Upstream returns a copy of the upstream URL.
+func (p *ReverseProxy) Upstream() *url.URL {
+	u := *p.upstream
+	return &u
+}
+
+// Render forwards the request and streams the upstream's answer back; it
+// always returns resource.NotDoneYet.
+func (p *ReverseProxy) Render(r *request.Request) ([]byte, error) {
+	return p.mount.Render(r)
+}
+
+// rewrite builds the upstream request.
+func (p *ReverseProxy) rewrite(pr *httputil.ProxyRequest) {
+	r := handler.Request(pr.In)
+	up := p.upstream
+	out := pr.Out.URL
+	out.Scheme, out.Host = up.Scheme, up.Host
+	path, raw := up.Path, up.EscapedPath()
+	for _, seg := range r.Postpath() {
+		path += "/" + seg
+		raw += "/" + request.QuoteSegment(seg)
+	}
+	out.Path, out.RawPath = path, raw
+	if out.EscapedPath() != raw {
+		out.RawPath = ""
+	}
+	switch q := pr.In.URL.RawQuery; {
+	case up.RawQuery == "":
+		out.RawQuery = q
+	case q == "":
+		out.RawQuery = up.RawQuery
+	default:
+		out.RawQuery = up.RawQuery + "&" + q
+	}
+	pr.Out.Host = "" // the upstream's host
+	if p.XForwarded {
+		pr.SetXForwarded()
+	}
+}
+
+// badGateway is the page for an upstream that could not be reached.
+var badGateway = resource.ErrorPage(http.StatusBadGateway, "Bad Gateway", "Could not connect")
+
+// fail answers a request whose upstream failed before answering.
+func (p *ReverseProxy) fail(w http.ResponseWriter, req *http.Request, err error) {
+	r := handler.Request(req)
+	if req.Context().Err() != nil {
+		return // the client went away; nobody to tell
+	}
+	r.Logger().Warn("proxy: upstream failed", "uri", r.URI(), "upstream", p.upstream.Redacted(), "err", err)
+	body, _ := badGateway.Render(r)
+	w.WriteHeader(http.StatusBadGateway)
+	_, _ = w.Write(body)
+}

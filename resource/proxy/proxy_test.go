@@ -1,0 +1,156 @@
+package proxy_test
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/gotwisted/web/resource"
+	"github.com/gotwisted/web/resource/proxy"
+	"github.com/gotwisted/web/site"
+)
+
+// upstream answers with what it received.
+func upstream(t *testing.T) *httptest.Server {
+	t.Helper()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		if req.URL.Path == "/base/stream" {
+			w.Header().Set("Content-Type", "text/event-stream")
+			io.WriteString(w, "data: one\n\n")
+			w.(http.Flusher).Flush()
+			<-req.Context().Done()
+			return
+		}
+		body, _ := io.ReadAll(req.Body)
+		w.Header().Set("Content-Type", "text/plain; charset=us-ascii")
+		w.Header().Set("X-Upstream", "yes")
+		w.WriteHeader(http.StatusCreated)
+		fmt.Fprintf(w, "%s %s ?%s host=%s test=%q xff=%q body=%q",
+			req.Method, req.URL.EscapedPath(), req.URL.RawQuery, req.Host,
+			req.Header.Get("X-Test"), req.Header.Get("X-Forwarded-For"), body)
+	}))
+	t.Cleanup(srv.Close)
+	return srv
+}
+
+func serve(t *testing.T, root resource.Resource) *httptest.Server {
+	t.Helper()
+	s := site.New(root)
+	s.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	srv := httptest.NewServer(s)
+	t.Cleanup(func() {
+		srv.Close()
+		s.Close()
+	})
+	return srv
+}
+
+func TestForwarding(t *testing.T) {
+	up := upstream(t)
+	u, _ := url.Parse(up.URL + "/base")
+	root := resource.New()
+	root.PutChild("proxy", proxy.NewReverseProxy(u))
+	xff := proxy.NewReverseProxy(u)
+	xff.XForwarded = true
+	root.PutChild("xff", xff)
+	uq, _ := url.Parse(up.URL + "/base?key=k")
+	root.PutChild("withquery", proxy.NewReverseProxy(uq))
+	srv := serve(t, root)
+	host := strings.TrimPrefix(up.URL, "http://")
+
+	tests := []struct {
+		method, target, body, want string
+	}{
+		{"GET", "/proxy", "", `GET /base ? host=` + host},
+		{"GET", "/proxy/", "", `GET /base/ ? host=` + host},
+		{"GET", "/proxy/a/b?x=1&y=%20", "", `GET /base/a/b ?x=1&y=%20 host=`},
+		{"GET", "/proxy/a%2Fb/c", "", `GET /base/a%2Fb/c ?`},
+		{"GET", "/proxy/sp%20ace/a:b", "", `GET /base/sp%20ace/a%3Ab ?`},
+		{"GET", "/withquery/x?y=2", "", `GET /base/x ?key=k&y=2`},
+		{"GET", "/withquery/x", "", `GET /base/x ?key=k `},
+		{"POST", "/proxy/form", "a=1&b=2", `POST /base/form ? host=` + host + ` test="t" xff="" body="a=1&b=2"`},
+		{"DELETE", "/proxy/thing", "", `DELETE /base/thing ?`},
+		{"GET", "/xff/x", "", `xff="127.0.0.1"`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.method+" "+tt.target, func(t *testing.T) {
+			req, _ := http.NewRequest(tt.method, srv.URL+tt.target, strings.NewReader(tt.body))
+			req.Header.Set("X-Test", "t")
+			req.Header.Set("X-Forwarded-For", "6.6.6.6") // never passed on
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer resp.Body.Close()
+			b, _ := io.ReadAll(resp.Body)
+			if resp.StatusCode != 201 || !strings.Contains(string(b), tt.want) {
+				t.Errorf("got %d %q, want 201 containing %q", resp.StatusCode, b, tt.want)
+			}
+			if resp.Header.Get("X-Upstream") != "yes" || resp.Header.Get("Content-Type") != "text/plain; charset=us-ascii" {
+				t.Errorf("upstream headers lost: %v", resp.Header)
+			}
+		})
+	}
+}
+
+func TestStreaming(t *testing.T) {
+	up := upstream(t)
+	u, _ := url.Parse(up.URL + "/base")
+	srv := serve(t, proxy.NewReverseProxy(u))
+	resp, err := http.Get(srv.URL + "/stream")
+	if err != nil {
+		t.Fatal(err)
+	}
+	line, err := bufio.NewReader(resp.Body).ReadString('\n')
+	if err != nil || line != "data: one\n" {
+		t.Errorf("first event = %q, %v", line, err)
+	}
+	resp.Body.Close() // the client leaves; the upstream request is cancelled
+}
+
+func TestUnreachable(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close() // nothing listens there now
+	u, _ := url.Parse("http://" + addr + "/base")
+	root := resource.New()
+	root.PutChild("proxy", proxy.NewReverseProxy(u))
+	srv := serve(t, root)
+	for _, m := range []string{"GET", "HEAD", "POST"} {
+		req, _ := http.NewRequest(m, srv.URL+"/proxy/x", nil)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusBadGateway {
+			t.Errorf("%s: status %d, want 502", m, resp.StatusCode)
+		}
+		if m != "HEAD" && !strings.Contains(string(b), "<title>502 - Bad Gateway</title>") {
+			t.Errorf("%s: body %q", m, b)
+		}
+		if ct := resp.Header.Get("Content-Type"); ct != "text/html; charset=utf-8" {
+			t.Errorf("%s: Content-Type %q", m, ct)
+		}
+	}
+}
+
+func TestNewPanics(t *testing.T) {
+	defer func() {
+		if recover() == nil {
+			t.Error("a relative upstream did not panic")
+		}
+	}()
+	proxy.NewReverseProxy(&url.URL{Path: "/x"})
+}

@@ -1,0 +1,35 @@
+// Package static serves files and fixed bytes (Twisted's twisted.web.static).
+//
+// [File] serves a directory tree, or one file, from the file system:
+//
+//	files, err := static.NewFile("/var/www")
+//	if err != nil {
+//		log.Fatal(err)
+//	}
+//	root := resource.New()
+//	root.PutChild("files", files)
+//
+// GET /files/a/b.txt then serves /var/www/a/b.txt, GET /files/a/ serves
+// /var/www/a/index.html (or index, or index.htm) or else lists the
+// directory, and GET /files/a redirects to /files/a/.
+//
+// # Security
+//
+// A File opens everything through an [os.Root] opened on its directory, so
+// that neither a ".." segment, nor an encoded one, nor a symbolic link that
+// points elsewhere can reach a file outside that directory. Segments that
+// could not name a file of the directory ("..", ".", names holding "/", "\"
+// or NUL, names that are not UTF-8) get 404 before the file system is asked.
+// A symbolic link that stays inside the directory is followed.
+//
+// # Responses
+//
+// Files are sent with [net/http.ServeContent], so byte ranges (single,
+// suffix, open-ended and multipart), If-Modified-Since, If-Range and
+// If-Unmodified-Since behave as in the standard library, with two of
+// Twisted's rules on top: a Range header that does not parse, names a unit
+// other than bytes, or holds a range whose start is after its end is
+// ignored (RFC 9110 §14.2), and the whole file is sent with 200.
+//
+// [Data] serves a fixed body with a fixed Content-Type.
+package static

@@ -1,0 +1,57 @@
+package static_test
+
+import (
+	"fmt"
+	"log"
+	"net/http/httptest"
+
+	"github.com/gotwisted/web/resource"
+	"github.com/gotwisted/web/resource/static"
+	"github.com/gotwisted/web/site"
+)
+
+func ExampleFile() {
+	files, err := static.NewFile("testdata/site")
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer files.Close()
+	root := resource.New()
+	root.PutChild("files", files)
+	s := site.New(root)
+	defer s.Close()
+
+	for _, path := range []string{"/files/hello.txt", "/files", "/files/../go.mod"} {
+		w := httptest.NewRecorder()
+		s.ServeHTTP(w, httptest.NewRequest("GET", path, nil))
+		fmt.Println(path, w.Code, w.Header().Get("Content-Type"))
+		switch w.Code {
+		case 200:
+			fmt.Print(w.Body.String())
+		case 302:
+			fmt.Println("Location:", w.Header().Get("Location"))
+		}
+	}
+	// Output:
+	// /files/hello.txt 200 text/plain; charset=utf-8
+	// hello, world
+	// /files 302 text/html; charset=utf-8
+	// Location: /files/
+	// /files/../go.mod 404 text/html; charset=utf-8
+}
+
+func ExampleNewData() {
+	root := resource.New()
+	root.PutChild("robots.txt", static.NewData([]byte("User-agent: *\nDisallow:\n"), "text/plain"))
+	s := site.New(root)
+	defer s.Close()
+
+	w := httptest.NewRecorder()
+	s.ServeHTTP(w, httptest.NewRequest("GET", "/robots.txt", nil))
+	fmt.Println(w.Code, w.Header().Get("Content-Type"), w.Header().Get("Content-Length"))
+	fmt.Print(w.Body.String())
+	// Output:
+	// 200 text/plain 24
+	// User-agent: *
+	// Disallow:
+}

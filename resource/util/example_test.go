@@ -1,0 +1,32 @@
+package util_test
+
+import (
+	"fmt"
+	"net/http/httptest"
+
+	"github.com/gotwisted/web/resource"
+	"github.com/gotwisted/web/resource/util"
+	"github.com/gotwisted/web/site"
+)
+
+func ExampleRedirect() {
+	root := resource.New()
+	root.PutChild("old", util.Redirect("/new/"))
+	s := site.New(root)
+	defer s.Close()
+
+	w := httptest.NewRecorder()
+	s.ServeHTTP(w, httptest.NewRequest("GET", "/old/page?x=1", nil))
+	fmt.Println(w.Code, w.Header().Get("Location"))
+	// Output: 302 /new/
+}
+
+func ExampleParentRedirect() {
+	s := site.New(util.ParentRedirect())
+	defer s.Close()
+
+	w := httptest.NewRecorder()
+	s.ServeHTTP(w, httptest.NewRequest("GET", "http://example.com/docs/intro?x=1", nil))
+	fmt.Println(w.Code, w.Header().Get("Location"))
+	// Output: 302 http://example.com/docs/
+}

@@ -1,0 +1,112 @@
+// Package util holds the small redirecting resources of Twisted's
+// twisted.web.util: [Redirect], which sends every request to one URL,
+// [ParentRedirect], which sends a request to the "directory" it is in, and
+// [RedirectTo], the function both use to answer with a 302 and a
+// meta-refresh page.
+//
+// A redirect to a fixed place, mounted as a child of the root:
+//
+//	root := resource.New()
+//	root.PutChild("old", util.Redirect("/new/"))
+//	root.PutChild("up", util.ParentRedirect())
+package util
+
+import (
+	"strings"
+
+	"github.com/gotwisted/web/request"
+	"github.com/gotwisted/web/resource"
+)
+
+// escaper escapes text for HTML as Python's html.escape does, quotes
+// included, so that a URL cannot break out of an attribute.
+var escaper = strings.NewReplacer(
+	"&", "&amp;",
+	"<", "&lt;",
+	">", "&gt;",
+	`"`, "&quot;",
+	"'", "&#x27;",
+)
+
+var textHTMLUTF8 = []string{"text/html; charset=utf-8"}
+
+// RedirectTo makes the response a redirect to url and returns the body to
+// send with it (Twisted's redirectTo): it sets the status to 302 Found, the
+// Location header to url and Content-Type to "text/html; charset=utf-8", and
+// returns a small HTML page whose meta refresh and link both lead to url,
+// HTML-escaped, for clients that do not follow Location. A render method
+// typically ends with
+//
+//	return util.RedirectTo(url, r), nil
+//
+// url is sent as it is: make it absolute, or relative to the request's URL.
+func RedirectTo(url string, r *request.Request) []byte {
+	r.Redirect(url)
+	r.ResponseHeader()["Content-Type"] = textHTMLUTF8
+	u := escaper.Replace(url)
+	var b strings.Builder
+	b.Grow(len(refreshHead) + len(refreshMiddle) + len(refreshTail) + 2*len(u))
+	b.WriteString(refreshHead)
+	b.WriteString(u)
+	b.WriteString(refreshMiddle)
+	b.WriteString(u)
+	b.WriteString(refreshTail)
+	return []byte(b.String())
+}
+
+// The meta-refresh page of RedirectTo, byte for byte as Twisted sends it,
+// around the two places the escaped URL goes.
+const (
+	refreshHead   = "\n<html>\n    <head>\n        <meta http-equiv=\"refresh\" content=\"0;URL="
+	refreshMiddle = "\">\n    </head>\n    <body bgcolor=\"#FFFFFF\" text=\"#000000\">\n    <a href=\""
+	refreshTail   = "\">click here</a>\n    </body>\n</html>\n"
+)
+
+// redirect is the resource Redirect returns.
+type redirect struct {
+	resource.Leaf
+	url string
+}
+
+// Redirect returns a leaf resource that answers every request at its path,
+// or below it, with a redirect to url (Twisted's Redirect): the rest of the
+// path and the query are ignored. It answers every method, as a page that
+// moved does, with the response of [RedirectTo].
+func Redirect(url string) resource.Resource {
+	return &redirect{url: url}
+}
+
+// Render redirects to the resource's URL, whatever the method.
+func (d *redirect) Render(r *request.Request) ([]byte, error) {
+	return RedirectTo(d.url, r), nil
+}
+
+// parentRedirect is the resource ParentRedirect returns.
+type parentRedirect struct {
+	resource.Leaf
+}
+
+// ParentRedirect returns a leaf resource that redirects every request to the
+// absolute URL of the "directory" the request's path is in, as Twisted's
+// ParentRedirect: everything after the path's last "/" is dropped, and so is
+// the query. "/" and "/foo" lead to http://host/; "/foo/" and "/foo/bar" to
+// http://host/foo/. Mounted as the "" child of a resource, it sends
+// "/dir/" to itself, so it is usually mounted where a path without a
+// trailing slash should climb one level.
+func ParentRedirect() resource.Resource { return parentRedirect{} }
+
+// Render redirects to the request's directory, whatever the method.
+func (parentRedirect) Render(r *request.Request) ([]byte, error) {
+	return RedirectTo(parentURL(r), r), nil
+}
+
+// parentURL returns the absolute URL of the directory of the request's path:
+// the root URL followed by the path up to and including its last "/".
+func parentURL(r *request.Request) string {
+	p := r.Path()
+	i := strings.LastIndexByte(p, '/')
+	if i <= 0 {
+		return r.RootURL()
+	}
+	return r.RootURL() + p[1:i+1]
+}
