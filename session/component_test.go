@@ -11,7 +11,6 @@ import (
 )
 
 type cart struct {
-	mu    sync.Mutex
 	items []string
 }
 

@@ -250,7 +250,7 @@ func (s *Session) runCallback(f func(), st *Store) {
 		if r := recover(); r != nil {
 			logger := slog.Default()
 			if st != nil {
-				logger = st.logger
+				logger = st.log()
 			}
 			logger.Error("session: panic in expiry callback",
 				"uid", s.UID(), "panic", r, "stack", string(debug.Stack()))

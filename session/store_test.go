@@ -223,7 +223,7 @@ func TestRename(t *testing.T) {
 		if s.Expired() {
 			t.Fatal("renamed session expired early")
 		}
-		time.Sleep(1)
+		time.Sleep(time.Nanosecond)
 		synctest.Wait()
 		if !s.Expired() || fired != 1 {
 			t.Fatalf("renamed session: Expired() = %v, callbacks %d; want true, 1", s.Expired(), fired)
@@ -535,4 +535,22 @@ func BenchmarkStoreMemory(b *testing.B) {
 		st.Close()
 	}
 	b.ReportMetric(per, "bytes/session")
+}
+
+// A Store without a Logger logs a panicking callback through slog.Default
+// instead of crashing.
+func TestPanickingCallbackWithoutLogger(t *testing.T) {
+	st := session.NewStore(session.StoreOptions{})
+	defer st.Close()
+	s := session.New(uuid.NewString())
+	if err := st.Add(s); err != nil {
+		t.Fatal(err)
+	}
+	ran := false
+	s.NotifyOnExpire(func() { panic("callback kaboom") })
+	s.NotifyOnExpire(func() { ran = true })
+	s.Expire()
+	if !ran {
+		t.Error("the callback after a panicking one did not run")
+	}
 }
