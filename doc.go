@@ -1,0 +1,52 @@
+// Package web is Twisted Web's resource-tree model in Go: an application is a
+// tree of resources, each URL segment picks a child, the resource at the end
+// renders the response by HTTP method, and the Site that serves the tree owns
+// the visitors' sessions.
+//
+// This package holds only this overview and the end-to-end tests; the code
+// is in the packages below it.
+//
+// # Packages
+//
+//   - [github.com/gotwisted/web/resource]: the Resource interface, Base to
+//     embed, traversal ([resource.ChildForRequest]), method dispatch
+//     ([resource.Render]: RenderGET, RenderPOST, ...), the error pages and
+//     NotDoneYet.
+//   - [github.com/gotwisted/web/request]: Request, one HTTP exchange as a
+//     resource sees it: prepath and postpath, arguments, headers, cookies,
+//     Write and Finish, NotifyFinish, GetSession.
+//   - [github.com/gotwisted/web/session]: Session, its components, and the
+//     Store whose min-heap scheduler expires sessions.
+//   - [github.com/gotwisted/web/site]: Site, the http.Handler that serves a
+//     tree, owns the sessions, writes the access log and runs the server.
+//   - resource/static, util, vhost, proxy, guard, handler, router, template
+//     and gzip: ready-made resources, named after the Twisted modules they
+//     stand for.
+//
+// The dependencies point one way: session ← request ← resource ←
+// resource/* ← site ← your program.
+//
+// # A tree in a few lines
+//
+//	type Hello struct{ resource.Base }
+//
+//	func (*Hello) RenderGET(r *request.Request) ([]byte, error) {
+//		return []byte("Hello, world!"), nil
+//	}
+//
+//	func main() {
+//		root := resource.New()
+//		root.PutChild("", &Hello{})      // the page at "/"
+//		root.PutChild("hello", &Hello{}) // the page at "/hello"
+//		log.Fatal(site.New(root).ListenAndServe(":8080"))
+//	}
+//
+// # Coming from Twisted
+//
+// Twisted finds render_GET and getChild by name; Go finds RenderGET and
+// GetChild through small interfaces on the resource. Go serves requests
+// concurrently, so resources and session components must be safe for
+// concurrent use. The deliberate differences from Twisted (405 instead of
+// 501, sessions that slide, HttpOnly cookies, escaped error pages, ...) are
+// listed in the README and in docs/architecture.md.
+package web

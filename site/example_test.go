@@ -1,0 +1,53 @@
+package site_test
+
+import (
+	"fmt"
+	"net/http/httptest"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/gotwisted/web/request"
+	"github.com/gotwisted/web/resource"
+	"github.com/gotwisted/web/session"
+	"github.com/gotwisted/web/site"
+)
+
+// Counter is per-session state, kept as a session component.
+type Counter struct{ visits atomic.Int64 }
+
+// CounterPage counts each visitor's visits.
+type CounterPage struct{ resource.Leaf }
+
+func (CounterPage) RenderGET(r *request.Request) ([]byte, error) {
+	c := session.Component(r.GetSession(), func() *Counter { return new(Counter) })
+	return fmt.Appendf(nil, "Visit #%d for you!", c.visits.Add(1)), nil
+}
+
+// A Site serves a tree and owns its visitors' sessions: GetSession finds
+// the visitor's session by its cookie, or makes one.
+func ExampleSite() {
+	s := site.New(CounterPage{})
+	s.SessionFactory = session.WithTimeout(5 * time.Minute)
+	defer s.Close()
+
+	var cookie string
+	for range 3 {
+		req := httptest.NewRequest("GET", "/", nil)
+		if cookie != "" {
+			req.Header.Set("Cookie", cookie)
+		}
+		w := httptest.NewRecorder()
+		s.ServeHTTP(w, req)
+		if c := w.Header().Get("Set-Cookie"); c != "" {
+			cookie, _, _ = strings.Cut(c, ";")
+		}
+		fmt.Println(w.Body.String())
+	}
+	fmt.Println(s.SessionCount(), "session")
+	// Output:
+	// Visit #1 for you!
+	// Visit #2 for you!
+	// Visit #3 for you!
+	// 1 session
+}
