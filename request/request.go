@@ -277,6 +277,15 @@ func (r *Request) writeBodyLocked(p []byte) (int, error) {
 	}
 	n, err := r.w.Write(p)
 	r.sent += int64(n)
+	if err != nil && !errors.Is(err, http.ErrBodyNotAllowed) && !errors.Is(err, http.ErrContentLength) {
+		// The connection failed under the write: the client went away
+		// (the server notices it later, through the request's context).
+		// Abandon the response now, so that this and every later write
+		// report ErrGone as documented, not the transport's error.
+		r.gone = ErrGone
+		r.endLocked(ErrGone)
+		return n, ErrGone
+	}
 	return n, err
 }
 
@@ -329,7 +338,9 @@ func (r *Request) FinishWith(body []byte) error {
 		r.writeHeaderLocked(len(body))
 	}
 	_, err := r.writeBodyLocked(body)
-	r.endLocked(nil)
+	if r.gone == nil { // else the failed write already ended the response
+		r.endLocked(nil)
+	}
 	return err
 }
 

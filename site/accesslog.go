@@ -59,9 +59,10 @@ func formatLine(addr, timestamp string, r *request.Request) string {
 	b.WriteByte(' ')
 	b.WriteString(length)
 	b.WriteString(` "`)
-	writeEscaped(&b, orDash(hr.Header.Get("Referer")))
+	// The last Referer and User-Agent, as Twisted's getHeader.
+	writeEscaped(&b, orDash(r.Header("Referer")))
 	b.WriteString(`" "`)
-	writeEscaped(&b, orDash(hr.Header.Get("User-Agent")))
+	writeEscaped(&b, orDash(r.Header("User-Agent")))
 	b.WriteByte('"')
 	return b.String()
 }

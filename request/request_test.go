@@ -1,0 +1,126 @@
+package request
+
+import (
+	"errors"
+	"net/http"
+	"net/http/httptest"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// brokenWriter is a ResponseWriter whose connection fails with err.
+type brokenWriter struct {
+	*httptest.ResponseRecorder
+	err error
+}
+
+func (b brokenWriter) Write([]byte) (int, error) { return 0, b.err }
+
+func TestWriteFailureAbandons(t *testing.T) {
+	broken := &deadConnError{syscall.EPIPE}
+	for _, finishWith := range []bool{false, true} {
+		r := New(brokenWriter{httptest.NewRecorder(), broken}, httptest.NewRequest("GET", "/", nil), nil)
+		notify := r.NotifyFinish()
+		var err error
+		if finishWith {
+			err = r.FinishWith([]byte("body")) // must not end the response twice
+		} else {
+			_, err = r.Write([]byte("body"))
+		}
+		if !errors.Is(err, ErrGone) {
+			t.Errorf("finishWith=%v: error %v, want ErrGone", finishWith, err)
+		}
+		if got := <-notify; !errors.Is(got, ErrGone) {
+			t.Errorf("NotifyFinish: %v", got)
+		}
+		select {
+		case <-r.Done():
+		default:
+			t.Error("Done not closed")
+		}
+		if _, err := r.Write([]byte("more")); !errors.Is(err, ErrGone) {
+			t.Errorf("later Write: %v", err)
+		}
+		if err := r.Finish(); !errors.Is(err, ErrGone) {
+			t.Errorf("Finish: %v", err)
+		}
+		r.Abort(ErrClosed) // no effect, no panic
+		if !errors.Is(r.Err(), ErrGone) || !r.Ended() {
+			t.Errorf("Err %v Ended %v", r.Err(), r.Ended())
+		}
+	}
+}
+
+// deadConnError stands for the error a dead connection gives.
+type deadConnError struct{ errno syscall.Errno }
+
+func (e *deadConnError) Error() string { return "write: " + e.errno.Error() }
+func (e *deadConnError) Unwrap() error { return e.errno }
+
+func TestWriteBodyNotAllowedIsNotGone(t *testing.T) {
+	r := New(brokenWriter{httptest.NewRecorder(), http.ErrBodyNotAllowed}, httptest.NewRequest("GET", "/", nil), nil)
+	if _, err := r.Write([]byte("x")); !errors.Is(err, http.ErrBodyNotAllowed) {
+		t.Errorf("Write: %v", err)
+	}
+	if r.Ended() {
+		t.Error("a refused body abandoned the response")
+	}
+	if err := r.Finish(); err != nil {
+		t.Errorf("Finish: %v", err)
+	}
+}
+
+func TestDefaultContentType(t *testing.T) {
+	tests := []struct {
+		name  string
+		do    func(r *Request)
+		ctype []string
+	}{
+		{"body", func(r *Request) { r.FinishWith([]byte("x")) }, []string{"text/html"}},
+		{"empty body", func(r *Request) { r.FinishWith(nil) }, nil},
+		{"204", func(r *Request) { r.SetResponseCode(204); r.Finish() }, nil},
+		{"304", func(r *Request) { r.SetResponseCode(304); r.Finish() }, nil},
+		{"finish without body", func(r *Request) { r.Finish() }, []string{"text/html"}},
+		{"redirect and finish", func(r *Request) { r.Redirect("/x"); r.Finish() }, []string{"text/html"}},
+		{"explicit", func(r *Request) { r.SetHeader("Content-Type", "text/plain"); r.FinishWith(nil) }, []string{"text/plain"}},
+		{"explicit on 304", func(r *Request) {
+			r.SetHeader("Content-Type", "text/plain")
+			r.SetResponseCode(304)
+			r.FinishWith(nil)
+		}, []string{"text/plain"}},
+		{"nil means none", func(r *Request) { r.ResponseHeader()["Content-Type"] = nil; r.Write([]byte("x")); r.Finish() }, nil},
+	}
+	for _, tt := range tests {
+		rec := httptest.NewRecorder()
+		tt.do(New(rec, httptest.NewRequest("GET", "/", nil), nil))
+		if got := rec.Header()["Content-Type"]; len(got) != len(tt.ctype) || len(got) > 0 && got[0] != tt.ctype[0] {
+			t.Errorf("%s: Content-Type %q, want %q", tt.name, got, tt.ctype)
+		}
+	}
+}
+
+func TestSetLastModified(t *testing.T) {
+	t0 := time.Date(2026, 11, 22, 3, 57, 29, 1, time.UTC)
+	hr := httptest.NewRequest("GET", "/", nil)
+	hr.Header.Set("If-Modified-Since", "Sun, 22 Nov 2026 03:57:30 GMT")
+	rec := httptest.NewRecorder()
+	r := New(rec, hr, nil)
+	// Rounded up to the next second: :30, not modified since :30.
+	if !r.SetLastModified(t0) || r.ResponseCode() != 304 {
+		t.Errorf("rounded time: not 304 (code %d)", r.ResponseCode())
+	}
+	// An earlier time does not lower it.
+	r.SetLastModified(t0.Add(-time.Hour))
+	if got := rec.Header().Get("Last-Modified"); got != "Sun, 22 Nov 2026 03:57:30 GMT" {
+		t.Errorf("Last-Modified %q", got)
+	}
+	// A later one wins, and the resource is modified again.
+	r.SetResponseCode(200)
+	if r.SetLastModified(t0.Add(time.Hour)) || r.ResponseCode() != 200 {
+		t.Error("later time still not modified")
+	}
+	if got := rec.Header().Get("Last-Modified"); got != "Sun, 22 Nov 2026 04:57:30 GMT" {
+		t.Errorf("Last-Modified %q", got)
+	}
+}
