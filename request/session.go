@@ -2,6 +2,9 @@ package request
 
 import (
 	"net/http"
+	"slices"
+	"strings"
+	"time"
 
 	"github.com/gotwisted/web/session"
 )
@@ -16,10 +19,14 @@ type SessionSource interface {
 	MakeSession() *session.Session
 	// RenewSession moves s, with its data and callbacks, to a fresh uid.
 	RenewSession(s *session.Session)
-	// SessionCookieTemplate returns the cookie that carries a session's uid: its
-	// name and attributes, without a value. secure tells which of the two
-	// sessions of a TLS request it is for.
-	SessionCookieTemplate(secure bool) http.Cookie
+	// SessionCookieName returns the name of the cookie that carries the
+	// uid of the secure or the insecure session (the two sessions of a TLS
+	// request).
+	SessionCookieName(secure bool) string
+	// SessionSetCookie returns the Set-Cookie header value that gives that
+	// cookie the value uid, or that clears it (Max-Age=0) if uid is ""; an
+	// empty result means send nothing.
+	SessionSetCookie(secure bool, uid string) string
 }
 
 // SessionOption changes how GetSession picks a session.
@@ -42,12 +49,13 @@ type sessionSlot struct {
 // names a live session; otherwise a new one is made through the Site's
 // session factory and its cookie is set on the response. A second call in
 // the same request returns the same session, unless it expired meanwhile,
-// in which case a new one is made. Over TLS the secure session (cookie with
-// the Secure attribute) is returned unless ForceNotSecure is given. A
-// response that uses a session carries Vary: Cookie and Cache-Control:
-// private. If the session expires before the headers are sent, its cookie is
-// cleared. The cookie is only sent if GetSession is called before the first
-// Write.
+// in which case a new one is made (and its cookie, not a clearing one, is
+// sent). Over TLS the secure session (cookie with the Secure attribute) is
+// returned unless ForceNotSecure is given. A response that uses a session
+// carries Vary: Cookie and Cache-Control: private (added to a Cache-Control
+// the resource set, unless that says private or no-store already). If the
+// session expires before the headers are sent, its cookie is cleared. The
+// cookie is only sent if GetSession is called before the first Write.
 //
 // GetSession panics if the Request was made without a SessionSource.
 func (r *Request) GetSession(opts ...SessionOption) *session.Session {
@@ -55,24 +63,32 @@ func (r *Request) GetSession(opts ...SessionOption) *session.Session {
 	if src == nil {
 		panic("request: GetSession on a request without sessions (no Config.Sessions)")
 	}
-	secure := r.IsSecure()
-	for _, o := range opts {
-		if o == ForceNotSecure {
-			secure = false
-		}
-	}
+	secure := r.IsSecure() && !slices.Contains(opts, ForceNotSecure)
 	idx := 0
 	if secure {
 		idx = 1
 	}
 	now := r.Now()
 	r.mu.Lock()
-	s := r.sess[idx].s
 	if !r.vary && !r.wroteHeader {
 		r.vary = true
-		h := r.w.Header()
-		h.Add("Vary", "Cookie")
-		h["Cache-Control"] = cacheControlPrivate
+		addSessionHeaders(r.w.Header())
+	}
+	s := r.sess[idx].s
+	var stale *session.Session // named by the cookie, but past its deadline
+	if s == nil {
+		// The first call: look the cookie up. The Store takes no lock of
+		// ours and calls nothing back, so r.mu may be held, which keeps
+		// two concurrent first calls from adopting different sessions.
+		if found := r.cookieSession(src, secure); found != nil {
+			if now.Before(found.Deadline()) {
+				r.sess[idx].s = found
+				r.mu.Unlock()
+				found.TouchAt(now)
+				return found
+			}
+			stale = found
+		}
 	}
 	r.mu.Unlock()
 
@@ -80,30 +96,87 @@ func (r *Request) GetSession(opts ...SessionOption) *session.Session {
 		s.TouchAt(now)
 		return s
 	}
-	if s == nil {
-		c := src.SessionCookieTemplate(secure)
-		if uid, ok := r.Cookie(c.Name); ok {
-			if found, ok := src.LookupSession(uid); ok {
-				if now.Before(found.Deadline()) {
-					found.TouchAt(now)
-					r.mu.Lock()
-					r.sess[idx].s = found
-					r.mu.Unlock()
-					return found
-				}
-				// Past its deadline, not yet reaped by the scheduler.
-				found.Expire()
+	if stale != nil {
+		// Not yet reaped by the scheduler: expire it here, callbacks and
+		// all, outside r.mu.
+		stale.Expire()
+	}
+	return r.claimSession(idx, s, src.MakeSession(), now)
+}
+
+// cookieSession returns the live session the request's cookie names, or
+// nil. It does not touch it.
+func (r *Request) cookieSession(src SessionSource, secure bool) *session.Session {
+	uid, ok := r.Cookie(src.SessionCookieName(secure))
+	if !ok {
+		return nil
+	}
+	found, _ := src.LookupSession(uid)
+	return found
+}
+
+// claimSession makes made, a session just made, the session of slot idx,
+// which held prev (nil or expired) when GetSession looked. If a concurrent
+// GetSession of this request filled the slot meanwhile with a live
+// session, that one wins: it is touched and returned, and made is expired,
+// so that a request never hands out two sessions, nor keeps an orphan.
+func (r *Request) claimSession(idx int, prev, made *session.Session, now time.Time) *session.Session {
+	r.mu.Lock()
+	if cur := r.sess[idx].s; cur != prev && cur != nil && !cur.Expired() {
+		r.mu.Unlock()
+		made.Expire()
+		cur.TouchAt(now)
+		return cur
+	}
+	r.sess[idx] = sessionSlot{s: made, setCookie: true}
+	r.mu.Unlock()
+	return made
+}
+
+var (
+	varyCookie          = []string{"Cookie"}
+	cacheControlPrivate = []string{"private"}
+)
+
+// addSessionHeaders marks a response that uses a session as depending on
+// the Cookie header and as not for shared caches. It reuses shared slices
+// when the headers are absent, so it does not allocate then; nothing
+// appends to them in place, as their capacity is their length.
+func addSessionHeaders(h http.Header) {
+	if len(h) == 0 { // the common case: nothing to merge with
+		h["Vary"] = varyCookie
+		h["Cache-Control"] = cacheControlPrivate
+		return
+	}
+	if v, ok := h["Vary"]; !ok {
+		h["Vary"] = varyCookie
+	} else if !hasToken(v, "Cookie") && !hasToken(v, "*") {
+		h["Vary"] = append(v[:len(v):len(v)], "Cookie")
+	}
+	// A Cache-Control the resource set is kept, so that "no-store" on a
+	// logout page survives the GetSession that expires the session.
+	if v, ok := h["Cache-Control"]; !ok {
+		h["Cache-Control"] = cacheControlPrivate
+	} else if !hasToken(v, "private") && !hasToken(v, "no-store") {
+		h["Cache-Control"] = append(v[:len(v):len(v)], "private")
+	}
+}
+
+// hasToken reports whether the comma-separated header values list token,
+// ignoring case. A token with an argument (private="Set-Cookie") is not
+// the token.
+func hasToken(values []string, token string) bool {
+	for _, line := range values {
+		for line != "" {
+			var item string
+			item, line, _ = strings.Cut(line, ",")
+			if strings.EqualFold(strings.TrimSpace(item), token) {
+				return true
 			}
 		}
 	}
-	s = src.MakeSession()
-	r.mu.Lock()
-	r.sess[idx] = sessionSlot{s: s, setCookie: true}
-	r.mu.Unlock()
-	return s
+	return false
 }
-
-var cacheControlPrivate = []string{"private"}
 
 // Session returns the session GetSession already returned in this request
 // that matches IsSecure, or nil.
@@ -135,9 +208,12 @@ func (r *Request) RenewSession(opts ...SessionOption) *session.Session {
 }
 
 // sessionCookiesLocked adds the Set-Cookie lines of the sessions this request
-// made, renewed or saw expire. r.mu must be held.
+// made, renewed or saw expire. A slot holds the latest session of its
+// kind, so when a session expired and GetSession then made a new one, only
+// the new session's cookie is sent, not a clearing one. r.mu must be held.
 func (r *Request) sessionCookiesLocked() {
-	for i, slot := range r.sess {
+	for i := range r.sess {
+		slot := &r.sess[i]
 		if slot.s == nil {
 			continue
 		}
@@ -145,12 +221,19 @@ func (r *Request) sessionCookiesLocked() {
 		if !slot.setCookie && !expired {
 			continue
 		}
-		c := r.cfg.Sessions.SessionCookieTemplate(i == 1)
-		if expired {
-			c.MaxAge = -1 // Max-Age=0: the browser drops the cookie
-		} else {
-			c.Value = slot.s.UID()
+		uid := "" // clear the cookie
+		if !expired {
+			uid = slot.s.UID()
 		}
-		http.SetCookie(r.w, &c)
+		r.addSessionCookie(i == 1, uid)
+	}
+}
+
+// addSessionCookie adds the Set-Cookie line that gives the secure or
+// insecure session cookie the value uid, or clears it if uid is "".
+func (r *Request) addSessionCookie(secure bool, uid string) {
+	if line := r.cfg.Sessions.SessionSetCookie(secure, uid); line != "" {
+		h := r.w.Header()
+		h["Set-Cookie"] = append(h["Set-Cookie"], line)
 	}
 }

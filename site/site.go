@@ -1,6 +1,7 @@
 package site
 
 import (
+	"crypto/rand"
 	"io"
 	"iter"
 	"log/slog"
@@ -75,6 +76,7 @@ type Site struct {
 	initOnce sync.Once
 	cfg      request.Config // built from the fields at the first request
 	store    *session.Store
+	cookies  [2]cookieFormat // [0] insecure, [1] secure; built with cfg
 
 	closeOnce sync.Once
 	closing   chan struct{} // closed by Close
@@ -119,6 +121,8 @@ func (s *Site) init() {
 			Logger:            s.Logger,
 		}
 		s.store = session.NewStore(session.StoreOptions{MaxSessions: s.MaxSessions, Logger: s.Logger})
+		s.cookies[0] = newCookieFormat(s.SessionCookieTemplate(false))
+		s.cookies[1] = newCookieFormat(s.SessionCookieTemplate(true))
 		if s.closed() {
 			s.store.Close()
 		}
@@ -181,7 +185,7 @@ func (s *Site) LookupSession(uid string) (*session.Session, bool) {
 // made but not kept. It implements request.SessionSource.
 func (s *Site) MakeSession() *session.Session {
 	s.init()
-	sess := s.SessionFactory(uuid.NewString())
+	sess := s.SessionFactory(newUID())
 	if sess == nil {
 		panic("site: SessionFactory returned nil")
 	}
@@ -193,11 +197,25 @@ func (s *Site) MakeSession() *session.Session {
 // It implements request.SessionSource.
 func (s *Site) RenewSession(sess *session.Session) {
 	s.init()
-	_ = s.store.Rename(sess, uuid.NewString())
+	_ = s.store.Rename(sess, newUID())
 }
 
-// SessionCookieTemplate returns the cookie template for the secure or the insecure
-// session. It implements request.SessionSource.
+// newUID returns a random (version 4) UUID in canonical text form. It is
+// uuid.NewString without its heap-allocated intermediate UUID: reading into
+// a local array keeps the array on the stack, so the string is the only
+// allocation.
+func newUID() string {
+	var id uuid.UUID
+	_, _ = rand.Read(id[:])   // never fails (crypto/rand crashes the program instead)
+	id[6] = id[6]&0x0f | 0x40 // version 4
+	id[8] = id[8]&0x3f | 0x80 // variant 10 (RFC 9562)
+	return id.String()
+}
+
+// SessionCookieTemplate returns the cookie that carries the uid of the
+// secure or the insecure session, without a value: SessionCookie, or for the
+// secure session SessionCookie renamed to SecureSessionCookieName with the
+// Secure attribute.
 func (s *Site) SessionCookieTemplate(secure bool) http.Cookie {
 	c := s.SessionCookie
 	if secure {
@@ -205,6 +223,88 @@ func (s *Site) SessionCookieTemplate(secure bool) http.Cookie {
 		c.Secure = true
 	}
 	return c
+}
+
+// SessionCookieName returns the name of the secure or the insecure session
+// cookie, as SessionCookieTemplate(secure).Name does, without copying the
+// template. It implements request.SessionSource.
+func (s *Site) SessionCookieName(secure bool) string {
+	s.init()
+	return s.cookies[sessionIndex(secure)].name
+}
+
+// SessionSetCookie returns the Set-Cookie header value that gives the
+// secure or the insecure session cookie the value uid, or that clears the
+// cookie (Max-Age=0) if uid is empty: what http.SetCookie sends for
+// SessionCookieTemplate(secure) with that Value (or MaxAge -1). The
+// template's attributes are formatted once, at the first request, so this
+// costs one allocation. It implements request.SessionSource.
+func (s *Site) SessionSetCookie(secure bool, uid string) string {
+	s.init()
+	f := &s.cookies[sessionIndex(secure)]
+	switch {
+	case !f.ok:
+		return "" // an invalid cookie name: http.SetCookie sends nothing either
+	case uid == "":
+		return f.clear
+	case !isPlainCookieValue(uid):
+		c := s.SessionCookieTemplate(secure)
+		c.Value = uid
+		return c.String()
+	}
+	return f.prefix + uid + f.suffix
+}
+
+// cookieFormat is a session cookie template, formatted by http.Cookie.
+type cookieFormat struct {
+	name   string
+	ok     bool   // the name is valid: http.Cookie formats it
+	prefix string // "NAME=" (with a quote if the template is Quoted)
+	suffix string // "; Path=/; HttpOnly; ..." (after the value, closing quote included)
+	clear  string // the whole line that clears the cookie
+}
+
+func newCookieFormat(c http.Cookie) cookieFormat {
+	f := cookieFormat{name: c.Name}
+	c.Value = "v"
+	line := c.String()
+	if line == "" {
+		return f
+	}
+	i := len(c.Name) + 1 // where the value starts
+	if c.Quoted {
+		i++
+	}
+	f.ok = true
+	f.prefix = line[:i]
+	f.suffix = line[i+len(c.Value):]
+	c.Value = ""
+	c.MaxAge = -1
+	f.clear = c.String()
+	return f
+}
+
+// isPlainCookieValue reports whether v is a cookie value http.Cookie sends
+// as it is: not empty, of bytes allowed in a cookie value, with no space
+// or comma (which it would quote).
+func isPlainCookieValue(v string) bool {
+	if v == "" {
+		return false
+	}
+	for i := 0; i < len(v); i++ {
+		b := v[i]
+		if b <= ' ' || b >= 0x7f || b == '"' || b == ',' || b == ';' || b == '\\' {
+			return false
+		}
+	}
+	return true
+}
+
+func sessionIndex(secure bool) int {
+	if secure {
+		return 1
+	}
+	return 0
 }
 
 // SessionCount returns the number of live sessions.
