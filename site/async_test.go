@@ -141,14 +141,21 @@ func TestAsyncClientGoesAway(t *testing.T) {
 func TestCloseEndsPendingResponses(t *testing.T) {
 	d := newDeferred()
 	s, srv := serve(t, d)
-	errc := make(chan error, 1)
+	type answer struct {
+		code int
+		body string
+		err  error
+	}
+	answers := make(chan answer, 1)
 	go func() {
 		resp, err := srv.Client().Get(srv.URL + "/")
-		if err == nil {
-			_, err = io.ReadAll(resp.Body)
-			resp.Body.Close()
+		if err != nil {
+			answers <- answer{err: err}
+			return
 		}
-		errc <- err
+		b, err := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		answers <- answer{resp.StatusCode, string(b), err}
 	}()
 	r := <-d.reqs
 	notify := r.NotifyFinish()
@@ -156,7 +163,12 @@ func TestCloseEndsPendingResponses(t *testing.T) {
 	if err := <-notify; !errors.Is(err, request.ErrClosed) {
 		t.Errorf("NotifyFinish after Close: %v", err)
 	}
-	<-errc // the client gets an answer (or an error): it does not hang
+	// A client that was sent nothing is told the server is going away,
+	// not given an empty 200.
+	if a := <-answers; a.err != nil || a.code != http.StatusServiceUnavailable ||
+		!strings.Contains(a.body, "503 - Service Unavailable") {
+		t.Errorf("client got %d %q %v, want the 503 page", a.code, a.body, a.err)
+	}
 	if _, err := r.Write([]byte("x")); !errors.Is(err, request.ErrClosed) {
 		t.Errorf("Write after Close: %v", err)
 	}

@@ -6,6 +6,7 @@ import (
 	"iter"
 	"log/slog"
 	"net/http"
+	"strconv"
 	"sync"
 
 	"github.com/google/uuid"
@@ -152,6 +153,15 @@ func (s *Site) ServeHTTP(w http.ResponseWriter, hr *http.Request) {
 			r.Abort(request.ErrGone)
 		case <-s.closing:
 			r.Abort(request.ErrClosed)
+			if !r.HeadersSent() {
+				// Nothing was sent: say so, rather than let net/http send
+				// an empty 200 for a response that never happened.
+				w.Header().Set("Connection", "close")
+				body, _ := shuttingDown.Render(r)
+				w.Header().Set("Content-Length", strconv.Itoa(len(body)))
+				w.WriteHeader(shuttingDown.Code())
+				w.Write(body)
+			}
 		}
 	}
 	if s.AccessLog != nil {
@@ -159,8 +169,14 @@ func (s *Site) ServeHTTP(w http.ResponseWriter, hr *http.Request) {
 	}
 }
 
+// shuttingDown answers a pending response that had sent nothing when the
+// Site closed.
+var shuttingDown = resource.ErrorPage(http.StatusServiceUnavailable, "Service Unavailable",
+	"The server is shutting down.")
+
 // Close ends the responses still pending (their NotifyFinish channels get
-// request.ErrClosed) and stops the session scheduler; live sessions are
+// request.ErrClosed; a client that was sent nothing yet gets 503 Service
+// Unavailable) and stops the session scheduler; live sessions are
 // dropped without running their expiry callbacks. Close does not stop a
 // server that serves the Site: shut that down first (ListenAndServe and
 // Serve do both). It is safe to call more than once.
