@@ -38,6 +38,7 @@ var (
 // kept for later ones. A body larger than Config.MaxBodySize gives a
 // *StatusError with code 413 wrapping ErrBodyTooLarge.
 func (r *Request) Content() ([]byte, error) {
+	r.ext()
 	r.lazy.Lock()
 	defer r.lazy.Unlock()
 	return r.contentLocked()
@@ -84,6 +85,7 @@ func (r *Request) contentLocked() ([]byte, error) {
 // *StatusError with code 400 wrapping ErrMalformedBody; an oversized one 413.
 // The returned map belongs to the Request: do not modify it.
 func (r *Request) Args() (map[string][]string, error) {
+	r.ext()
 	r.lazy.Lock()
 	defer r.lazy.Unlock()
 	if r.argsOK {

@@ -17,6 +17,7 @@ func (r *Request) SetLastModified(t time.Time) (notModified bool) {
 		t = t.Truncate(time.Second).Add(time.Second)
 	}
 	r.mu.Lock()
+	r.extLocked()
 	if t.After(r.lastMod) {
 		r.lastMod = t
 	}

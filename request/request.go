@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -64,11 +65,31 @@ type Request struct {
 	// Traversal state, owned by the goroutine that traverses (before rendering).
 	path []string // every segment; path[:pos] is the prepath, path[pos:] the postpath
 	pos  int
-	segs [8]string // backing array for short paths: no allocation
+	segs [4]string // backing array for short paths: no allocation
 
-	// body, args and the clock reading are read lazily, under lazy.
+	now atomic.Int64 // the clock reading in Unix nanoseconds, 0 until Now
+
+	mu          sync.Mutex // guards the response state below, and the more pointer
+	code        int
+	wroteHeader bool
+	finished    bool
+	gone        error // why the response was abandoned, or nil
+	sent        int64 // body bytes written
+	done        chan struct{}
+	sess        [2]sessionSlot // [0] insecure, [1] secure
+	vary        bool           // Vary: Cookie already added
+	length      [1]string      // the Content-Length value FinishWith sets: no allocation
+
+	// *more holds what few requests need, allocated on first use so that a
+	// plain request stays small. Set it with ext or extLocked before using
+	// its fields.
+	*more
+}
+
+// more is the lazily allocated part of a Request.
+type more struct {
+	// body and args are read lazily, under lazy.
 	lazy    sync.Mutex
-	now     time.Time
 	body    []byte
 	bodyErr error
 	bodyOK  bool
@@ -76,17 +97,24 @@ type Request struct {
 	argsErr error
 	argsOK  bool
 
-	mu          sync.Mutex // guards the response state below
-	code        int
-	wroteHeader bool
-	finished    bool
-	gone        error        // why the response was abandoned, or nil
-	sent        int64        // body bytes written
-	lastMod     time.Time    // set by SetLastModified
-	notify      []chan error // from NotifyFinish, told at the end
-	done        chan struct{}
-	sess        [2]sessionSlot // [0] insecure, [1] secure
-	vary        bool           // Vary: Cookie already added
+	// The rest is guarded by Request.mu.
+	lastMod time.Time    // set by SetLastModified
+	notify  []chan error // from NotifyFinish, told at the end
+}
+
+// ext makes sure r.more is allocated. Afterwards the calling goroutine may
+// use r.more's fields (under the locks they name).
+func (r *Request) ext() {
+	r.mu.Lock()
+	r.extLocked()
+	r.mu.Unlock()
+}
+
+// extLocked is ext with r.mu held.
+func (r *Request) extLocked() {
+	if r.more == nil {
+		r.more = new(more)
+	}
 }
 
 // New returns the Request for one exchange. The server calls it once per
@@ -129,12 +157,14 @@ func (r *Request) DisplayTracebacks() bool { return r.cfg.DisplayTracebacks }
 // Now returns the time of the request: the clock is read once, the first
 // time Now is called, and the same time is returned afterwards.
 func (r *Request) Now() time.Time {
-	r.lazy.Lock()
-	defer r.lazy.Unlock()
-	if r.now.IsZero() {
-		r.now = time.Now()
+	n := r.now.Load()
+	if n == 0 {
+		n = time.Now().UnixNano()
+		if !r.now.CompareAndSwap(0, n) {
+			n = r.now.Load()
+		}
 	}
-	return r.now
+	return time.Unix(0, n)
 }
 
 // Method returns the request method, exactly as the client sent it.
@@ -226,11 +256,18 @@ func (r *Request) writeHeaderLocked(bodyLen int) {
 	r.sessionCookiesLocked()
 	h := r.w.Header()
 	// A Content-Type key with a nil value means "send none", as in net/http.
-	if _, set := h["Content-Type"]; !set && bodyLen != 0 && r.code != http.StatusNoContent &&
-		r.code != http.StatusNotModified && h.Get("Content-Length") != "0" {
+	if _, set := h["Content-Type"]; !set && r.code != http.StatusNoContent && r.code != http.StatusNotModified &&
+		(bodyLen > 0 || bodyLen < 0 && !zeroLength(h)) {
 		h["Content-Type"] = textHTML
 	}
 	r.w.WriteHeader(r.code)
+}
+
+// zeroLength reports whether h says Content-Length: 0. It reads the map
+// directly: the header is written with its canonical name.
+func zeroLength(h http.Header) bool {
+	cl := h["Content-Length"]
+	return len(cl) == 1 && cl[0] == "0"
 }
 
 // endable reports whether the response may still be written. r.mu must be held.
@@ -333,7 +370,8 @@ func (r *Request) FinishWith(body []byte) error {
 	if !r.wroteHeader {
 		h := r.w.Header()
 		if h["Content-Length"] == nil {
-			h["Content-Length"] = []string{strconv.Itoa(len(body))}
+			r.length[0] = strconv.Itoa(len(body))
+			h["Content-Length"] = r.length[:1:1]
 		}
 		r.writeHeaderLocked(len(body))
 	}
@@ -364,10 +402,12 @@ func (r *Request) Abort(err error) {
 // endLocked records the end of the response and tells whoever waits. r.mu must be held.
 func (r *Request) endLocked(err error) {
 	r.finished = r.finished || err == nil
-	for _, c := range r.notify {
-		c <- err
+	if r.more != nil {
+		for _, c := range r.notify {
+			c <- err
+		}
+		r.notify = nil
 	}
-	r.notify = nil
 	if r.done != nil {
 		close(r.done)
 	} else {
@@ -416,6 +456,7 @@ func (r *Request) NotifyFinish() <-chan error {
 	case r.finished:
 		c <- nil
 	default:
+		r.extLocked()
 		r.notify = append(r.notify, c)
 	}
 	return c
