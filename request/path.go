@@ -6,33 +6,34 @@ import (
 	"strings"
 )
 
-// splitPath splits the path of u after its first "/" into segments, each
-// percent-decoded after splitting, as Twisted does: "/" is one empty segment,
-// a trailing slash adds one, and "%2F" stays inside its segment. Segments
-// are appended to buf; they share the URL's memory unless they needed
-// decoding. The request target "*" has no segments.
-func splitPath(buf []string, u *url.URL) []string {
-	p, raw := u.Path, false
+// pathOf returns the path of u after its first "/", as Twisted splits it,
+// and whether it is the escaped form: when the URL holds escapes that
+// decoding would lose (such as %2F), the raw path is kept and each segment is
+// decoded after splitting, so "%2F" stays inside its segment. Otherwise the
+// decoded path splits into the same segments.
+func pathOf(u *url.URL) (path string, escaped bool) {
 	if u.RawPath != "" {
-		// The path held escapes that decoding would lose (such as %2F):
-		// split the raw form and decode each segment.
-		p, raw = u.RawPath, true
+		return strings.TrimPrefix(u.RawPath, "/"), true
 	}
-	if p == "*" || p == "" {
-		if p == "" {
-			return append(buf, "")
-		}
-		return buf
+	return strings.TrimPrefix(u.Path, "/"), false
+}
+
+// segment decodes one segment of r.path.
+func (r *Request) segment(s string) string {
+	if r.escaped && strings.IndexByte(s, '%') >= 0 {
+		return unquote(s)
 	}
-	p = strings.TrimPrefix(p, "/")
+	return s
+}
+
+// appendSegments appends the decoded segments of p (a part of r.path that
+// starts and ends at segment boundaries) to dst.
+func (r *Request) appendSegments(dst []string, p string) []string {
 	for {
 		seg, rest, more := strings.Cut(p, "/")
-		if raw && strings.IndexByte(seg, '%') >= 0 {
-			seg = unquote(seg)
-		}
-		buf = append(buf, seg)
+		dst = append(dst, r.segment(seg))
 		if !more {
-			return buf
+			return dst
 		}
 		p = rest
 	}
@@ -69,30 +70,60 @@ func unhex(c byte) byte {
 	}
 }
 
-// Prepath returns the path segments consumed by traversal so far, decoded.
-// The slice belongs to the Request: do not modify it.
-func (r *Request) Prepath() []string { return r.path[:r.pos:r.pos] }
+// Prepath returns the path segments consumed by traversal so far, decoded,
+// in a new slice. Traversal begins with every segment in the postpath: "/"
+// is one empty segment, and a trailing slash adds one.
+func (r *Request) Prepath() []string {
+	if r.next == 0 || r.star() {
+		return []string{}
+	}
+	return r.appendSegments(make([]string, 0, 4), r.path[:r.next-1])
+}
 
-// Postpath returns the path segments not yet consumed, decoded. The slice
-// belongs to the Request: do not modify it.
-func (r *Request) Postpath() []string { return r.path[r.pos:] }
+// Postpath returns the path segments not yet consumed, decoded, in a new slice.
+func (r *Request) Postpath() []string {
+	if int(r.next) > len(r.path) {
+		return []string{}
+	}
+	return r.appendSegments(make([]string, 0, 4), r.path[r.next:])
+}
 
-// Consume moves the first remaining segment to the prepath and returns it;
-// ok is false when none remains. Traversal calls it before each child lookup.
+// Consume moves the first remaining segment to the prepath and returns it,
+// decoded; ok is false when none remains. Traversal calls it before each
+// child lookup. It allocates only to decode a segment that has escapes.
 func (r *Request) Consume() (seg string, ok bool) {
-	if r.pos == len(r.path) {
+	if int(r.next) > len(r.path) {
 		return "", false
 	}
-	r.pos++
-	return r.path[r.pos-1], true
+	rest := r.path[r.next:]
+	if i := strings.IndexByte(rest, '/'); i >= 0 {
+		seg = rest[:i]
+		r.next += int32(i + 1)
+	} else {
+		seg = rest
+		r.next = int32(len(r.path) + 1)
+	}
+	return r.segment(seg), true
 }
 
 // Unconsume moves the last consumed segment back to the front of the
 // postpath, for wrappers that must let the next resource see it again.
 func (r *Request) Unconsume() {
-	if r.pos > 0 {
-		r.pos--
+	if r.next == 0 || r.star() {
+		return
 	}
+	r.next = int32(strings.LastIndexByte(r.path[:r.next-1], '/') + 1)
+}
+
+// star reports whether the request target is "*", which has no segments.
+func (r *Request) star() bool { return r.r.URL.Path == "*" }
+
+// postpathLen returns the number of segments not yet consumed.
+func (r *Request) postpathLen() int {
+	if int(r.next) > len(r.path) {
+		return 0
+	}
+	return strings.Count(r.path[r.next:], "/") + 1
 }
 
 // IsSecure reports whether the request came over TLS (or, with
@@ -183,15 +214,19 @@ func (r *Request) urlFor(segs []string) string {
 // named name of the resource traversal has reached, as Twisted's childLink:
 // "/foo/bar" gives "bar/name", "/foo/bar/" gives "name".
 func (r *Request) ChildLink(name string) string {
-	pre := r.Prepath()
-	switch lpp := len(r.path) - r.pos; {
+	switch lpp := r.postpathLen(); {
 	case lpp > 1:
 		return strings.Repeat("../", lpp-1) + name
 	case lpp == 1:
 		return name
 	}
-	if n := len(pre); n > 0 && pre[n-1] != "" {
-		return QuoteSegment(pre[n-1]) + "/" + name
+	if r.next > 0 {
+		// The last consumed segment ends just before r.next.
+		end := r.next - 1
+		last := r.segment(r.path[strings.LastIndexByte(r.path[:end], '/')+1 : end])
+		if last != "" {
+			return QuoteSegment(last) + "/" + name
+		}
 	}
 	return name
 }

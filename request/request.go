@@ -10,6 +10,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/gotwisted/web/session"
 )
 
 // Errors reported by the response-writing methods and by NotifyFinish.
@@ -62,27 +64,30 @@ type Request struct {
 	r   *http.Request
 	cfg *Config
 
-	// Traversal state, owned by the goroutine that traverses (before rendering).
-	path []string // every segment; path[:pos] is the prepath, path[pos:] the postpath
-	pos  int
-	segs [4]string // backing array for short paths: no allocation
+	// Traversal state, owned by the goroutine that traverses (before
+	// rendering): the path after its first "/", and the offset of the next
+	// unconsumed segment in it (len(path)+1 when none remains). Segments
+	// are cut out of path when needed, so a request holds no segment list.
+	path    string
+	next    int32 // paths are far shorter than 2 GiB: MaxHeaderBytes
+	escaped bool  // path is the raw (escaped) path: segments need decoding
+
+	// The response state below is guarded by mu (as is the more pointer).
+	wroteHeader bool
+	finished    bool
+	vary        bool    // Vary: Cookie already added
+	setCookie   [2]bool // the response must carry sess[i]'s cookie
+	code        int32
+	mu          sync.Mutex
+	sent        int64               // body bytes written
+	sess        [2]*session.Session // [0] insecure, [1] secure: GetSession's
+	length      [1]string           // the Content-Length value FinishWith sets: no allocation
 
 	now atomic.Int64 // the clock reading in Unix nanoseconds, 0 until Now
 
-	mu          sync.Mutex // guards the response state below, and the more pointer
-	code        int
-	wroteHeader bool
-	finished    bool
-	gone        error // why the response was abandoned, or nil
-	sent        int64 // body bytes written
-	done        chan struct{}
-	sess        [2]sessionSlot // [0] insecure, [1] secure
-	vary        bool           // Vary: Cookie already added
-	length      [1]string      // the Content-Length value FinishWith sets: no allocation
-
 	// *more holds what few requests need, allocated on first use so that a
-	// plain request stays small. Set it with ext or extLocked before using
-	// its fields.
+	// plain request stays small (allocation cost grows with size). Set it
+	// with ext or extLocked before using its fields.
 	*more
 }
 
@@ -98,8 +103,10 @@ type more struct {
 	argsOK  bool
 
 	// The rest is guarded by Request.mu.
-	lastMod time.Time    // set by SetLastModified
-	notify  []chan error // from NotifyFinish, told at the end
+	gone    error         // why the response was abandoned, or nil
+	done    chan struct{} // closed at the end, made by Done
+	lastMod time.Time     // set by SetLastModified
+	notify  []chan error  // from NotifyFinish, told at the end
 }
 
 // ext makes sure r.more is allocated. Afterwards the calling goroutine may
@@ -125,7 +132,11 @@ func New(w http.ResponseWriter, r *http.Request, cfg *Config) *Request {
 		cfg = &defaultConfig
 	}
 	req := &Request{w: w, r: r, cfg: cfg, code: http.StatusOK}
-	req.path = splitPath(req.segs[:0], r.URL)
+	if r.URL.Path == "*" {
+		req.next = 1 // the target "*" has no segments: path "" is exhausted
+	} else {
+		req.path, req.escaped = pathOf(r.URL)
+	}
 	return req
 }
 
@@ -222,7 +233,7 @@ func (r *Request) AddCookie(c *http.Cookie) { http.SetCookie(r.w, c) }
 // headers have been written.
 func (r *Request) SetResponseCode(code int) {
 	r.mu.Lock()
-	r.code = code
+	r.code = int32(code)
 	r.mu.Unlock()
 }
 
@@ -230,7 +241,7 @@ func (r *Request) SetResponseCode(code int) {
 func (r *Request) ResponseCode() int {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	return r.code
+	return int(r.code)
 }
 
 // Redirect sets the status to 302 Found and the Location header to url. Like
@@ -260,7 +271,7 @@ func (r *Request) writeHeaderLocked(bodyLen int) {
 		(bodyLen > 0 || bodyLen < 0 && !zeroLength(h)) {
 		h["Content-Type"] = textHTML
 	}
-	r.w.WriteHeader(r.code)
+	r.w.WriteHeader(int(r.code))
 }
 
 // zeroLength reports whether h says Content-Length: 0. It reads the map
@@ -272,8 +283,8 @@ func zeroLength(h http.Header) bool {
 
 // endable reports whether the response may still be written. r.mu must be held.
 func (r *Request) endableLocked() error {
-	if r.gone != nil {
-		return r.gone
+	if err := r.goneLocked(); err != nil {
+		return err
 	}
 	if r.finished {
 		return ErrFinished
@@ -319,8 +330,7 @@ func (r *Request) writeBodyLocked(p []byte) (int, error) {
 		// (the server notices it later, through the request's context).
 		// Abandon the response now, so that this and every later write
 		// report ErrGone as documented, not the transport's error.
-		r.gone = ErrGone
-		r.endLocked(ErrGone)
+		r.abandonLocked(ErrGone)
 		return n, ErrGone
 	}
 	return n, err
@@ -376,7 +386,7 @@ func (r *Request) FinishWith(body []byte) error {
 		r.writeHeaderLocked(len(body))
 	}
 	_, err := r.writeBodyLocked(body)
-	if r.gone == nil { // else the failed write already ended the response
+	if r.goneLocked() == nil { // else the failed write already ended the response
 		r.endLocked(nil)
 	}
 	return err
@@ -392,26 +402,40 @@ func (r *Request) Abort(err error) {
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if r.finished || r.gone != nil {
+	if r.finished || r.goneLocked() != nil {
 		return
 	}
+	r.abandonLocked(err)
+}
+
+// abandonLocked records why the response was abandoned and ends it. r.mu
+// must be held.
+func (r *Request) abandonLocked(err error) {
+	r.extLocked()
 	r.gone = err
 	r.endLocked(err)
+}
+
+// goneLocked returns why the response was abandoned, or nil. r.mu must be held.
+func (r *Request) goneLocked() error {
+	if r.more == nil {
+		return nil
+	}
+	return r.gone
 }
 
 // endLocked records the end of the response and tells whoever waits. r.mu must be held.
 func (r *Request) endLocked(err error) {
 	r.finished = r.finished || err == nil
-	if r.more != nil {
-		for _, c := range r.notify {
-			c <- err
-		}
-		r.notify = nil
+	if r.more == nil {
+		return // nobody waits: Done answers closedChan from now on
 	}
+	for _, c := range r.notify {
+		c <- err
+	}
+	r.notify = nil
 	if r.done != nil {
 		close(r.done)
-	} else {
-		r.done = closedChan
 	}
 }
 
@@ -421,7 +445,7 @@ var closedChan = func() chan struct{} { c := make(chan struct{}); close(c); retu
 func (r *Request) Ended() bool {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	return r.finished || r.gone != nil
+	return r.finished || r.goneLocked() != nil
 }
 
 // Done returns a channel that is closed when the response finishes or is
@@ -429,6 +453,10 @@ func (r *Request) Ended() bool {
 func (r *Request) Done() <-chan struct{} {
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	if r.finished || r.goneLocked() != nil {
+		return closedChan
+	}
+	r.extLocked()
 	if r.done == nil {
 		r.done = make(chan struct{})
 	}
@@ -439,7 +467,7 @@ func (r *Request) Done() <-chan struct{} {
 func (r *Request) Err() error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	return r.gone
+	return r.goneLocked()
 }
 
 // NotifyFinish returns a new channel that receives exactly one value: nil
@@ -451,7 +479,7 @@ func (r *Request) NotifyFinish() <-chan error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	switch {
-	case r.gone != nil:
+	case r.goneLocked() != nil:
 		c <- r.gone
 	case r.finished:
 		c <- nil

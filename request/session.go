@@ -37,11 +37,6 @@ type SessionOption int
 // sent over plain HTTP too.
 const ForceNotSecure SessionOption = 1
 
-type sessionSlot struct {
-	s         *session.Session
-	setCookie bool // the response must carry s's cookie
-}
-
 // GetSession returns the visitor's session, creating it if needed, and
 // touches it, so that a visitor who keeps coming keeps their session.
 //
@@ -74,7 +69,7 @@ func (r *Request) GetSession(opts ...SessionOption) *session.Session {
 		r.vary = true
 		addSessionHeaders(r.w.Header())
 	}
-	s := r.sess[idx].s
+	s := r.sess[idx]
 	var stale *session.Session // named by the cookie, but past its deadline
 	if s == nil {
 		// The first call: look the cookie up. The Store takes no lock of
@@ -82,7 +77,7 @@ func (r *Request) GetSession(opts ...SessionOption) *session.Session {
 		// two concurrent first calls from adopting different sessions.
 		if found := r.cookieSession(src, secure); found != nil {
 			if now.Before(found.Deadline()) {
-				r.sess[idx].s = found
+				r.sess[idx] = found
 				r.mu.Unlock()
 				found.TouchAt(now)
 				return found
@@ -122,13 +117,14 @@ func (r *Request) cookieSession(src SessionSource, secure bool) *session.Session
 // so that a request never hands out two sessions, nor keeps an orphan.
 func (r *Request) claimSession(idx int, prev, made *session.Session, now time.Time) *session.Session {
 	r.mu.Lock()
-	if cur := r.sess[idx].s; cur != prev && cur != nil && !cur.Expired() {
+	if cur := r.sess[idx]; cur != prev && cur != nil && !cur.Expired() {
 		r.mu.Unlock()
 		made.Expire()
 		cur.TouchAt(now)
 		return cur
 	}
-	r.sess[idx] = sessionSlot{s: made, setCookie: true}
+	r.sess[idx] = made
+	r.setCookie[idx] = true
 	r.mu.Unlock()
 	return made
 }
@@ -187,7 +183,7 @@ func (r *Request) Session() *session.Session {
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	return r.sess[idx].s
+	return r.sess[idx]
 }
 
 // RenewSession moves the visitor's session (GetSession's, with its data and
@@ -200,8 +196,8 @@ func (r *Request) RenewSession(opts ...SessionOption) *session.Session {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	for i := range r.sess {
-		if r.sess[i].s == s {
-			r.sess[i].setCookie = true
+		if r.sess[i] == s {
+			r.setCookie[i] = true
 		}
 	}
 	return s
@@ -212,18 +208,17 @@ func (r *Request) RenewSession(opts ...SessionOption) *session.Session {
 // kind, so when a session expired and GetSession then made a new one, only
 // the new session's cookie is sent, not a clearing one. r.mu must be held.
 func (r *Request) sessionCookiesLocked() {
-	for i := range r.sess {
-		slot := &r.sess[i]
-		if slot.s == nil {
+	for i, s := range r.sess {
+		if s == nil {
 			continue
 		}
-		expired := slot.s.Expired()
-		if !slot.setCookie && !expired {
+		expired := s.Expired()
+		if !r.setCookie[i] && !expired {
 			continue
 		}
 		uid := "" // clear the cookie
 		if !expired {
-			uid = slot.s.UID()
+			uid = s.UID()
 		}
 		r.addSessionCookie(i == 1, uid)
 	}
