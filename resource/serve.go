@@ -48,12 +48,12 @@ func Serve(root Resource, r *request.Request) (pending bool) {
 		body, err = Render(res, r)
 	}
 	switch {
+	case err == nil:
+		r.FinishWith(body)
 	case errors.Is(err, NotDoneYet):
 		return !r.Ended()
-	case err != nil:
-		Fail(r, err, nil)
 	default:
-		r.FinishWith(body)
+		Fail(r, err, nil)
 	}
 	return false
 }
