@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/http"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -207,5 +208,40 @@ func TestHTTP10AsyncClosesConnection(t *testing.T) {
 	if !strings.HasPrefix(out, "HTTP/1.0 200 OK") || strings.Contains(out, "Content-Length") ||
 		!strings.HasSuffix(out, "<html><body>done</body></html>") {
 		t.Errorf("HTTP/1.0 async: %q", out)
+	}
+}
+
+// ordered records, when each request is rendered, whether the one before it
+// had already finished, and finishes each from another goroutine.
+type ordered struct {
+	resource.Leaf
+	mu   sync.Mutex
+	prev *request.Request
+	seen []bool // for each request: had the previous one ended?
+}
+
+func (o *ordered) RenderGET(r *request.Request) ([]byte, error) {
+	o.mu.Lock()
+	o.seen = append(o.seen, o.prev == nil || o.prev.Ended())
+	o.prev = r
+	o.mu.Unlock()
+	go r.FinishWith([]byte(r.Path()))
+	return nil, resource.NotDoneYet
+}
+
+// Pipelined requests on one connection are dispatched one at a time: the
+// second only after the first finished (Twisted's RFC 9112 §9.3.2 tests).
+func TestPipelinedRequestsInOrder(t *testing.T) {
+	o := &ordered{}
+	_, srv := serve(t, o)
+	out := raw(t, srv, "GET /first HTTP/1.1\r\nHost: x\r\n\r\n"+
+		"GET /second HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+	if i, j := strings.Index(out, "/first"), strings.Index(out, "/second"); i < 0 || j < i {
+		t.Fatalf("responses out of order: %q", out)
+	}
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if len(o.seen) != 2 || !o.seen[1] {
+		t.Errorf("the second request was rendered before the first finished: %v", o.seen)
 	}
 }
