@@ -3,6 +3,7 @@ package request
 import (
 	"context"
 	"errors"
+	"io"
 	"log/slog"
 	"net/http"
 	"strconv"
@@ -103,10 +104,12 @@ type more struct {
 	argsOK  bool
 
 	// The rest is guarded by Request.mu.
-	gone    error         // why the response was abandoned, or nil
-	done    chan struct{} // closed at the end, made by Done
-	lastMod time.Time     // set by SetLastModified
-	notify  []chan error  // from NotifyFinish, told at the end
+	filter  BodyFilter     // set by SetBodyFilter
+	enc     io.WriteCloser // what filter returned: the body goes through it
+	gone    error          // why the response was abandoned, or nil
+	done    chan struct{}  // closed at the end, made by Done
+	lastMod time.Time      // set by SetLastModified
+	notify  []chan error   // from NotifyFinish, told at the end
 }
 
 // ext makes sure r.more is allocated. Afterwards the calling goroutine may
@@ -260,6 +263,35 @@ func (r *Request) BytesWritten() int64 {
 
 var textHTML = []string{"text/html"}
 
+// A BodyFilter may transform a response body, for instance to compress it.
+// The Request calls it once, just before it sends the headers, with the
+// headers and status about to be sent and dst, the writer of the body. It
+// may change the headers and return a writer that transforms what is
+// written to it and writes the result to dst; nil leaves the body alone. The
+// Request writes every byte of the body through that writer, flushes it
+// after each Write when it has a Flush() error method, and closes it when
+// the response finishes. If the filter returns a writer, Content-Length is
+// removed: the length of the transformed body is not known in advance.
+type BodyFilter func(h http.Header, code int, dst io.Writer) io.WriteCloser
+
+// SetBodyFilter makes f the Request's body filter, replacing any before it.
+// It has no effect once the headers have been sent.
+func (r *Request) SetBodyFilter(f BodyFilter) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.extLocked()
+	r.filter = f
+}
+
+// bodyWriter writes the body to the ResponseWriter, counting the bytes sent.
+type bodyWriter struct{ r *Request }
+
+func (b bodyWriter) Write(p []byte) (int, error) {
+	n, err := b.r.w.Write(p)
+	b.r.sent += int64(n)
+	return n, err
+}
+
 // writeHeaderLocked sends the status line and headers. bodyLen is the length
 // of a body known in full, or -1. r.mu must be held.
 func (r *Request) writeHeaderLocked(bodyLen int) {
@@ -270,6 +302,15 @@ func (r *Request) writeHeaderLocked(bodyLen int) {
 	if _, set := h["Content-Type"]; !set && r.code != http.StatusNoContent && r.code != http.StatusNotModified &&
 		(bodyLen > 0 || bodyLen < 0 && !zeroLength(h)) {
 		h["Content-Type"] = textHTML
+	}
+	if r.more != nil && r.filter != nil {
+		var dst io.Writer = bodyWriter{r}
+		if r.r.Method == http.MethodHead {
+			dst = io.Discard
+		}
+		if r.enc = r.filter(h, int(r.code), dst); r.enc != nil {
+			h.Del("Content-Length")
+		}
 	}
 	r.w.WriteHeader(int(r.code))
 }
@@ -311,6 +352,11 @@ func (r *Request) Write(p []byte) (int, error) {
 	if err != nil {
 		return n, err
 	}
+	if r.more != nil && r.enc != nil {
+		if f, ok := r.enc.(interface{ Flush() error }); ok {
+			f.Flush()
+		}
+	}
 	if f, ok := r.w.(http.Flusher); ok {
 		f.Flush()
 	} else {
@@ -323,8 +369,13 @@ func (r *Request) writeBodyLocked(p []byte) (int, error) {
 	if r.r.Method == http.MethodHead || len(p) == 0 {
 		return len(p), nil
 	}
-	n, err := r.w.Write(p)
-	r.sent += int64(n)
+	var n int
+	var err error
+	if r.more != nil && r.enc != nil {
+		n, err = r.enc.Write(p)
+	} else {
+		n, err = bodyWriter{r}.Write(p)
+	}
 	if err != nil && !errors.Is(err, http.ErrBodyNotAllowed) && !errors.Is(err, http.ErrContentLength) {
 		// The connection failed under the write: the client went away
 		// (the server notices it later, through the request's context).
@@ -429,6 +480,11 @@ func (r *Request) endLocked(err error) {
 	r.finished = r.finished || err == nil
 	if r.more == nil {
 		return // nobody waits: Done answers closedChan from now on
+	}
+	if r.enc != nil && err == nil {
+		if cerr := r.enc.Close(); cerr != nil {
+			r.Logger().Error("request: closing the body filter", "uri", r.URI(), "err", cerr)
+		}
 	}
 	for _, c := range r.notify {
 		c <- err

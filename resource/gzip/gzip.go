@@ -6,20 +6,17 @@
 //
 // [Wrap] wraps one resource: its children are found through it but are not
 // wrapped, as in Twisted. When the request's Accept-Encoding accepts gzip,
-// the body the resource renders is compressed, its Content-Length becomes
-// the compressed length, and the response gets Content-Encoding: gzip; every
-// response gets Vary: Accept-Encoding. A response that already has a
-// Content-Encoding is left alone, where Twisted would compress it again.
-//
-// Only bodies returned by a render method are compressed. A resource that
-// returns resource.NotDoneYet writes its response itself, through the
-// Request or its ResponseWriter, and that response is sent as written.
+// the response body is compressed as it is written, whether the resource
+// returns it from a render method or writes it later (resource.NotDoneYet,
+// static.File): the response loses its Content-Length, as in Twisted, and
+// gets Content-Encoding: gzip. Every response gets Vary: Accept-Encoding.
+// A response that already has a Content-Encoding, a partial (206) response,
+// and one without a body are left alone; Twisted would compress the first
+// again.
 package gzip
 
 import (
-	"bytes"
 	"compress/gzip"
-	"fmt"
 	"io"
 	"net/http"
 	"strconv"
@@ -81,59 +78,67 @@ func (w *Wrapper) GetChild(name string, r *request.Request) (resource.Resource, 
 	return nil, nil
 }
 
-// Render renders the wrapped resource with resource.Render and compresses
-// the body it returns if the client accepts gzip.
+// Render renders the wrapped resource with resource.Render, with a body
+// filter on the Request that compresses the body if the client accepts gzip.
 func (w *Wrapper) Render(r *request.Request) ([]byte, error) {
-	body, err := resource.Render(w.res, r)
-	if err != nil {
-		return body, err
+	if Accepts(r.HTTPRequest().Header) {
+		r.SetBodyFilter(w.filter)
+	} else {
+		r.SetBodyFilter(varyOnly)
 	}
-	h := r.ResponseHeader()
-	addVary(h)
-	if len(body) == 0 || !bodyAllowed(r.ResponseCode()) || !Accepts(r.HTTPRequest().Header) {
-		return body, nil
-	}
-	if ce := h.Get("Content-Encoding"); ce != "" && !strings.EqualFold(ce, "identity") {
-		return body, nil // already encoded: no double encoding
-	}
-	if r.HeadersSent() {
-		return body, nil // the resource wrote part of the response itself
-	}
-	var buf bytes.Buffer
-	buf.Grow(len(body)/3 + 64)
-	if err := w.compress(&buf, body); err != nil {
-		return nil, err
-	}
-	h["Content-Encoding"] = gzipEncoding
-	h.Del("Content-Length") // FinishWith sets the compressed length
-	return buf.Bytes(), nil
+	return resource.Render(w.res, r)
 }
 
-var gzipEncoding = []string{"gzip"}
+// varyOnly is the body filter for clients that do not accept gzip: the
+// response says it varies with Accept-Encoding, and is sent as it is.
+func varyOnly(h http.Header, _ int, _ io.Writer) io.WriteCloser {
+	addVary(h)
+	return nil
+}
 
-func (w *Wrapper) compress(buf *bytes.Buffer, body []byte) error {
+// filter decides, when the headers are about to be sent, whether the body
+// is compressed, and returns the compressing writer.
+func (w *Wrapper) filter(h http.Header, code int, dst io.Writer) io.WriteCloser {
+	addVary(h) // here, not before rendering, so that the resource cannot drop it
+	if !bodyAllowed(code) || code == http.StatusPartialContent || h.Get("Content-Range") != "" ||
+		h.Get("Content-Length") == "0" {
+		return nil
+	}
+	if ce := h.Get("Content-Encoding"); ce != "" && !strings.EqualFold(ce, "identity") {
+		return nil // already encoded: no double encoding
+	}
 	level := w.Level
 	if level == 0 {
 		level = gzip.DefaultCompression
 	}
 	if level < gzip.HuffmanOnly || level > gzip.BestCompression {
-		return fmt.Errorf("gzip: invalid compression level %d", level)
+		return nil // an invalid Level: send the body as it is
 	}
 	pool := &w.pools[level+2]
 	zw, _ := pool.Get().(*gzip.Writer)
 	if zw == nil {
-		zw, _ = gzip.NewWriterLevel(buf, level) // the level is valid
+		zw, _ = gzip.NewWriterLevel(dst, level) // the level is valid
 	} else {
-		zw.Reset(buf)
+		zw.Reset(dst)
 	}
-	_, err := zw.Write(body)
-	if err == nil {
-		err = zw.Close()
-	}
-	zw.Reset(io.Discard) // let go of buf
-	pool.Put(zw)
+	h["Content-Encoding"] = gzipEncoding
+	return &pooledWriter{zw, pool}
+}
+
+// pooledWriter is a gzip.Writer that goes back to its pool when closed.
+type pooledWriter struct {
+	*gzip.Writer
+	pool *sync.Pool
+}
+
+func (p *pooledWriter) Close() error {
+	err := p.Writer.Close()
+	p.Writer.Reset(io.Discard) // let go of the response
+	p.pool.Put(p.Writer)
 	return err
 }
+
+var gzipEncoding = []string{"gzip"}
 
 // addVary adds Accept-Encoding to the Vary header unless it is there.
 func addVary(h http.Header) {

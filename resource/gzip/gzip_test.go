@@ -5,6 +5,8 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -12,6 +14,7 @@ import (
 	"github.com/gotwisted/web/request"
 	"github.com/gotwisted/web/resource"
 	"github.com/gotwisted/web/resource/gzip"
+	"github.com/gotwisted/web/resource/static"
 	"github.com/gotwisted/web/site"
 )
 
@@ -91,7 +94,7 @@ func TestCompression(t *testing.T) {
 		{"already encoded", "GET", "/encoded", []string{"gzip"}, false, "already", "Accept-Encoding", "deflate"},
 		{"vary kept", "GET", "/vary", []string{"gzip"}, true, page, "Cookie, Accept-Encoding", "gzip"},
 		{"empty", "GET", "/empty", []string{"gzip"}, false, "", "Accept-Encoding", ""},
-		{"async passes through", "GET", "/async", []string{"gzip"}, false, "streamed", "", ""},
+		{"async compressed too", "GET", "/async", []string{"gzip"}, true, "streamed", "Accept-Encoding", "gzip"},
 		{"405 page", "POST", "/page", []string{"gzip"}, true, "Method Not Allowed", "Accept-Encoding", "gzip"},
 	}
 	for _, tt := range tests {
@@ -120,7 +123,7 @@ func TestCompression(t *testing.T) {
 					t.Fatal(err)
 				}
 				body = string(b)
-				if len(raw) >= len(body) {
+				if tt.target != "/async" && len(raw) >= len(body) { // "streamed" is too short to shrink
 					t.Errorf("compressed %d bytes to %d", len(body), len(raw))
 				}
 			}
@@ -156,8 +159,8 @@ func TestHeadMatchesGet(t *testing.T) {
 			t.Errorf("%s: Content-Encoding = %q", m, resp.Header.Get("Content-Encoding"))
 		}
 	}
-	if lengths["GET"] != lengths["HEAD"] {
-		t.Errorf("Content-Length: GET %d, HEAD %d", lengths["GET"], lengths["HEAD"])
+	if lengths["HEAD"] > 0 {
+		t.Errorf("HEAD: Content-Length %d for a body whose compressed length is not known", lengths["HEAD"])
 	}
 }
 
@@ -184,5 +187,58 @@ func TestAccepts(t *testing.T) {
 		if got := gzip.Accepts(h); got != tt.want {
 			t.Errorf("Accepts(%q) = %v, want %v", tt.in, got, tt.want)
 		}
+	}
+}
+
+// A static.File answers through NotDoneYet and http.ServeContent; the
+// wrapper compresses it all the same, and leaves byte ranges alone.
+func TestStaticFileCompressed(t *testing.T) {
+	dir := t.TempDir()
+	text := strings.Repeat("gotwisted compresses files too. ", 200)
+	if err := os.WriteFile(filepath.Join(dir, "big.txt"), []byte(text), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	file, err := static.NewFile(filepath.Join(dir, "big.txt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer file.Close()
+	root := resource.New()
+	root.PutChild("big.txt", gzip.Wrap(file)) // children are not wrapped: wrap the file
+	s := site.New(root)
+	defer s.Close()
+	srv := httptest.NewServer(s)
+	defer srv.Close()
+	client := &http.Client{Transport: &http.Transport{DisableCompression: true}}
+	defer client.CloseIdleConnections()
+
+	req, _ := http.NewRequest("GET", srv.URL+"/big.txt", nil)
+	req.Header.Set("Accept-Encoding", "gzip")
+	resp, err := client.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.Header.Get("Content-Encoding") != "gzip" || len(raw) >= len(text) {
+		t.Fatalf("file not compressed: %v, %d bytes", resp.Header, len(raw))
+	}
+	zr, err := stdgzip.NewReader(strings.NewReader(string(raw)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b, _ := io.ReadAll(zr); string(b) != text {
+		t.Errorf("decompressed file differs (%d bytes)", len(b))
+	}
+
+	req.Header.Set("Range", "bytes=0-9")
+	resp, err = client.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, _ = io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusPartialContent || resp.Header.Get("Content-Encoding") != "" || string(raw) != text[:10] {
+		t.Errorf("range: %d %v %q", resp.StatusCode, resp.Header, raw)
 	}
 }
