@@ -13,17 +13,19 @@ import (
 
 // StatusError is an error that carries the status the client should get,
 // such as 400 for a malformed body or 413 for one too large. A render method
-// that returns one (possibly wrapped) gets the error page for that status;
-// its Err is logged but never shown to the client.
+// that returns one (possibly wrapped) with a 4xx or 5xx Code gets the error
+// page for that status; its Err is logged but never shown to the client.
 type StatusError struct {
 	Code int
 	Err  error
 }
 
+// Error returns the status, its text and the wrapped error.
 func (e *StatusError) Error() string {
 	return fmt.Sprintf("%d %s: %v", e.Code, http.StatusText(e.Code), e.Err)
 }
 
+// Unwrap returns the wrapped error.
 func (e *StatusError) Unwrap() error { return e.Err }
 
 // Errors that Content and Args wrap in a StatusError.

@@ -8,10 +8,11 @@ import (
 
 // SetLastModified records when the resource last changed and sets the
 // Last-Modified header. The time is rounded up to a whole second and the
-// latest of several calls is kept. If the request's If-Modified-Since is at
-// or after it, the response code becomes 304 Not Modified and SetLastModified
-// returns true: the resource should then send no body. An unparsable
-// If-Modified-Since is ignored.
+// latest of several calls is kept. If the request is a GET or HEAD whose
+// If-Modified-Since is at or after it, the response code becomes 304 Not
+// Modified and SetLastModified returns true: the resource should then send
+// no body. As RFC 9110 §13.1.3 says, If-Modified-Since is ignored when the
+// request has an If-None-Match (SetETag decides then) or cannot be parsed.
 func (r *Request) SetLastModified(t time.Time) (notModified bool) {
 	if t.Nanosecond() != 0 {
 		t = t.Truncate(time.Second).Add(time.Second)
@@ -22,9 +23,15 @@ func (r *Request) SetLastModified(t time.Time) (notModified bool) {
 		r.lastMod = t
 	}
 	t = r.lastMod
+	if h := r.headerLocked(); h != nil {
+		h.Set("Last-Modified", t.UTC().Format(http.TimeFormat))
+	}
 	r.mu.Unlock()
-	r.w.Header().Set("Last-Modified", t.UTC().Format(http.TimeFormat))
-	ims, err := http.ParseTime(r.r.Header.Get("If-Modified-Since"))
+	hr := r.r
+	if hr.Method != http.MethodGet && hr.Method != http.MethodHead || hr.Header["If-None-Match"] != nil {
+		return false
+	}
+	ims, err := http.ParseTime(hr.Header.Get("If-Modified-Since"))
 	if err != nil || ims.Before(t) {
 		return false
 	}
@@ -32,15 +39,17 @@ func (r *Request) SetLastModified(t time.Time) (notModified bool) {
 	return true
 }
 
-// SetETag sets the ETag header to etag (quotes included, as it is sent). If
-// the request's If-None-Match lists etag or "*", the response code becomes
-// 304 Not Modified for GET and HEAD, 412 Precondition Failed for other
-// methods, and SetETag returns true: the resource should send no body.
+// SetETag sets the ETag header to etag (quotes included, as it is sent, and
+// W/ for a weak tag). If the request's If-None-Match lists etag (compared
+// weakly, as RFC 9110 §13.1.2 says: W/ is ignored) or "*", the response code
+// becomes 304 Not Modified for GET and HEAD, 412 Precondition Failed for
+// other methods, and SetETag returns true: the resource should send no body.
 func (r *Request) SetETag(etag string) (matched bool) {
-	r.w.Header().Set("ETag", etag)
+	r.SetHeader("ETag", etag)
+	want := strings.TrimPrefix(etag, "W/")
 	for _, line := range r.r.Header["If-None-Match"] {
 		for _, tag := range strings.FieldsFunc(line, func(c rune) bool { return c == ',' || c == ' ' || c == '\t' }) {
-			if tag == etag || tag == "*" {
+			if strings.TrimPrefix(tag, "W/") == want || tag == "*" {
 				if r.r.Method == http.MethodGet || r.r.Method == http.MethodHead {
 					r.SetResponseCode(http.StatusNotModified)
 				} else {

@@ -12,7 +12,9 @@ import (
 // decoded after splitting, so "%2F" stays inside its segment. Otherwise the
 // decoded path splits into the same segments.
 func pathOf(u *url.URL) (path string, escaped bool) {
-	if u.RawPath != "" {
+	// A RawPath that no longer matches Path (a middleware rewrote Path
+	// alone) is stale: EscapedPath then ignores it, and so do we.
+	if u.RawPath != "" && u.EscapedPath() == u.RawPath {
 		return strings.TrimPrefix(u.RawPath, "/"), true
 	}
 	return strings.TrimPrefix(u.Path, "/"), false

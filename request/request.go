@@ -222,21 +222,49 @@ func (r *Request) Cookie(name string) (string, bool) {
 }
 
 // ResponseHeader returns the response header map, to be changed before the
-// first Write.
+// first Write by the goroutine that renders or finishes the response. Once
+// the response has ended the server may read the map at any time: from
+// another goroutine, use SetHeader and AddCookie, which then do nothing.
 func (r *Request) ResponseHeader() http.Header { return r.w.Header() }
 
-// SetHeader sets a response header, replacing any values it had.
-func (r *Request) SetHeader(name, value string) { r.w.Header().Set(name, value) }
+// headerLocked returns the response header map if it may still change, or
+// nil once the headers were sent or the response ended. r.mu must be held.
+func (r *Request) headerLocked() http.Header {
+	if r.wroteHeader || r.finished || r.goneLocked() != nil {
+		return nil
+	}
+	return r.w.Header()
+}
+
+// SetHeader sets a response header, replacing any values it had. It has no
+// effect once the headers have been sent or the response has ended.
+func (r *Request) SetHeader(name, value string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if h := r.headerLocked(); h != nil {
+		h.Set(name, value)
+	}
+}
 
 // AddCookie adds a Set-Cookie line to the response. It has no effect once
-// the headers have been written.
-func (r *Request) AddCookie(c *http.Cookie) { http.SetCookie(r.w, c) }
+// the headers have been sent or the response has ended.
+func (r *Request) AddCookie(c *http.Cookie) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if h := r.headerLocked(); h != nil {
+		if v := c.String(); v != "" {
+			h.Add("Set-Cookie", v)
+		}
+	}
+}
 
 // SetResponseCode sets the response status. It has no effect once the
-// headers have been written.
+// headers have been sent or the response has ended.
 func (r *Request) SetResponseCode(code int) {
 	r.mu.Lock()
-	r.code = int32(code)
+	if r.headerLocked() != nil {
+		r.code = int32(code)
+	}
 	r.mu.Unlock()
 }
 

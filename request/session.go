@@ -65,9 +65,9 @@ func (r *Request) GetSession(opts ...SessionOption) *session.Session {
 	}
 	now := r.Now()
 	r.mu.Lock()
-	if !r.vary && !r.wroteHeader {
+	if h := r.headerLocked(); h != nil && !r.vary {
 		r.vary = true
-		addSessionHeaders(r.w.Header())
+		addSessionHeaders(h)
 	}
 	s := r.sess[idx]
 	var stale *session.Session // named by the cookie, but past its deadline

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"html"
+	"log/slog"
 	"net/http"
 	"runtime/debug"
 	"strings"
@@ -60,15 +61,20 @@ func Serve(root Resource, r *request.Request) (pending bool) {
 
 // Fail ends the response with the page for err and logs err with the
 // Request's logger, stack included when given: the status of a
-// *request.StatusError (whose error is logged, never shown), else 500
+// *request.StatusError with a 4xx or 5xx code (whose error is logged, never
+// shown), else 500
 // "Processing Failed", or, with DisplayTracebacks, a page showing the error
 // and stack, HTML-escaped. If the headers were already sent, the response is
 // abandoned instead. A resource that fails after returning NotDoneYet may
 // call Fail itself.
 func Fail(r *request.Request, err error, stack []byte) {
 	var se *request.StatusError
-	if errors.As(err, &se) && se.Code >= 400 && se.Code < 500 {
-		r.Logger().Info("request refused", "uri", r.URI(), "status", se.Code, "err", err)
+	if errors.As(err, &se) && se.Code >= 400 && se.Code < 600 {
+		level := slog.LevelInfo // the client's fault
+		if se.Code >= 500 {
+			level = slog.LevelError
+		}
+		r.Logger().Log(r.Context(), level, "request refused", "uri", r.URI(), "status", se.Code, "err", err)
 		if !r.HeadersSent() {
 			page := ErrorPage(se.Code, http.StatusText(se.Code), clientErrorDetail(se.Code))
 			body, _ := page.Render(r)

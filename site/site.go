@@ -2,6 +2,7 @@ package site
 
 import (
 	"crypto/rand"
+	"errors"
 	"io"
 	"iter"
 	"log/slog"
@@ -110,10 +111,10 @@ func New(root resource.Resource) *Site {
 func (s *Site) Root() resource.Resource { return s.root }
 
 func (s *Site) init() {
+	if s.SessionFactory == nil {
+		panic("site: nil SessionFactory")
+	}
 	s.initOnce.Do(func() {
-		if s.SessionFactory == nil {
-			panic("site: nil SessionFactory")
-		}
 		s.cfg = request.Config{
 			Sessions:          s,
 			TrustProxyHeaders: s.TrustProxyHeaders,
@@ -155,10 +156,15 @@ func (s *Site) ServeHTTP(w http.ResponseWriter, hr *http.Request) {
 			r.Abort(request.ErrClosed)
 			if !r.HeadersSent() {
 				// Nothing was sent: say so, rather than let net/http send
-				// an empty 200 for a response that never happened.
-				w.Header().Set("Connection", "close")
+				// an empty 200 for a response that never happened. The
+				// Request is abandoned, so its methods no longer touch
+				// the headers; the resource's own are dropped.
+				clear(w.Header())
 				body, _ := shuttingDown.Render(r)
-				w.Header().Set("Content-Length", strconv.Itoa(len(body)))
+				h := w.Header()
+				h.Set("Content-Type", "text/html; charset=utf-8")
+				h.Set("Content-Length", strconv.Itoa(len(body)))
+				h.Set("Connection", "close")
 				w.WriteHeader(shuttingDown.Code())
 				w.Write(body)
 			}
@@ -166,6 +172,12 @@ func (s *Site) ServeHTTP(w http.ResponseWriter, hr *http.Request) {
 	}
 	if s.AccessLog != nil {
 		s.logAccess(r)
+	}
+	if err := r.Err(); err != nil && r.HeadersSent() &&
+		!errors.Is(err, request.ErrGone) && !errors.Is(err, request.ErrClosed) {
+		// The response failed after its first byte: break the connection,
+		// so that the client does not take a truncated body for a whole one.
+		panic(http.ErrAbortHandler)
 	}
 }
 
