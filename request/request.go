@@ -300,6 +300,8 @@ var textHTML = []string{"text/html"}
 // after each Write when it has a Flush() error method, and closes it when
 // the response finishes. If the filter returns a writer, Content-Length is
 // removed: the length of the transformed body is not known in advance.
+// The filter and its writer run while the Request is locked: they must not
+// call methods of the Request.
 type BodyFilter func(h http.Header, code int, dst io.Writer) io.WriteCloser
 
 // SetBodyFilter makes f the Request's body filter, replacing any before it.

@@ -450,12 +450,12 @@ func (st *Store) expireDue(buf *[]expiring, scratch *unindexScratch) (next int64
 			return 0, false
 		}
 		for n < batchSize && len(st.h) > 0 && st.h[0].due <= now {
+			n++ // a re-heap counts too: one hold of st.mu stays short
 			if d := st.h[0].s.deadline(); d > now {
 				st.h[0].due = d
 				st.h.down(0)
 				continue
 			}
-			n++
 			s := st.h.pop()
 			s.mu.Lock()
 			cbs, _ := s.markExpiredLocked()
