@@ -37,7 +37,9 @@ var (
 )
 
 // Content returns the raw request body, read in full on the first call and
-// kept for later ones. A body larger than Config.MaxBodySize gives a
+// kept in memory for later ones, so its size is bounded by
+// Config.MaxBodySize (Site.MaxRequestBodySize); a resource that must take
+// larger bodies streams HTTPRequest().Body itself. A body larger than Config.MaxBodySize gives a
 // *StatusError with code 413 wrapping ErrBodyTooLarge.
 func (r *Request) Content() ([]byte, error) {
 	r.ext()
