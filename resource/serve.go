@@ -24,7 +24,10 @@ import (
 //
 // Serve reports whether the response is still pending: the resource
 // returned NotDoneYet and has not finished yet. The caller then waits for
-// the Request's Done channel before it returns from its handler.
+// the Request's Done channel before it returns from its handler. If the
+// failure came after the response's first byte, Serve panics with
+// http.ErrAbortHandler, which makes net/http cut the connection, so that the
+// client does not take a truncated body for a whole one.
 func Serve(root Resource, r *request.Request) (pending bool) {
 	if r.HTTPRequest().RequestURI == "*" {
 		if r.Method() != http.MethodOptions {
@@ -40,6 +43,7 @@ func Serve(root Resource, r *request.Request) (pending bool) {
 				panic(v)
 			}
 			Fail(r, fmt.Errorf("panic: %v", v), debug.Stack())
+			abortIfCut(r)
 			pending = false
 		}
 	}()
@@ -55,8 +59,18 @@ func Serve(root Resource, r *request.Request) (pending bool) {
 		return !r.Ended()
 	default:
 		Fail(r, err, nil)
+		abortIfCut(r)
 	}
 	return false
+}
+
+// abortIfCut panics with http.ErrAbortHandler if the response was abandoned
+// after its headers went out, so that net/http breaks the connection and the
+// client does not take the truncated body for a whole one.
+func abortIfCut(r *request.Request) {
+	if r.Err() != nil && r.HeadersSent() {
+		panic(http.ErrAbortHandler)
+	}
 }
 
 // Fail ends the response with the page for err and logs err with the

@@ -147,37 +147,43 @@ func (s *Site) closed() bool {
 func (s *Site) ServeHTTP(w http.ResponseWriter, hr *http.Request) {
 	s.init()
 	r := request.New(w, hr, &s.cfg)
-	if resource.Serve(s.root, r) {
-		select {
-		case <-r.Done():
-		case <-hr.Context().Done():
-			r.Abort(request.ErrGone)
-		case <-s.closing:
-			r.Abort(request.ErrClosed)
-			if !r.HeadersSent() {
-				// Nothing was sent: say so, rather than let net/http send
-				// an empty 200 for a response that never happened. The
-				// Request is abandoned, so its methods no longer touch
-				// the headers; the resource's own are dropped.
-				clear(w.Header())
-				body, _ := shuttingDown.Render(r)
-				h := w.Header()
-				h.Set("Content-Type", "text/html; charset=utf-8")
-				h.Set("Content-Length", strconv.Itoa(len(body)))
-				h.Set("Connection", "close")
-				w.WriteHeader(shuttingDown.Code())
-				w.Write(body)
-			}
-		}
-	}
 	if s.AccessLog != nil {
-		s.logAccess(r)
+		defer s.logAccess(r) // deferred: a cut-off response is logged too
 	}
-	if err := r.Err(); err != nil && r.HeadersSent() &&
-		!errors.Is(err, request.ErrGone) && !errors.Is(err, request.ErrClosed) {
-		// The response failed after its first byte: break the connection,
-		// so that the client does not take a truncated body for a whole one.
-		panic(http.ErrAbortHandler)
+	if resource.Serve(s.root, r) {
+		s.await(w, r)
+	}
+}
+
+// await waits for a pending response to finish, for its client to go away,
+// or for the Site to close.
+func (s *Site) await(w http.ResponseWriter, r *request.Request) {
+	select {
+	case <-r.Done():
+		if err := r.Err(); err != nil && r.HeadersSent() &&
+			!errors.Is(err, request.ErrGone) && !errors.Is(err, request.ErrClosed) {
+			// It failed after its first byte: cut the connection, so that
+			// the client does not take a truncated body for a whole one.
+			panic(http.ErrAbortHandler)
+		}
+	case <-r.Context().Done():
+		r.Abort(request.ErrGone)
+	case <-s.closing:
+		r.Abort(request.ErrClosed)
+		if !r.HeadersSent() {
+			// Nothing was sent: say so, rather than let net/http send an
+			// empty 200 for a response that never happened. The Request is
+			// abandoned, so its methods no longer touch the headers; the
+			// resource's own are dropped.
+			clear(w.Header())
+			body, _ := shuttingDown.Render(r)
+			h := w.Header()
+			h.Set("Content-Type", "text/html; charset=utf-8")
+			h.Set("Content-Length", strconv.Itoa(len(body)))
+			h.Set("Connection", "close")
+			w.WriteHeader(shuttingDown.Code())
+			w.Write(body)
+		}
 	}
 }
 
