@@ -448,8 +448,9 @@ func (r *Request) Finish() error {
 }
 
 // FinishWith writes body as the rest of the response and finishes it. If
-// nothing was written before, the response gets Content-Length: len(body);
-// a HEAD response keeps that Content-Length and sends no body. It is how a
+// nothing was written before, the response gets Content-Length: len(body)
+// (a HEAD response with an empty body keeps a Content-Length it set); a HEAD
+// response keeps that Content-Length and sends no body. It is how a
 // synchronous render's result is sent, and an asynchronous resource may use
 // it for its last write.
 func (r *Request) FinishWith(body []byte) error {
@@ -459,10 +460,11 @@ func (r *Request) FinishWith(body []byte) error {
 		return err
 	}
 	if !r.wroteHeader {
-		h := r.w.Header()
-		if h["Content-Length"] == nil {
+		// The body is the whole response: its length is the Content-Length,
+		// unless a HEAD response with no body set one of its own.
+		if len(body) > 0 || r.r.Method != http.MethodHead || r.w.Header()["Content-Length"] == nil {
 			r.length[0] = strconv.Itoa(len(body))
-			h["Content-Length"] = r.length[:1:1]
+			r.w.Header()["Content-Length"] = r.length[:1:1]
 		}
 		r.writeHeaderLocked(len(body))
 	}

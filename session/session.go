@@ -296,18 +296,31 @@ func parseUID(s string) (id uuid.UUID, ok bool) {
 	if len(s) != 36 || s[8] != '-' || s[13] != '-' || s[18] != '-' || s[23] != '-' {
 		return id, false
 	}
+	// Constant positions, so that the compiler drops the bounds checks.
 	var bad byte
-	for i := range id {
-		p := hexPos[i]
-		hi, lo := unhex[s[p]], unhex[s[p+1]]
+	pair := func(i int, a, b byte) {
+		hi, lo := unhex[a], unhex[b]
 		bad |= hi | lo
 		id[i] = hi<<4 | lo
 	}
+	pair(0, s[0], s[1])
+	pair(1, s[2], s[3])
+	pair(2, s[4], s[5])
+	pair(3, s[6], s[7])
+	pair(4, s[9], s[10])
+	pair(5, s[11], s[12])
+	pair(6, s[14], s[15])
+	pair(7, s[16], s[17])
+	pair(8, s[19], s[20])
+	pair(9, s[21], s[22])
+	pair(10, s[24], s[25])
+	pair(11, s[26], s[27])
+	pair(12, s[28], s[29])
+	pair(13, s[30], s[31])
+	pair(14, s[32], s[33])
+	pair(15, s[34], s[35])
 	return id, bad&0xf0 == 0
 }
-
-// hexPos holds where each byte's two hex digits start in a canonical UUID.
-const hexPos = "\x00\x02\x04\x06\x09\x0b\x0e\x10\x13\x15\x18\x1a\x1c\x1e\x20\x22"
 
 // unhex maps an ASCII hex digit to its value and every other byte to 0xff.
 const unhex = "" +
