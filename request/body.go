@@ -153,8 +153,8 @@ func parseQuery(s string) map[string][]string {
 		if !ok {
 			continue
 		}
-		k = unquote(strings.ReplaceAll(k, "+", " "))
-		v = unquote(strings.ReplaceAll(v, "+", " "))
+		k = Unquote(strings.ReplaceAll(k, "+", " "))
+		v = Unquote(strings.ReplaceAll(v, "+", " "))
 		m[k] = append(m[k], v)
 	}
 	return m

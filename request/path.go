@@ -23,7 +23,7 @@ func pathOf(u *url.URL) (path string, escaped bool) {
 // segment decodes one segment of r.path.
 func (r *Request) segment(s string) string {
 	if r.escaped && strings.IndexByte(s, '%') >= 0 {
-		return unquote(s)
+		return Unquote(s)
 	}
 	return s
 }
@@ -41,9 +41,13 @@ func (r *Request) appendSegments(dst []string, p string) []string {
 	}
 }
 
-// unquote decodes %XX escapes; an invalid escape is kept as it is, like
-// Python's unquote. "+" is not decoded.
-func unquote(s string) string {
+// Unquote decodes the %XX escapes of s; an invalid escape is kept as it
+// is, like Python's unquote, and "+" is not decoded. It is how each path
+// segment is decoded.
+func Unquote(s string) string {
+	if strings.IndexByte(s, '%') < 0 {
+		return s
+	}
 	var b strings.Builder
 	b.Grow(len(s))
 	for i := 0; i < len(s); i++ {

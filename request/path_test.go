@@ -84,8 +84,8 @@ func TestUnquote(t *testing.T) {
 		{"%ff", "\xff"},
 	}
 	for _, tt := range tests {
-		if got := unquote(tt.in); got != tt.want {
-			t.Errorf("unquote(%q) = %q, want %q", tt.in, got, tt.want)
+		if got := Unquote(tt.in); got != tt.want {
+			t.Errorf("Unquote(%q) = %q, want %q", tt.in, got, tt.want)
 		}
 	}
 }
@@ -106,8 +106,8 @@ func TestQuoteSegment(t *testing.T) {
 		if got != tt.want {
 			t.Errorf("QuoteSegment(%q) = %q, want %q", tt.in, got, tt.want)
 		}
-		if back := unquote(got); back != tt.in {
-			t.Errorf("unquote(QuoteSegment(%q)) = %q", tt.in, back)
+		if back := Unquote(got); back != tt.in {
+			t.Errorf("Unquote(QuoteSegment(%q)) = %q", tt.in, back)
 		}
 	}
 }

@@ -81,29 +81,7 @@ func (l *lister) RenderGET(r *request.Request) ([]byte, error) {
 // listingHeader returns the title of a listing, as HTML: "Directory listing
 // for " and the request's URI, percent-decoded and escaped.
 func listingHeader(uri string) string {
-	return "Directory listing for " + html.EscapeString(strings.ToValidUTF8(unquote(uri), "\uFFFD"))
-}
-
-// unquote decodes the %XX escapes of s, keeping invalid ones as they are.
-func unquote(s string) string {
-	if !strings.Contains(s, "%") {
-		return s
-	}
-	var b strings.Builder
-	for i := 0; i < len(s); i++ {
-		if s[i] == '%' && i+2 < len(s) && ishex(s[i+1]) && ishex(s[i+2]) {
-			v, _ := strconv.ParseUint(s[i+1:i+3], 16, 8)
-			b.WriteByte(byte(v))
-			i += 2
-			continue
-		}
-		b.WriteByte(s[i])
-	}
-	return b.String()
-}
-
-func ishex(c byte) bool {
-	return '0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F'
+	return "Directory listing for " + html.EscapeString(strings.ToValidUTF8(request.Unquote(uri), "\uFFFD"))
 }
 
 const listingStyle = `body { font-family: sans-serif; margin: 0; background-color: #f4f4f4; }
