@@ -82,17 +82,6 @@ func (b *Base) PutChild(name string, child Resource) {
 	b.children.Store(&m)
 }
 
-// Children returns a copy of the static children, by name.
-func (b *Base) Children() map[string]Resource {
-	m := make(map[string]Resource)
-	if old := b.children.Load(); old != nil {
-		for k, v := range *old {
-			m[k] = v
-		}
-	}
-	return m
-}
-
 // Leaf is embedded by resources that are leaves: it has no children, so
 // traversal stops at it and leaves the rest of the path in the postpath.
 type Leaf struct{}
