@@ -168,9 +168,8 @@ func (r *Request) Hostname() string {
 // when unknown.
 func (r *Request) ClientAddr() string {
 	if r.cfg.TrustProxyHeaders {
-		if f := r.Header("X-Forwarded-For"); f != "" {
-			first, _, _ := strings.Cut(f, ",")
-			return strings.TrimSpace(first)
+		if f := r.ForwardedFor(); f != "" {
+			return f
 		}
 	}
 	host, _, err := net.SplitHostPort(r.r.RemoteAddr)
@@ -178,6 +177,15 @@ func (r *Request) ClientAddr() string {
 		return "-"
 	}
 	return host
+}
+
+// ForwardedFor returns the first entry of the X-Forwarded-For header, the
+// client as the first proxy saw it, with spaces trimmed (from the last
+// X-Forwarded-For line, as Twisted's getHeader reads it); "" if there is
+// none. It is read whether or not the proxy headers are trusted.
+func (r *Request) ForwardedFor() string {
+	first, _, _ := strings.Cut(r.Header("X-Forwarded-For"), ",")
+	return strings.TrimSpace(first)
 }
 
 // PrePathURL returns the absolute URL of the resource traversal has reached:

@@ -29,12 +29,7 @@ func CombinedLogFormat(timestamp string, r *request.Request) string {
 // ProxiedLogFormat is CombinedLogFormat with the client address taken from
 // the first X-Forwarded-For entry, or "-" (Twisted's proxiedLogFormatter).
 func ProxiedLogFormat(timestamp string, r *request.Request) string {
-	addr := "-"
-	if f := r.HTTPRequest().Header.Get("X-Forwarded-For"); f != "" {
-		first, _, _ := strings.Cut(f, ",")
-		addr = strings.TrimSpace(first)
-	}
-	return formatLine(addr, timestamp, r)
+	return formatLine(orDash(r.ForwardedFor()), timestamp, r)
 }
 
 func formatLine(addr, timestamp string, r *request.Request) string {
