@@ -92,21 +92,25 @@ func FuzzCookie(f *testing.F) {
 	f.Add(`a=1; b=2;c=3; flag; d=x=y; e="q"`, "a")
 	f.Add("a=1;a=2", "a")
 	f.Add(" ;;=; =x", "")
+	f.Add("a=b=c; a=b", "a=b")
 	f.Fuzz(func(t *testing.T, header, name string) {
 		hr := httptest.NewRequest("GET", "/", nil)
 		hr.Header["Cookie"] = []string{header}
 		v, found := New(httptest.NewRecorder(), hr, nil).Cookie(name)
-		if !found {
-			if v != "" {
-				t.Fatalf("not found but %q", v)
-			}
-			return
-		}
-		if strings.Contains(name, "=") || strings.Contains(name, ";") || strings.HasPrefix(name, " ") {
-			t.Fatalf("%q found a name with =, ; or a leading space: %q", header, name)
-		}
-		if !strings.Contains(header, name+"="+v) || strings.Contains(v, ";") {
-			t.Fatalf("Cookie(%q) in %q = %q, not an item of the header", name, header, v)
+		if wv, wfound := refCookie(header, name); v != wv || found != wfound {
+			t.Fatalf("Cookie(%q) in %q = %q, %v; the rule says %q, %v", name, header, v, found, wv, wfound)
 		}
 	})
+}
+
+// refCookie is the rule Cookie implements, written the plain way: split on
+// ";", drop leading spaces, split each item at its first "=", last wins.
+func refCookie(header, name string) (val string, found bool) {
+	for _, item := range strings.Split(header, ";") {
+		k, v, ok := strings.Cut(strings.TrimLeft(item, " "), "=")
+		if ok && k == name {
+			val, found = v, true
+		}
+	}
+	return val, found
 }

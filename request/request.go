@@ -48,6 +48,9 @@ type Config struct {
 	DisplayTracebacks bool
 	// Logger receives failures; nil means slog.Default.
 	Logger *slog.Logger
+	// Clock tells the time for Now, and so for the sessions GetSession
+	// touches; nil means time.Now. A Site gives its session store's clock.
+	Clock *session.Clock
 }
 
 var defaultConfig Config
@@ -168,12 +171,12 @@ func (r *Request) Logger() *slog.Logger {
 // DisplayTracebacks reports whether failure pages should show the error and stack.
 func (r *Request) DisplayTracebacks() bool { return r.cfg.DisplayTracebacks }
 
-// Now returns the time of the request: the clock is read once, the first
-// time Now is called, and the same time is returned afterwards.
+// Now returns the time of the request: Config.Clock is read once, the
+// first time Now is called, and the same time is returned afterwards.
 func (r *Request) Now() time.Time {
 	n := r.now.Load()
 	if n == 0 {
-		n = time.Now().UnixNano()
+		n = r.cfg.Clock.Now().UnixNano()
 		if !r.now.CompareAndSwap(0, n) {
 			n = r.now.Load()
 		}
@@ -207,14 +210,18 @@ func (r *Request) Header(name string) string {
 func (r *Request) Cookie(name string) (string, bool) {
 	var val string
 	var found bool
+	if strings.IndexByte(name, '=') >= 0 {
+		return "", false // a name ends at the first "=": it cannot hold one
+	}
 	for _, line := range r.r.Header["Cookie"] {
 		for len(line) > 0 {
 			var item string
 			item, line, _ = strings.Cut(line, ";")
 			item = strings.TrimLeft(item, " ")
-			k, v, ok := strings.Cut(item, "=")
-			if ok && k == name {
-				val, found = v, true
+			// item is name=value when it starts with the name and an "=";
+			// the value is not scanned.
+			if len(item) > len(name) && item[len(name)] == '=' && item[:len(name)] == name {
+				val, found = item[len(name)+1:], true
 			}
 		}
 	}

@@ -38,12 +38,20 @@ type Factory func(uid string) *Session
 // [New] or a [Factory]; the zero value is not usable. A Session must not be
 // copied.
 type Session struct {
+	// created is the creation time in unix nanoseconds: set by
+	// construction and once more by Store.Add, before the store publishes
+	// the Session. Atomic so that Created never races with Add.
+	created atomic.Int64
+
 	// Immutable after construction.
-	created  int64 // unix nanoseconds
 	timeout  int64 // idle timeout in nanoseconds, > 0
 	lifetime int64 // absolute lifetime in nanoseconds, 0 = none
 
 	last atomic.Int64 // last access, unix nanoseconds; only moves forward
+
+	// store is the Store the Session was added to, nil until then. It is
+	// set once, by Store.Add with mu held, and read without mu by Touch.
+	store atomic.Pointer[Store]
 
 	// expired is set, with mu held, exactly once. It is atomic so that
 	// Expired and Store.Get read it without taking mu.
@@ -57,9 +65,8 @@ type Session struct {
 	mu sync.Mutex
 	// id is the uid. While the Session is in a store, id is written only
 	// with both store.mu and mu held, so either lock suffices to read it.
-	id    uuid.UUID
-	store *Store // set once by Store.Add, nil until then
-	ext   *extra // callbacks and components; nil until first used
+	id  uuid.UUID
+	ext *extra // callbacks and components; nil until first used
 }
 
 // extra holds the parts of a Session that most sessions never use, so that
@@ -112,12 +119,12 @@ func newSession(uid string, timeout, lifetime int64) *Session {
 	}
 	now := time.Now().UnixNano()
 	s := &Session{
-		created:  now,
 		timeout:  timeout,
 		lifetime: lifetime,
 		index:    -1,
 		id:       id,
 	}
+	s.created.Store(now)
 	s.last.Store(now)
 	return s
 }
@@ -139,21 +146,24 @@ func (s *Session) Timeout() time.Duration { return time.Duration(s.timeout) }
 // after [Session.Created] however often it is touched. Zero means none.
 func (s *Session) Lifetime() time.Duration { return time.Duration(s.lifetime) }
 
-// Created returns the time the Session was made.
-func (s *Session) Created() time.Time { return time.Unix(0, s.created) }
+// Created returns the time the Session was made, or, once it is in a
+// [Store], the time it was added, on the Store's [Clock].
+func (s *Session) Created() time.Time { return time.Unix(0, s.created.Load()) }
 
 // LastAccess returns the latest time given to [Session.Touch] or
 // [Session.TouchAt], or the creation time if there was none.
 func (s *Session) LastAccess() time.Time { return time.Unix(0, s.last.Load()) }
 
 // Touch records an access now, postponing the idle expiry by
-// [Session.Timeout]. It is TouchAt(time.Now()).
-func (s *Session) Touch() { s.touch(time.Now().UnixNano()) }
+// [Session.Timeout]. It is TouchAt(now), with now read from the [Clock] of
+// the Session's [Store], or from [time.Now] before it is in one.
+func (s *Session) Touch() { s.touch(s.store.Load().now()) }
 
 // TouchAt records an access at now, postponing the idle expiry to
 // now+[Session.Timeout]. The access time only moves forward: a now earlier
-// than the last access is ignored. A web Site reads the clock once per
-// request and touches with that time.
+// than the last access is ignored. now should come from the [Clock] of the
+// Session's [Store]: a web Site reads that clock once per request
+// (request.Request.Now) and touches with that time.
 //
 // TouchAt takes no lock and does not allocate; the [Store]'s scheduler
 // notices the new deadline when the old one comes due. Touching an expired
@@ -179,7 +189,7 @@ func (s *Session) Deadline() time.Time { return time.Unix(0, s.deadline()) }
 func (s *Session) deadline() int64 {
 	d := addSat(s.last.Load(), s.timeout)
 	if s.lifetime > 0 {
-		d = min(d, addSat(s.created, s.lifetime))
+		d = min(d, addSat(s.created.Load(), s.lifetime))
 	}
 	return d
 }
@@ -212,7 +222,7 @@ func (s *Session) Expired() bool { return s.expired.Load() }
 func (s *Session) Expire() {
 	s.mu.Lock()
 	cbs, ok := s.markExpiredLocked()
-	st := s.store
+	st := s.store.Load()
 	s.mu.Unlock()
 	if !ok {
 		return
@@ -276,7 +286,7 @@ func (s *Session) NotifyOnExpire(f func()) {
 	}
 	s.mu.Lock()
 	if s.expired.Load() {
-		st := s.store
+		st := s.store.Load()
 		s.mu.Unlock()
 		s.runCallback(f, st)
 		return

@@ -59,6 +59,7 @@ type StoreOptions struct {
 // [NewStore]; the zero value is not usable.
 type Store struct {
 	// Immutable after NewStore.
+	clock   *Clock
 	logger  *slog.Logger  // may be nil: use slog.Default()
 	max     int           // > 0
 	wake    chan struct{} // 1-buffered; Add -> scheduler: a new heap top
@@ -169,12 +170,27 @@ func NewStore(opts StoreOptions) *Store {
 		max = DefaultMaxSessions
 	}
 	return &Store{
+		clock:   NewClock(),
 		logger:  opts.Logger,
 		max:     max,
 		wake:    make(chan struct{}, 1),
 		quit:    make(chan struct{}),
 		stopped: make(chan struct{}),
 	}
+}
+
+// Clock returns the Store's clock, started by [NewStore]: every deadline in
+// the Store is on it, and [Session.Touch] reads it. A web Site gives the
+// same Clock to its requests, so that what they pass to [Session.TouchAt]
+// is on it too.
+func (st *Store) Clock() *Clock { return st.clock }
+
+// now reads st's clock, or time.Now if st is nil.
+func (st *Store) now() int64 {
+	if st == nil {
+		return time.Now().UnixNano()
+	}
+	return st.clock.nanos()
 }
 
 func (st *Store) log() *slog.Logger {
@@ -192,10 +208,12 @@ type expiring struct {
 }
 
 // Add registers s, a Session fresh from [New] or a [Factory], and schedules
-// its expiry at [Session.Deadline]. The first Add starts the Store's
-// scheduler goroutine. If the Store is full (see StoreOptions.MaxSessions),
-// Add first expires the session with the earliest deadline and runs its
-// callbacks in the calling goroutine.
+// its expiry at [Session.Deadline]. Add starts s's life on the Store's
+// [Clock]: its [Session.Created] and [Session.LastAccess] become the time
+// of the Add, so that all the Store's deadlines are on one clock. The
+// first Add starts the Store's scheduler goroutine. If the Store is full
+// (see StoreOptions.MaxSessions), Add first expires the session with the
+// earliest deadline and runs its callbacks in the calling goroutine.
 //
 // Add returns [ErrClosed] after [Store.Close], and [ErrDuplicateUID] if a
 // live session already has s's uid. A Session that has already expired is
@@ -217,7 +235,7 @@ func (st *Store) add(s *Session, kick bool) error {
 		return ErrClosed
 	}
 	s.mu.Lock()
-	if s.store != nil {
+	if s.store.Load() != nil {
 		s.mu.Unlock()
 		st.mu.Unlock()
 		panic(fmt.Sprintf("session: Store.Add of session %s, which already belongs to a store", s.id))
@@ -227,7 +245,10 @@ func (st *Store) add(s *Session, kick bool) error {
 		st.mu.Unlock()
 		return ErrDuplicateUID
 	}
-	s.store = st
+	s.store.Store(st)
+	now := st.clock.nanos()
+	s.created.Store(now)
+	s.last.Store(now)
 	expired := s.expired.Load()
 	s.mu.Unlock()
 	if expired {
@@ -423,7 +444,7 @@ func (st *Store) run() {
 	for {
 		next, ok := st.expireDue(&buf, scratch)
 		if ok {
-			t.Reset(time.Duration(next - time.Now().UnixNano()))
+			t.Reset(time.Duration(next - st.clock.nanos()))
 		} else {
 			t.Stop()
 		}
@@ -441,7 +462,7 @@ func (st *Store) run() {
 // touched since it was scheduled is moved to its real deadline instead.
 func (st *Store) expireDue(buf *[]expiring, scratch *unindexScratch) (next int64, ok bool) {
 	for {
-		now := time.Now().UnixNano()
+		now := st.clock.nanos()
 		b := (*buf)[:0]
 		n := 0
 		st.mu.Lock()

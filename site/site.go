@@ -115,14 +115,15 @@ func (s *Site) init() {
 		panic("site: nil SessionFactory")
 	}
 	s.initOnce.Do(func() {
+		s.store = session.NewStore(session.StoreOptions{MaxSessions: s.MaxSessions, Logger: s.Logger})
 		s.cfg = request.Config{
 			Sessions:          s,
 			TrustProxyHeaders: s.TrustProxyHeaders,
 			MaxBodySize:       s.MaxRequestBodySize,
 			DisplayTracebacks: s.DisplayTracebacks,
 			Logger:            s.Logger,
+			Clock:             s.store.Clock(),
 		}
-		s.store = session.NewStore(session.StoreOptions{MaxSessions: s.MaxSessions, Logger: s.Logger})
 		s.cookies[0] = newCookieFormat(s.SessionCookieTemplate(false))
 		s.cookies[1] = newCookieFormat(s.SessionCookieTemplate(true))
 		if s.closed() {
