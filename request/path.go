@@ -22,7 +22,7 @@ func pathOf(u *url.URL) (path string, escaped bool) {
 
 // segment decodes one segment of r.path.
 func (r *Request) segment(s string) string {
-	if r.escaped && strings.IndexByte(s, '%') >= 0 {
+	if r.escaped {
 		return Unquote(s)
 	}
 	return s
@@ -102,14 +102,12 @@ func (r *Request) Consume() (seg string, ok bool) {
 		return "", false
 	}
 	rest := r.path[r.next:]
-	if i := strings.IndexByte(rest, '/'); i >= 0 {
-		seg = rest[:i]
-		r.next += int32(i + 1)
-	} else {
-		seg = rest
-		r.next = int32(len(r.path) + 1)
+	i := strings.IndexByte(rest, '/')
+	if i < 0 {
+		i = len(rest) // the last segment
 	}
-	return r.segment(seg), true
+	r.next += int32(i + 1) // past the "/", or to len(path)+1 at the end
+	return r.segment(rest[:i]), true
 }
 
 // Unconsume moves the last consumed segment back to the front of the

@@ -330,15 +330,27 @@ func (b bodyWriter) Write(p []byte) (int, error) {
 }
 
 // writeHeaderLocked sends the status line and headers. bodyLen is the length
-// of a body known in full, or -1. r.mu must be held.
+// of a body known in full, which becomes the Content-Length (unless a HEAD
+// response with no body set one of its own), or -1. r.mu must be held.
 func (r *Request) writeHeaderLocked(bodyLen int) {
 	r.wroteHeader = true
-	r.sessionCookiesLocked()
+	if r.sess != [2]*session.Session{} {
+		r.sessionCookiesLocked()
+	}
 	h := r.w.Header()
 	// A Content-Type key with a nil value means "send none", as in net/http.
-	if _, set := h["Content-Type"]; !set && r.code != http.StatusNoContent && r.code != http.StatusNotModified &&
+	// An empty map, the common case, needs no lookup.
+	ctSet := false
+	if len(h) > 0 {
+		_, ctSet = h["Content-Type"]
+	}
+	if !ctSet && r.code != http.StatusNoContent && r.code != http.StatusNotModified &&
 		(bodyLen > 0 || bodyLen < 0 && !zeroLength(h)) {
 		h["Content-Type"] = textHTML
+	}
+	if bodyLen >= 0 && (bodyLen > 0 || r.r.Method != http.MethodHead || h["Content-Length"] == nil) {
+		r.length[0] = strconv.Itoa(bodyLen)
+		h["Content-Length"] = r.length[:1:1]
 	}
 	if r.more != nil && r.filter != nil {
 		var dst io.Writer = bodyWriter{r}
@@ -467,13 +479,7 @@ func (r *Request) FinishWith(body []byte) error {
 		return err
 	}
 	if !r.wroteHeader {
-		// The body is the whole response: its length is the Content-Length,
-		// unless a HEAD response with no body set one of its own.
-		if len(body) > 0 || r.r.Method != http.MethodHead || r.w.Header()["Content-Length"] == nil {
-			r.length[0] = strconv.Itoa(len(body))
-			r.w.Header()["Content-Length"] = r.length[:1:1]
-		}
-		r.writeHeaderLocked(len(body))
+		r.writeHeaderLocked(len(body)) // the body is the whole response
 	}
 	_, err := r.writeBodyLocked(body)
 	if r.goneLocked() == nil { // else the failed write already ended the response

@@ -1,6 +1,8 @@
 package resource
 
 import (
+	"maps"
+	"slices"
 	"sync"
 	"sync/atomic"
 
@@ -37,13 +39,70 @@ type ChildGetter interface {
 	GetChild(name string, r *request.Request) (Resource, error)
 }
 
-// Base is the Resource to embed: it keeps a map of static children and is
+// Base is the Resource to embed: it keeps a set of static children and is
 // not a leaf. Its zero value is ready to use. Lookups take no lock;
-// PutChild may be called while serving (it copies the map), so an
+// PutChild may be called while serving (it copies the set), so an
 // application may add children at run time.
 type Base struct {
-	mu       sync.Mutex                          // serialises PutChild
-	children atomic.Pointer[map[string]Resource] // copy-on-write
+	mu       sync.Mutex               // serialises PutChild
+	children atomic.Pointer[children] // copy-on-write
+}
+
+// children is an immutable set of static children. Up to maxScan of them
+// are kept in a slice and scanned, which is faster than hashing the name
+// (net/http's ServeMux makes the same choice); more go in a map.
+type children struct {
+	list []child             // when there are at most maxScan
+	m    map[string]Resource // otherwise
+}
+
+type child struct {
+	name string
+	res  Resource
+}
+
+const maxScan = 8
+
+// get returns the child named name, or nil.
+func (c *children) get(name string) Resource {
+	if c.m != nil {
+		return c.m[name]
+	}
+	for i := range c.list {
+		// The length and the first byte rule out most other children
+		// without calling the string comparison.
+		e := &c.list[i]
+		if len(e.name) == len(name) && (name == "" || e.name[0] == name[0]) && e.name == name {
+			return e.res
+		}
+	}
+	return nil
+}
+
+// with returns a copy of c (which may be nil) in which name is res.
+func (c *children) with(name string, res Resource) *children {
+	switch {
+	case c == nil:
+		return &children{list: []child{{name, res}}}
+	case c.m != nil:
+		m := maps.Clone(c.m)
+		m[name] = res
+		return &children{m: m}
+	}
+	list := slices.Clone(c.list)
+	if i := slices.IndexFunc(list, func(e child) bool { return e.name == name }); i >= 0 {
+		list[i].res = res
+		return &children{list: list}
+	}
+	if len(list) < maxScan {
+		return &children{list: append(list, child{name, res})}
+	}
+	m := make(map[string]Resource, len(list)+1)
+	for _, e := range list {
+		m[e.name] = e.res
+	}
+	m[name] = res
+	return &children{m: m}
 }
 
 // New returns a bare resource with no render methods (Twisted's Resource()):
@@ -55,8 +114,8 @@ func (b *Base) IsLeaf() bool { return false }
 
 // ChildWithDefault returns the static child named name, or nil.
 func (b *Base) ChildWithDefault(name string, _ *request.Request) Resource {
-	if m := b.children.Load(); m != nil {
-		return (*m)[name]
+	if c := b.children.Load(); c != nil {
+		return c.get(name)
 	}
 	return nil
 }
@@ -69,17 +128,7 @@ func (b *Base) PutChild(name string, child Resource) {
 	}
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	var m map[string]Resource
-	if old := b.children.Load(); old != nil {
-		m = make(map[string]Resource, len(*old)+1)
-		for k, v := range *old {
-			m[k] = v
-		}
-	} else {
-		m = make(map[string]Resource, 1)
-	}
-	m[name] = child
-	b.children.Store(&m)
+	b.children.Store(b.children.Load().with(name, child))
 }
 
 // Leaf is embedded by resources that are leaves: it has no children, so
@@ -105,9 +154,14 @@ func (Leaf) PutChild(name string, _ Resource) {
 // the error a GetChild returned.
 func ChildForRequest(root Resource, r *request.Request) (Resource, error) {
 	res := root
-	for !res.IsLeaf() {
+	for {
+		// Twisted's order: the postpath first, then IsLeaf.
 		seg, ok := r.Consume()
 		if !ok {
+			break
+		}
+		if res.IsLeaf() {
+			r.Unconsume()
 			break
 		}
 		child := res.ChildWithDefault(seg, r)
