@@ -9,7 +9,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/gotwisted/web/session"
@@ -79,15 +78,14 @@ type Request struct {
 	// The response state below is guarded by mu (as is the more pointer).
 	wroteHeader bool
 	finished    bool
-	vary        bool    // Vary: Cookie already added
+	vary        bool    // a session was asked for: the response varies on Cookie
 	setCookie   [2]bool // the response must carry sess[i]'s cookie
 	code        int32
 	mu          sync.Mutex
 	sent        int64               // body bytes written
 	sess        [2]*session.Session // [0] insecure, [1] secure: GetSession's
 	length      [1]string           // the Content-Length value FinishWith sets: no allocation
-
-	now atomic.Int64 // the clock reading in Unix nanoseconds, 0 until Now
+	now         int64               // the clock reading in Unix nanoseconds, 0 until Now
 
 	// *more holds what few requests need, allocated on first use so that a
 	// plain request stays small (allocation cost grows with size). Set it
@@ -174,14 +172,19 @@ func (r *Request) DisplayTracebacks() bool { return r.cfg.DisplayTracebacks }
 // Now returns the time of the request: Config.Clock is read once, the
 // first time Now is called, and the same time is returned afterwards.
 func (r *Request) Now() time.Time {
-	n := r.now.Load()
-	if n == 0 {
-		n = r.cfg.Clock.Now().UnixNano()
-		if !r.now.CompareAndSwap(0, n) {
-			n = r.now.Load()
-		}
-	}
+	r.mu.Lock()
+	n := r.nowLocked()
+	r.mu.Unlock()
 	return time.Unix(0, n)
+}
+
+// nowLocked is Now in Unix nanoseconds. r.mu must be held: GetSession
+// holds it anyway, so reading the time there costs no atomic operation.
+func (r *Request) nowLocked() int64 {
+	if r.now == 0 {
+		r.now = r.cfg.Clock.Now().UnixNano()
+	}
+	return r.now
 }
 
 // Method returns the request method, exactly as the client sent it.
@@ -334,15 +337,20 @@ func (b bodyWriter) Write(p []byte) (int, error) {
 // response with no body set one of its own), or -1. r.mu must be held.
 func (r *Request) writeHeaderLocked(bodyLen int) {
 	r.wroteHeader = true
+	h := r.w.Header()
+	// What the resource set decides some of what is added below. An empty
+	// map, the common case, needs no lookups.
+	own := len(h) > 0
+	// A Content-Type key with a nil value means "send none", as in net/http.
+	ctSet := false
+	if own {
+		_, ctSet = h["Content-Type"]
+	}
+	if r.vary {
+		addSessionHeaders(h, own)
+	}
 	if r.sess != [2]*session.Session{} {
 		r.sessionCookiesLocked()
-	}
-	h := r.w.Header()
-	// A Content-Type key with a nil value means "send none", as in net/http.
-	// An empty map, the common case, needs no lookup.
-	ctSet := false
-	if len(h) > 0 {
-		_, ctSet = h["Content-Type"]
 	}
 	if !ctSet && r.code != http.StatusNoContent && r.code != http.StatusNotModified &&
 		(bodyLen > 0 || bodyLen < 0 && !zeroLength(h)) {

@@ -47,8 +47,9 @@ const ForceNotSecure SessionOption = 1
 // in which case a new one is made (and its cookie, not a clearing one, is
 // sent). Over TLS the secure session (cookie with the Secure attribute) is
 // returned unless ForceNotSecure is given. A response that uses a session
-// carries Vary: Cookie and Cache-Control: private (added to a Cache-Control
-// the resource set, unless that says private or no-store already). If the
+// carries Vary: Cookie and Cache-Control: private, added when the headers
+// are written to whatever the resource set, before or after GetSession
+// (a Cache-Control that says private or no-store is left alone). If the
 // session expires before the headers are sent, its cookie is cleared. The
 // cookie is only sent if GetSession is called before the first Write.
 //
@@ -63,12 +64,9 @@ func (r *Request) GetSession(opts ...SessionOption) *session.Session {
 	if secure {
 		idx = 1
 	}
-	now := r.Now()
 	r.mu.Lock()
-	if h := r.headerLocked(); h != nil && !r.vary {
-		r.vary = true
-		addSessionHeaders(h)
-	}
+	now := time.Unix(0, r.nowLocked())
+	r.vary = true // the headers say so when they are written
 	s := r.sess[idx]
 	var stale *session.Session // named by the cookie, but past its deadline
 	if s == nil {
@@ -135,11 +133,12 @@ var (
 )
 
 // addSessionHeaders marks a response that uses a session as depending on
-// the Cookie header and as not for shared caches. It reuses shared slices
-// when the headers are absent, so it does not allocate then; nothing
-// appends to them in place, as their capacity is their length.
-func addSessionHeaders(h http.Header) {
-	if len(h) == 0 { // the common case: nothing to merge with
+// the Cookie header and as not for shared caches, merging with the
+// headers the resource set, if own. It reuses shared slices when the
+// headers are absent, so it does not allocate then; nothing appends to
+// them in place, as their capacity is their length.
+func addSessionHeaders(h http.Header, own bool) {
+	if !own { // the common case: nothing to merge with
 		h["Vary"] = varyCookie
 		h["Cache-Control"] = cacheControlPrivate
 		return

@@ -113,6 +113,14 @@ var sessRoutes = map[string]func(r *request.Request) string{
 		r.SetHeader("Vary", "Accept-Encoding")
 		return r.GetSession().UID()
 	},
+	// late sets its caching headers after GetSession: they must not
+	// make a session response cacheable by shared caches.
+	"late": func(r *request.Request) string {
+		uid := r.GetSession().UID()
+		r.SetHeader("Cache-Control", "public, max-age=60")
+		r.SetHeader("Vary", "Accept-Encoding")
+		return uid
+	},
 	"varycookie": func(r *request.Request) string {
 		r.SetHeader("Vary", "cookie")
 		return r.GetSession().UID()
@@ -262,11 +270,14 @@ func TestSessionRequests(t *testing.T) {
 		{path: "/expire-get", withCookie: true, setCookie: fresh, session: true, sameUID: true, count: 1},
 		{path: "/renew", setCookie: fresh, session: true, count: 1},
 		{path: "/renew", withCookie: true, setCookie: fresh, session: true, sameUID: true, count: 1},
-		// The Cache-Control and Vary a resource set are kept.
+		// The Cache-Control and Vary a resource set, before or after
+		// GetSession, are kept, and completed.
 		{path: "/nostore", withCookie: true, setCookie: clear, session: true, count: 0,
 			cache: []string{"no-store"}, vary: []string{"Cookie"}},
 		{path: "/maxage", withCookie: true, setCookie: none, session: true, sameUID: true, count: 1,
 			cache: []string{"max-age=60", "private"}, vary: []string{"Accept-Encoding", "Cookie"}},
+		{path: "/late", withCookie: true, setCookie: none, session: true, sameUID: true, count: 1,
+			cache: []string{"public, max-age=60", "private"}, vary: []string{"Accept-Encoding", "Cookie"}},
 		{path: "/varycookie", withCookie: true, setCookie: none, session: true, sameUID: true, count: 1,
 			cache: []string{"private"}, vary: []string{"cookie"}},
 	}
