@@ -9,8 +9,8 @@ import (
 )
 
 // A LogFormatter turns a finished request into one access-log line, without
-// the newline (Twisted's logFormatter). timestamp is already formatted as
-// "[02/Jan/2006:15:04:05 +0000]".
+// the newline (Twisted's logFormatter). timestamp is the wall-clock time
+// the response ended, already formatted as "[02/Jan/2006:15:04:05 +0000]".
 type LogFormatter func(timestamp string, r *request.Request) string
 
 // CombinedLogFormat formats a line as Twisted's combinedLogFormatter does:
@@ -106,7 +106,10 @@ func (s *Site) logAccess(r *request.Request) {
 	if format == nil {
 		format = CombinedLogFormat
 	}
-	line := format(logTimestamp(r.Now()), r) + "\n"
+	// The wall clock, as Twisted logs: Request.Now is on the session
+	// clock, which ignores steps of the wall clock, so after one it would
+	// misdate every line.
+	line := format(logTimestamp(time.Now()), r) + "\n"
 	s.logMu.Lock()
 	defer s.logMu.Unlock()
 	if _, err := s.AccessLog.Write([]byte(line)); err != nil {
