@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/gotwisted/web/session"
@@ -47,9 +48,6 @@ type Config struct {
 	DisplayTracebacks bool
 	// Logger receives failures; nil means slog.Default.
 	Logger *slog.Logger
-	// Clock tells the time for Now, and so for the sessions GetSession
-	// touches; nil means time.Now. A Site gives its session store's clock.
-	Clock *session.Clock
 }
 
 var defaultConfig Config
@@ -78,14 +76,17 @@ type Request struct {
 	// The response state below is guarded by mu (as is the more pointer).
 	wroteHeader bool
 	finished    bool
-	vary        bool    // a session was asked for: the response varies on Cookie
-	setCookie   [2]bool // the response must carry sess[i]'s cookie
+	vary        bool     // a session was asked for: the response varies on Cookie
+	varied      bool     // Vary and Cache-Control for it are in the header map
+	raw         bool     // ResponseWriter was handed out: see sessionHeadersLocked
+	cookie      [2]uint8 // the state of sess[i]'s cookie: cookieNone...cookieCleared
 	code        int32
 	mu          sync.Mutex
 	sent        int64               // body bytes written
 	sess        [2]*session.Session // [0] insecure, [1] secure: GetSession's
 	length      [1]string           // the Content-Length value FinishWith sets: no allocation
-	now         int64               // the clock reading in Unix nanoseconds, 0 until Now
+
+	now atomic.Int64 // the clock reading in Unix nanoseconds, 0 until Now
 
 	// *more holds what few requests need, allocated on first use so that a
 	// plain request stays small (allocation cost grows with size). Set it
@@ -152,7 +153,19 @@ func (r *Request) HTTPRequest() *http.Request { return r.r }
 // that hand the response to the standard library (http.ServeContent, a
 // mounted http.Handler). Whoever writes through it owns the response: call
 // Finish afterwards so the server knows it ended.
-func (r *Request) ResponseWriter() http.ResponseWriter { return r.w }
+//
+// The header map already carries what the request's sessions need (see
+// GetSession), and from now on GetSession adds it at once, since the
+// Request cannot know when the headers go out.
+func (r *Request) ResponseWriter() http.ResponseWriter {
+	r.mu.Lock()
+	if !r.raw {
+		r.raw = true
+		r.rawSessionHeadersLocked()
+	}
+	r.mu.Unlock()
+	return r.w
+}
 
 // Context returns the request's context. It is cancelled when the client
 // goes away or the response ends.
@@ -169,22 +182,25 @@ func (r *Request) Logger() *slog.Logger {
 // DisplayTracebacks reports whether failure pages should show the error and stack.
 func (r *Request) DisplayTracebacks() bool { return r.cfg.DisplayTracebacks }
 
-// Now returns the time of the request: Config.Clock is read once, the
-// first time Now is called, and the same time is returned afterwards.
+// Now returns the time of the request: the clock is read once, the first
+// time Now is called, and the same time is returned afterwards. With
+// sessions it is the session clock (Config.Sessions.SessionClock), the one
+// their deadlines are on, so that GetSession touches with it; it then
+// drifts from the wall clock by any step the wall clock made since the
+// Site started (see session.Clock). To show the time, use time.Now.
 func (r *Request) Now() time.Time {
-	r.mu.Lock()
-	n := r.nowLocked()
-	r.mu.Unlock()
-	return time.Unix(0, n)
-}
-
-// nowLocked is Now in Unix nanoseconds. r.mu must be held: GetSession
-// holds it anyway, so reading the time there costs no atomic operation.
-func (r *Request) nowLocked() int64 {
-	if r.now == 0 {
-		r.now = r.cfg.Clock.Now().UnixNano()
+	n := r.now.Load()
+	if n == 0 {
+		var c *session.Clock // nil reads time.Now
+		if r.cfg.Sessions != nil {
+			c = r.cfg.Sessions.SessionClock()
+		}
+		n = c.Now().UnixNano()
+		if !r.now.CompareAndSwap(0, n) {
+			n = r.now.Load()
+		}
 	}
-	return r.now
+	return time.Unix(0, n)
 }
 
 // Method returns the request method, exactly as the client sent it.
@@ -347,10 +363,7 @@ func (r *Request) writeHeaderLocked(bodyLen int) {
 		_, ctSet = h["Content-Type"]
 	}
 	if r.vary {
-		addSessionHeaders(h, own)
-	}
-	if r.sess != [2]*session.Session{} {
-		r.sessionCookiesLocked()
+		r.sessionHeadersLocked(h, own)
 	}
 	if !ctSet && r.code != http.StatusNoContent && r.code != http.StatusNotModified &&
 		(bodyLen > 0 || bodyLen < 0 && !zeroLength(h)) {

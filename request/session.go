@@ -27,6 +27,9 @@ type SessionSource interface {
 	// cookie the value uid, or that clears it (Max-Age=0) if uid is ""; an
 	// empty result means send nothing.
 	SessionSetCookie(secure bool, uid string) string
+	// SessionClock returns the clock the sessions' deadlines are on;
+	// Request.Now reads it. Nil means time.Now.
+	SessionClock() *session.Clock
 }
 
 // SessionOption changes how GetSession picks a session.
@@ -64,9 +67,10 @@ func (r *Request) GetSession(opts ...SessionOption) *session.Session {
 	if secure {
 		idx = 1
 	}
+	now := r.Now()
 	r.mu.Lock()
-	now := time.Unix(0, r.nowLocked())
 	r.vary = true // the headers say so when they are written
+	r.rawSessionHeadersLocked()
 	s := r.sess[idx]
 	var stale *session.Session // named by the cookie, but past its deadline
 	if s == nil {
@@ -122,7 +126,8 @@ func (r *Request) claimSession(idx int, prev, made *session.Session, now time.Ti
 		return cur
 	}
 	r.sess[idx] = made
-	r.setCookie[idx] = true
+	r.cookie[idx] = cookieSet
+	r.rawSessionHeadersLocked()
 	r.mu.Unlock()
 	return made
 }
@@ -196,30 +201,62 @@ func (r *Request) RenewSession(opts ...SessionOption) *session.Session {
 	defer r.mu.Unlock()
 	for i := range r.sess {
 		if r.sess[i] == s {
-			r.setCookie[i] = true
+			r.cookie[i] = cookieSet
 		}
 	}
+	r.rawSessionHeadersLocked()
 	return s
 }
 
-// sessionCookiesLocked adds the Set-Cookie lines of the sessions this request
-// made, renewed or saw expire. A slot holds the latest session of its
-// kind, so when a session expired and GetSession then made a new one, only
-// the new session's cookie is sent, not a clearing one. r.mu must be held.
-func (r *Request) sessionCookiesLocked() {
+// The states of a session cookie in a response.
+const (
+	cookieNone    = iota // the client's cookie is right: send none
+	cookieSet            // the response must give the session's uid
+	cookieSent           // the uid is in the header map
+	cookieCleared        // the session expired: a clearing cookie is in the map
+)
+
+// sessionHeadersLocked adds to h, the response header map, what the
+// request's sessions need and h lacks: Vary and Cache-Control (merged with
+// the resource's own headers if own), once, and the Set-Cookie line of
+// every session this request made, renewed or saw expire, once per change.
+// A slot holds the latest session of its kind, so when a session expired
+// and GetSession then made a new one, only the new session's cookie is
+// sent, not a clearing one. It runs when the headers are written, and,
+// once the ResponseWriter was handed out, whenever a session changes (see
+// rawSessionHeadersLocked). r.mu must be held.
+func (r *Request) sessionHeadersLocked(h http.Header, own bool) {
+	if !r.varied {
+		r.varied = true
+		addSessionHeaders(h, own)
+	}
 	for i, s := range r.sess {
 		if s == nil {
 			continue
 		}
-		expired := s.Expired()
-		if !r.setCookie[i] && !expired {
-			continue
+		switch {
+		case s.Expired():
+			if r.cookie[i] != cookieCleared {
+				r.cookie[i] = cookieCleared
+				r.addSessionCookie(i == 1, "")
+			}
+		case r.cookie[i] == cookieSet:
+			r.cookie[i] = cookieSent
+			r.addSessionCookie(i == 1, s.UID())
 		}
-		uid := "" // clear the cookie
-		if !expired {
-			uid = s.UID()
-		}
-		r.addSessionCookie(i == 1, uid)
+	}
+}
+
+// rawSessionHeadersLocked is sessionHeadersLocked for a response whose
+// ResponseWriter was handed out, while the Request has not sent the
+// headers: the resource may send them at any time, so the session's
+// headers go into the map at once. r.mu must be held.
+func (r *Request) rawSessionHeadersLocked() {
+	if !r.raw || !r.vary {
+		return
+	}
+	if h := r.headerLocked(); h != nil {
+		r.sessionHeadersLocked(h, len(h) > 0)
 	}
 }
 

@@ -14,7 +14,8 @@ import "time"
 // does not move it, so no deadline comes due early or late because of one:
 // a session expires after its timeout has elapsed, not when the calendar
 // says so. Its times therefore drift from the wall clock by any steps made
-// since it was started.
+// since it was started, and, as Go's monotonic clock does, it does not
+// advance while the machine is suspended: timeouts count running time.
 //
 // Inside a [testing/synctest] bubble a Clock made in the bubble follows the
 // bubble's fake time. A nil *Clock reads [time.Now]. A Clock is safe for

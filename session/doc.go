@@ -12,7 +12,7 @@
 //	if err := st.Add(s); err != nil { ... }
 //	...
 //	if s, ok := st.Get(uidFromCookie); ok {
-//		s.TouchAt(requestTime)
+//		s.TouchAt(st.Clock().Now()) // or s.Touch()
 //	}
 //
 // # Lifetime
@@ -31,8 +31,9 @@
 // Session ids are v4 UUIDs in canonical text form. [Store.Get] parses the
 // id without allocating and finds nothing for text that is not one, so a
 // garbled cookie is never adopted. Lookups take only the read lock of one
-// of 64 index shards, so they scale with cores. [Store.Rename] moves a live session to a
-// new id, keeping its data (for renewing the id at login).
+// of 64 index shards, so they scale with cores. [Store.Rename] moves a
+// live session to a new id, keeping its data (for renewing the id at
+// login).
 //
 // # Expiry scheduler
 //

@@ -102,6 +102,9 @@ func WithTimeout(d time.Duration) Factory {
 // the visitor is (the absolute timeout OWASP recommends). A max of 0 means
 // no absolute lifetime, as [WithTimeout]. It panics if idle is not positive
 // or max is negative.
+//
+// Both run on the [Store]'s [Clock], which is monotonic: time during which
+// the machine is suspended does not count toward them.
 func WithLifetime(idle, max time.Duration) Factory {
 	if idle <= 0 {
 		panic(fmt.Sprintf("session: WithLifetime(%v, %v): idle timeout must be positive", idle, max))
@@ -151,7 +154,9 @@ func (s *Session) Lifetime() time.Duration { return time.Duration(s.lifetime) }
 func (s *Session) Created() time.Time { return time.Unix(0, s.created.Load()) }
 
 // LastAccess returns the latest time given to [Session.Touch] or
-// [Session.TouchAt], or the creation time if there was none.
+// [Session.TouchAt], or the creation time if there was none. Once the
+// Session is in a [Store], it is on the Store's [Clock]; [Store.Add]
+// resets it to the time of the Add, dropping any earlier touch.
 func (s *Session) LastAccess() time.Time { return time.Unix(0, s.last.Load()) }
 
 // Touch records an access now, postponing the idle expiry by
@@ -161,9 +166,11 @@ func (s *Session) Touch() { s.touch(s.store.Load().now()) }
 
 // TouchAt records an access at now, postponing the idle expiry to
 // now+[Session.Timeout]. The access time only moves forward: a now earlier
-// than the last access is ignored. now should come from the [Clock] of the
-// Session's [Store]: a web Site reads that clock once per request
-// (request.Request.Now) and touches with that time.
+// than the last access is ignored. now must come from the [Clock] of the
+// Session's [Store] (st.Clock().Now()), which all its times are on: a time
+// from time.Now may be earlier, and ignored, after the wall clock was set
+// back. A web Site reads that clock once per request (request.Request.Now)
+// and touches with that time.
 //
 // TouchAt takes no lock and does not allocate; the [Store]'s scheduler
 // notices the new deadline when the old one comes due. Touching an expired
@@ -181,7 +188,8 @@ func (s *Session) touch(n int64) {
 }
 
 // Deadline returns the time at which the Session expires if it is not
-// touched again: the earlier of LastAccess+Timeout and Created+Lifetime.
+// touched again: the earlier of LastAccess+Timeout and Created+Lifetime,
+// on the [Store]'s [Clock] once the Session is in one.
 func (s *Session) Deadline() time.Time { return time.Unix(0, s.deadline()) }
 
 // deadline is Deadline in unix nanoseconds, saturating instead of

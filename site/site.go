@@ -122,7 +122,6 @@ func (s *Site) init() {
 			MaxBodySize:       s.MaxRequestBodySize,
 			DisplayTracebacks: s.DisplayTracebacks,
 			Logger:            s.Logger,
-			Clock:             s.store.Clock(),
 		}
 		s.cookies[0] = newCookieFormat(s.SessionCookieTemplate(false))
 		s.cookies[1] = newCookieFormat(s.SessionCookieTemplate(true))
@@ -226,6 +225,14 @@ func (s *Site) MakeSession() *session.Session {
 	}
 	_ = s.store.Add(sess) // only fails after Close
 	return sess
+}
+
+// SessionClock returns the clock of the Site's sessions (see
+// session.Clock), which its requests' Now reads too. It implements
+// request.SessionSource.
+func (s *Site) SessionClock() *session.Clock {
+	s.init()
+	return s.store.Clock()
 }
 
 // RenewSession moves sess to a fresh uid, keeping its data and callbacks.

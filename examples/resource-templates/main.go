@@ -37,7 +37,7 @@ func greet(r *request.Request) (any, error) {
 	if name == "" {
 		name = "world"
 	}
-	return greeting{Name: name, Time: r.Now()}, nil
+	return greeting{Name: name, Time: time.Now()}, nil
 }
 
 func main() {
