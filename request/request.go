@@ -76,10 +76,8 @@ type Request struct {
 	// The response state below is guarded by mu (as is the more pointer).
 	wroteHeader bool
 	finished    bool
-	vary        bool     // a session was asked for: the response varies on Cookie
-	varied      bool     // Vary and Cache-Control for it are in the header map
-	raw         bool     // ResponseWriter was handed out: see sessionHeadersLocked
-	cookie      [2]uint8 // the state of sess[i]'s cookie: cookieNone...cookieCleared
+	vary        bool    // a session was asked for: the response varies on Cookie
+	setCookie   [2]bool // the response must carry sess[i]'s cookie
 	code        int32
 	mu          sync.Mutex
 	sent        int64               // body bytes written
@@ -149,23 +147,17 @@ func New(w http.ResponseWriter, r *http.Request, cfg *Config) *Request {
 // Body directly bypasses Content and Args.
 func (r *Request) HTTPRequest() *http.Request { return r.r }
 
-// ResponseWriter returns the underlying http.ResponseWriter, for resources
-// that hand the response to the standard library (http.ServeContent, a
-// mounted http.Handler). Whoever writes through it owns the response: call
-// Finish afterwards so the server knows it ended.
-//
-// The header map already carries what the request's sessions need (see
-// GetSession), and from now on GetSession adds it at once, since the
-// Request cannot know when the headers go out.
-func (r *Request) ResponseWriter() http.ResponseWriter {
-	r.mu.Lock()
-	if !r.raw {
-		r.raw = true
-		r.rawSessionHeadersLocked()
-	}
-	r.mu.Unlock()
-	return r.w
-}
+// ResponseWriter returns an http.ResponseWriter for resources that hand
+// the response to the standard library (http.ServeContent, a mounted
+// http.Handler). It writes straight to the client, and tells the Request
+// what it does: when it sends the headers, those of the request's sessions
+// (see GetSession) go with them, and its status and body bytes are the
+// response's (HeadersSent, ResponseCode, BytesWritten, the access log).
+// A status set with SetResponseCode before is the default for its first
+// Write. Whoever writes through it owns the response: call Finish
+// afterwards so the server knows it ended. Its Unwrap method returns the
+// server's writer, for http.ResponseController.
+func (r *Request) ResponseWriter() http.ResponseWriter { return rawWriter{r} }
 
 // Context returns the request's context. It is cancelled when the client
 // goes away or the response ends.

@@ -51,10 +51,11 @@ const ForceNotSecure SessionOption = 1
 // sent). Over TLS the secure session (cookie with the Secure attribute) is
 // returned unless ForceNotSecure is given. A response that uses a session
 // carries Vary: Cookie and Cache-Control: private, added when the headers
-// are written to whatever the resource set, before or after GetSession
-// (a Cache-Control that says private or no-store is left alone). If the
-// session expires before the headers are sent, its cookie is cleared. The
-// cookie is only sent if GetSession is called before the first Write.
+// are sent (by the Request, or through ResponseWriter) to whatever the
+// resource set, before or after GetSession (a Cache-Control that says
+// private or no-store is left alone). If the session expires before the
+// headers are sent, its cookie is cleared. The cookie is only sent if
+// GetSession is called before the headers are sent (the first Write).
 //
 // GetSession panics if the Request was made without a SessionSource.
 func (r *Request) GetSession(opts ...SessionOption) *session.Session {
@@ -70,7 +71,6 @@ func (r *Request) GetSession(opts ...SessionOption) *session.Session {
 	now := r.Now()
 	r.mu.Lock()
 	r.vary = true // the headers say so when they are written
-	r.rawSessionHeadersLocked()
 	s := r.sess[idx]
 	var stale *session.Session // named by the cookie, but past its deadline
 	if s == nil {
@@ -126,8 +126,7 @@ func (r *Request) claimSession(idx int, prev, made *session.Session, now time.Ti
 		return cur
 	}
 	r.sess[idx] = made
-	r.cookie[idx] = cookieSet
-	r.rawSessionHeadersLocked()
+	r.setCookie[idx] = true
 	r.mu.Unlock()
 	return made
 }
@@ -201,62 +200,34 @@ func (r *Request) RenewSession(opts ...SessionOption) *session.Session {
 	defer r.mu.Unlock()
 	for i := range r.sess {
 		if r.sess[i] == s {
-			r.cookie[i] = cookieSet
+			r.setCookie[i] = true
 		}
 	}
-	r.rawSessionHeadersLocked()
 	return s
 }
 
-// The states of a session cookie in a response.
-const (
-	cookieNone    = iota // the client's cookie is right: send none
-	cookieSet            // the response must give the session's uid
-	cookieSent           // the uid is in the header map
-	cookieCleared        // the session expired: a clearing cookie is in the map
-)
-
 // sessionHeadersLocked adds to h, the response header map, what the
-// request's sessions need and h lacks: Vary and Cache-Control (merged with
-// the resource's own headers if own), once, and the Set-Cookie line of
-// every session this request made, renewed or saw expire, once per change.
-// A slot holds the latest session of its kind, so when a session expired
-// and GetSession then made a new one, only the new session's cookie is
-// sent, not a clearing one. It runs when the headers are written, and,
-// once the ResponseWriter was handed out, whenever a session changes (see
-// rawSessionHeadersLocked). r.mu must be held.
+// request's sessions need: Vary and Cache-Control (merged with the
+// resource's own headers if own), and the Set-Cookie lines of the sessions
+// this request made, renewed or saw expire. A slot holds the latest session
+// of its kind, so when a session expired and GetSession then made a new
+// one, only the new session's cookie is sent, not a clearing one. It runs
+// once, as the headers are sent. r.mu must be held.
 func (r *Request) sessionHeadersLocked(h http.Header, own bool) {
-	if !r.varied {
-		r.varied = true
-		addSessionHeaders(h, own)
-	}
+	addSessionHeaders(h, own)
 	for i, s := range r.sess {
 		if s == nil {
 			continue
 		}
-		switch {
-		case s.Expired():
-			if r.cookie[i] != cookieCleared {
-				r.cookie[i] = cookieCleared
-				r.addSessionCookie(i == 1, "")
-			}
-		case r.cookie[i] == cookieSet:
-			r.cookie[i] = cookieSent
-			r.addSessionCookie(i == 1, s.UID())
+		expired := s.Expired()
+		if !r.setCookie[i] && !expired {
+			continue
 		}
-	}
-}
-
-// rawSessionHeadersLocked is sessionHeadersLocked for a response whose
-// ResponseWriter was handed out, while the Request has not sent the
-// headers: the resource may send them at any time, so the session's
-// headers go into the map at once. r.mu must be held.
-func (r *Request) rawSessionHeadersLocked() {
-	if !r.raw || !r.vary {
-		return
-	}
-	if h := r.headerLocked(); h != nil {
-		r.sessionHeadersLocked(h, len(h) > 0)
+		uid := "" // clear the cookie
+		if !expired {
+			uid = s.UID()
+		}
+		r.addSessionCookie(i == 1, uid)
 	}
 }
 

@@ -1,7 +1,9 @@
 package site_test
 
 import (
+	"log"
 	"net/http"
+	"net/http/httptest"
 	"slices"
 	"strings"
 	"testing"
@@ -14,11 +16,11 @@ import (
 
 // rawPage answers through the standard library (http.ServeContent on
 // r.ResponseWriter()), with the session's uid as the body; order says
-// whether it asks for the session before or after taking the writer.
+// whether it asks for the session before or after taking the writer, or
+// expires it before or after.
 type rawPage struct {
 	resource.Leaf
-	order  string // "before", "after" or "expired"
-	expire bool
+	order string // "before", "after", "expired" or "expired-late"
 }
 
 func (p *rawPage) RenderGET(r *request.Request) ([]byte, error) {
@@ -34,6 +36,10 @@ func (p *rawPage) RenderGET(r *request.Request) ([]byte, error) {
 	case "expired":
 		r.GetSession().Expire()
 		w = r.ResponseWriter()
+	case "expired-late":
+		sess := r.GetSession()
+		w = r.ResponseWriter()
+		sess.Expire()
 	}
 	http.ServeContent(w, r.HTTPRequest(), "", time.Time{}, strings.NewReader(uid))
 	return nil, r.Finish()
@@ -45,7 +51,7 @@ func (p *rawPage) RenderGET(r *request.Request) ([]byte, error) {
 // and Cache-Control: private, over a real connection.
 func TestSessionWithResponseWriter(t *testing.T) {
 	root := resource.New()
-	for _, order := range []string{"before", "after", "expired"} {
+	for _, order := range []string{"before", "after", "expired", "expired-late"} {
 		root.PutChild(order, &rawPage{order: order})
 	}
 	s, srv := serve(t, root)
@@ -90,16 +96,64 @@ func TestSessionWithResponseWriter(t *testing.T) {
 			checkPrivate(t, resp)
 		})
 	}
-	t.Run("expired", func(t *testing.T) {
-		resp, _ := get(t, "/before", "")
-		uid := strings.TrimPrefix(strings.SplitN(resp.Header.Get("Set-Cookie"), ";", 2)[0], site.DefaultSessionCookieName+"=")
-		resp, _ = get(t, "/expired", cookieOf(uid))
-		if got := resp.Header.Values("Set-Cookie"); !slices.Equal(got, []string{clearCookie}) {
-			t.Errorf("Set-Cookie %q, want the clearing cookie", got)
-		}
-		checkPrivate(t, resp)
-		if live(s, uid) {
-			t.Error("the session is still live")
-		}
-	})
+	for _, order := range []string{"expired", "expired-late"} {
+		t.Run(order, func(t *testing.T) {
+			_, uid := get(t, "/before", "")
+			resp, _ := get(t, "/"+order, cookieOf(uid))
+			if got := resp.Header.Values("Set-Cookie"); !slices.Equal(got, []string{clearCookie}) {
+				t.Errorf("Set-Cookie %q, want the clearing cookie", got)
+			}
+			checkPrivate(t, resp)
+			if live(s, uid) {
+				t.Error("the session is still live")
+			}
+		})
+	}
+}
+
+// rangePage serves a 10-byte text through ServeContent, so that a Range
+// request gets 206 from the standard library, then reports what the
+// Request saw in headers.
+type rangePage struct{ resource.Leaf }
+
+func (rangePage) RenderGET(r *request.Request) ([]byte, error) {
+	http.ServeContent(r.ResponseWriter(), r.HTTPRequest(), "t.txt", time.Time{}, strings.NewReader("0123456789"))
+	if !r.HeadersSent() {
+		panic("HeadersSent is false after ServeContent")
+	}
+	return nil, r.Finish()
+}
+
+// TestResponseWriterKeepsRequestInStep checks that what a resource writes
+// through ResponseWriter reaches the Request: the access log has the
+// status and byte count the standard library sent, and Finish afterwards
+// sends no second status line (net/http would log a superfluous
+// WriteHeader call).
+func TestResponseWriterKeepsRequestInStep(t *testing.T) {
+	root := resource.New()
+	root.PutChild("r", rangePage{})
+	var accessLog, serverLog syncBuffer
+	s := site.New(root)
+	s.AccessLog = &accessLog
+	srv := httptest.NewUnstartedServer(s)
+	srv.Config.ErrorLog = log.New(&serverLog, "", 0)
+	srv.Start()
+	defer s.Close()
+	defer srv.Close()
+
+	resp, body := do(t, srv, "GET", "/r", nil, "Range", "bytes=2-5")
+	if resp.StatusCode != http.StatusPartialContent || body != "2345" {
+		t.Fatalf("GET /r with Range: %d %q, want 206 \"2345\"", resp.StatusCode, body)
+	}
+	resp, body = do(t, srv, "GET", "/r", nil)
+	if resp.StatusCode != http.StatusOK || body != "0123456789" {
+		t.Fatalf("GET /r: %d %q", resp.StatusCode, body)
+	}
+	lines := strings.Split(strings.TrimSpace(accessLog.String()), "\n")
+	if len(lines) != 2 || !strings.Contains(lines[0], `" 206 4 "`) || !strings.Contains(lines[1], `" 200 10 "`) {
+		t.Errorf("access log:\n%s\nwant 206 with 4 bytes, then 200 with 10", accessLog.String())
+	}
+	if got := serverLog.String(); got != "" {
+		t.Errorf("the server logged: %s", got)
+	}
 }

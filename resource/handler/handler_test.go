@@ -3,13 +3,18 @@ package handler_test
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/http/httptrace"
+	"net/textproto"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/gotwisted/web/request"
 	"github.com/gotwisted/web/resource"
@@ -320,4 +325,51 @@ func (s *syncBuffer) String() string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.b.String()
+}
+
+// TestSessionInMountedHandler checks that a mounted handler that uses a
+// session through handler.Request sends what the session needs, even when
+// it first sets a write deadline (which reaches the server's writer
+// through Unwrap) and sets caching headers after GetSession, and that an
+// informational 103 it sends first carries none of it.
+func TestSessionInMountedHandler(t *testing.T) {
+	h := http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		if err := http.NewResponseController(w).SetWriteDeadline(time.Now().Add(time.Minute)); err != nil {
+			t.Errorf("SetWriteDeadline: %v", err)
+		}
+		uid := handler.Request(req).GetSession().UID()
+		w.Header().Set("Link", "</style.css>; rel=preload")
+		w.WriteHeader(http.StatusEarlyHints)
+		w.Header().Set("Cache-Control", "public, max-age=60")
+		fmt.Fprint(w, uid)
+	})
+	root := resource.New()
+	root.PutChild("m", handler.New(h))
+	srv := serve(t, root)
+
+	var early []http.Header
+	trace := &httptrace.ClientTrace{Got1xxResponse: func(code int, h textproto.MIMEHeader) error {
+		early = append(early, http.Header(h))
+		return nil
+	}}
+	req, _ := http.NewRequestWithContext(httptrace.WithClientTrace(context.Background(), trace), "GET", srv.URL+"/m", nil)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+
+	if got := resp.Header.Values("Set-Cookie"); len(got) != 1 || !strings.HasPrefix(got[0], site.DefaultSessionCookieName+"="+string(body)+";") {
+		t.Errorf("Set-Cookie %q, want the new session's (%s)", got, body)
+	}
+	if got := resp.Header.Values("Cache-Control"); !slices.Equal(got, []string{"public, max-age=60", "private"}) {
+		t.Errorf("Cache-Control %q, want the handler's and private", got)
+	}
+	if got := resp.Header.Values("Vary"); !slices.Equal(got, []string{"Cookie"}) {
+		t.Errorf("Vary %q, want Cookie", got)
+	}
+	if len(early) != 1 || early[0].Get("Link") == "" || early[0].Get("Set-Cookie") != "" || early[0].Get("Vary") != "" {
+		t.Errorf("1xx responses %v, want one 103 with Link and no session headers", early)
+	}
 }

@@ -1,0 +1,79 @@
+package request
+
+import "net/http"
+
+// rawWriter is the http.ResponseWriter that Request.ResponseWriter hands
+// out: it writes to the server's writer, and keeps the Request's state in
+// step, under the Request's mutex, as the Request's own methods do.
+type rawWriter struct{ r *Request }
+
+// Header returns the response header map.
+func (w rawWriter) Header() http.Header { return w.r.w.Header() }
+
+// WriteHeader sends the status and the headers, with those of the
+// request's sessions, the first time. An informational status (1xx other
+// than 101) goes straight through, as net/http allows several; so does a
+// call after the headers were sent, which net/http then reports.
+func (w rawWriter) WriteHeader(code int) {
+	r := w.r
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.wroteHeader || (code >= 100 && code < 200 && code != http.StatusSwitchingProtocols) {
+		r.w.WriteHeader(code)
+		return
+	}
+	if r.endableLocked() != nil {
+		return
+	}
+	r.rawHeaderLocked(code)
+}
+
+// Write sends p, after the headers if they were not sent (with the status
+// set by SetResponseCode, 200 by default). It returns ErrFinished, ErrGone
+// or ErrClosed, writing nothing, once the response ended.
+func (w rawWriter) Write(p []byte) (int, error) {
+	r := w.r
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if err := r.endableLocked(); err != nil {
+		return 0, err
+	}
+	if !r.wroteHeader {
+		r.rawHeaderLocked(int(r.code))
+	}
+	return r.writeBodyLocked(p)
+}
+
+// Flush sends the headers if they were not sent, and any buffered bytes.
+func (w rawWriter) Flush() { _ = w.FlushError() }
+
+// FlushError is Flush, reporting failure; http.ResponseController uses it.
+func (w rawWriter) FlushError() error {
+	r := w.r
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if err := r.endableLocked(); err != nil {
+		return err
+	}
+	if !r.wroteHeader {
+		r.rawHeaderLocked(int(r.code))
+	}
+	return http.NewResponseController(r.w).Flush()
+}
+
+// Unwrap returns the server's writer, for http.ResponseController.
+func (w rawWriter) Unwrap() http.ResponseWriter { return w.r.w }
+
+// rawHeaderLocked sends the headers for rawWriter: unlike
+// writeHeaderLocked it adds no Content-Type or Content-Length and no body
+// filter, since the code that writes through rawWriter sets its own. r.mu
+// must be held.
+func (r *Request) rawHeaderLocked(code int) {
+	r.wroteHeader = true
+	r.code = int32(code)
+	if r.vary {
+		h := r.w.Header()
+		r.sessionHeadersLocked(h, len(h) > 0)
+	}
+	r.w.WriteHeader(code)
+}
