@@ -155,8 +155,10 @@ func (r *Request) HTTPRequest() *http.Request { return r.r }
 // response's (HeadersSent, ResponseCode, BytesWritten, the access log).
 // A status set with SetResponseCode before is the default for its first
 // Write. Whoever writes through it owns the response: call Finish
-// afterwards so the server knows it ended. Its Unwrap method returns the
-// server's writer, for http.ResponseController.
+// afterwards so the server knows it ended (unless it hijacked the
+// connection, which abandons the response). It implements http.Flusher and
+// http.Hijacker; its Unwrap method returns the server's writer, for
+// http.ResponseController.
 func (r *Request) ResponseWriter() http.ResponseWriter { return rawWriter{r} }
 
 // Context returns the request's context. It is cancelled when the client

@@ -1,9 +1,7 @@
 package site_test
 
 import (
-	"log"
 	"net/http"
-	"net/http/httptest"
 	"slices"
 	"strings"
 	"testing"
@@ -11,7 +9,6 @@ import (
 
 	"github.com/gotwisted/web/request"
 	"github.com/gotwisted/web/resource"
-	"github.com/gotwisted/web/site"
 )
 
 // rawPage answers through the standard library (http.ServeContent on
@@ -108,52 +105,5 @@ func TestSessionWithResponseWriter(t *testing.T) {
 				t.Error("the session is still live")
 			}
 		})
-	}
-}
-
-// rangePage serves a 10-byte text through ServeContent, so that a Range
-// request gets 206 from the standard library, then reports what the
-// Request saw in headers.
-type rangePage struct{ resource.Leaf }
-
-func (rangePage) RenderGET(r *request.Request) ([]byte, error) {
-	http.ServeContent(r.ResponseWriter(), r.HTTPRequest(), "t.txt", time.Time{}, strings.NewReader("0123456789"))
-	if !r.HeadersSent() {
-		panic("HeadersSent is false after ServeContent")
-	}
-	return nil, r.Finish()
-}
-
-// TestResponseWriterKeepsRequestInStep checks that what a resource writes
-// through ResponseWriter reaches the Request: the access log has the
-// status and byte count the standard library sent, and Finish afterwards
-// sends no second status line (net/http would log a superfluous
-// WriteHeader call).
-func TestResponseWriterKeepsRequestInStep(t *testing.T) {
-	root := resource.New()
-	root.PutChild("r", rangePage{})
-	var accessLog, serverLog syncBuffer
-	s := site.New(root)
-	s.AccessLog = &accessLog
-	srv := httptest.NewUnstartedServer(s)
-	srv.Config.ErrorLog = log.New(&serverLog, "", 0)
-	srv.Start()
-	defer s.Close()
-	defer srv.Close()
-
-	resp, body := do(t, srv, "GET", "/r", nil, "Range", "bytes=2-5")
-	if resp.StatusCode != http.StatusPartialContent || body != "2345" {
-		t.Fatalf("GET /r with Range: %d %q, want 206 \"2345\"", resp.StatusCode, body)
-	}
-	resp, body = do(t, srv, "GET", "/r", nil)
-	if resp.StatusCode != http.StatusOK || body != "0123456789" {
-		t.Fatalf("GET /r: %d %q", resp.StatusCode, body)
-	}
-	lines := strings.Split(strings.TrimSpace(accessLog.String()), "\n")
-	if len(lines) != 2 || !strings.Contains(lines[0], `" 206 4 "`) || !strings.Contains(lines[1], `" 200 10 "`) {
-		t.Errorf("access log:\n%s\nwant 206 with 4 bytes, then 200 with 10", accessLog.String())
-	}
-	if got := serverLog.String(); got != "" {
-		t.Errorf("the server logged: %s", got)
 	}
 }

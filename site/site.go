@@ -161,7 +161,7 @@ func (s *Site) await(w http.ResponseWriter, r *request.Request) {
 	select {
 	case <-r.Done():
 		if err := r.Err(); err != nil && r.HeadersSent() &&
-			!errors.Is(err, request.ErrGone) && !errors.Is(err, request.ErrClosed) {
+			!errors.Is(err, request.ErrGone) && !errors.Is(err, request.ErrClosed) && !errors.Is(err, http.ErrHijacked) {
 			// It failed after its first byte: cut the connection, so that
 			// the client does not take a truncated body for a whole one.
 			panic(http.ErrAbortHandler)

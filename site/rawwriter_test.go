@@ -1,0 +1,131 @@
+package site_test
+
+import (
+	"bufio"
+	"io"
+	"log"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gotwisted/web/request"
+	"github.com/gotwisted/web/resource"
+	"github.com/gotwisted/web/site"
+)
+
+// rangePage serves a 10-byte text through ServeContent, so that a Range
+// request gets 206 from the standard library, then reports what the
+// Request saw in headers.
+type rangePage struct{ resource.Leaf }
+
+func (rangePage) RenderGET(r *request.Request) ([]byte, error) {
+	http.ServeContent(r.ResponseWriter(), r.HTTPRequest(), "t.txt", time.Time{}, strings.NewReader("0123456789"))
+	if !r.HeadersSent() {
+		panic("HeadersSent is false after ServeContent")
+	}
+	return nil, r.Finish()
+}
+
+// TestResponseWriterKeepsRequestInStep checks that what a resource writes
+// through ResponseWriter reaches the Request: the access log has the
+// status and byte count the standard library sent, and Finish afterwards
+// sends no second status line (net/http would log a superfluous
+// WriteHeader call).
+func TestResponseWriterKeepsRequestInStep(t *testing.T) {
+	root := resource.New()
+	root.PutChild("r", rangePage{})
+	var accessLog, serverLog syncBuffer
+	s := site.New(root)
+	s.AccessLog = &accessLog
+	srv := httptest.NewUnstartedServer(s)
+	srv.Config.ErrorLog = log.New(&serverLog, "", 0)
+	srv.Start()
+	defer s.Close()
+	defer srv.Close()
+
+	resp, body := do(t, srv, "GET", "/r", nil, "Range", "bytes=2-5")
+	if resp.StatusCode != http.StatusPartialContent || body != "2345" {
+		t.Fatalf("GET /r with Range: %d %q, want 206 \"2345\"", resp.StatusCode, body)
+	}
+	resp, body = do(t, srv, "GET", "/r", nil)
+	if resp.StatusCode != http.StatusOK || body != "0123456789" {
+		t.Fatalf("GET /r: %d %q", resp.StatusCode, body)
+	}
+	lines := strings.Split(strings.TrimSpace(accessLog.String()), "\n")
+	if len(lines) != 2 || !strings.Contains(lines[0], `" 206 4 "`) || !strings.Contains(lines[1], `" 200 10 "`) {
+		t.Errorf("access log:\n%s\nwant 206 with 4 bytes, then 200 with 10", accessLog.String())
+	}
+	if got := serverLog.String(); got != "" {
+		t.Errorf("the server logged: %s", got)
+	}
+}
+
+// rawFunc renders by calling f with the Request.
+type rawFunc struct {
+	resource.Leaf
+	f func(r *request.Request) ([]byte, error)
+}
+
+func (p *rawFunc) Render(r *request.Request) ([]byte, error) { return p.f(r) }
+
+// TestResponseWriterEdges covers what a resource may do with the writer
+// besides ServeContent: a body net/http measures itself (HEAD must keep the
+// Content-Length GET gets), an invalid status (the failure page, not a cut
+// connection), and hijacking the connection (the server stops waiting).
+func TestResponseWriterEdges(t *testing.T) {
+	root := resource.New()
+	root.PutChild("text", &rawFunc{f: func(r *request.Request) ([]byte, error) {
+		io.WriteString(r.ResponseWriter(), "hello world")
+		return nil, r.Finish()
+	}})
+	root.PutChild("bad", &rawFunc{f: func(r *request.Request) ([]byte, error) {
+		r.ResponseWriter().WriteHeader(42)
+		return nil, r.Finish()
+	}})
+	root.PutChild("hijack", &rawFunc{f: func(r *request.Request) ([]byte, error) {
+		c, rw, err := r.ResponseWriter().(http.Hijacker).Hijack()
+		if err != nil {
+			return nil, err
+		}
+		go func() {
+			defer c.Close()
+			rw.WriteString("HTTP/1.1 200 OK\r\nContent-Length: 8\r\nConnection: close\r\n\r\nhijacked")
+			rw.Flush()
+		}()
+		return nil, resource.NotDoneYet
+	}})
+	var logged syncBuffer
+	_, srv := serve(t, root, logTo(&logged))
+
+	for _, method := range []string{"GET", "HEAD"} {
+		resp, _ := do(t, srv, method, "/text", nil)
+		if resp.ContentLength != 11 || !strings.HasPrefix(resp.Header.Get("Content-Type"), "text/plain") {
+			t.Errorf("%s /text: Content-Length %d, Content-Type %q; want 11, text/plain", method, resp.ContentLength, resp.Header.Get("Content-Type"))
+		}
+	}
+	if resp, body := do(t, srv, "GET", "/bad", nil); resp.StatusCode != http.StatusInternalServerError || !strings.Contains(body, "Processing Failed") {
+		t.Errorf("GET /bad: %d %q, want the 500 page", resp.StatusCode, body)
+	}
+	if !strings.Contains(logged.String(), "invalid WriteHeader code 42") {
+		t.Errorf("the panic was not logged: %s", logged.String())
+	}
+
+	conn, err := net.Dial("tcp", srv.Listener.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	conn.SetDeadline(time.Now().Add(10 * time.Second))
+	io.WriteString(conn, "GET /hijack HTTP/1.1\r\nHost: x\r\n\r\n")
+	resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	if string(body) != "hijacked" {
+		t.Errorf("GET /hijack: %q, want what the hijacker wrote", body)
+	}
+}
