@@ -78,10 +78,9 @@ func (r *Request) GetSession(opts ...SessionOption) *session.Session {
 		// ours and calls nothing back, so r.mu may be held, which keeps
 		// two concurrent first calls from adopting different sessions.
 		if found := r.cookieSession(src, secure); found != nil {
-			if now.Before(found.Deadline()) {
+			if found.TouchIfLive(now) {
 				r.sess[idx] = found
 				r.mu.Unlock()
-				found.TouchAt(now)
 				return found
 			}
 			stale = found

@@ -178,6 +178,20 @@ func (s *Session) Touch() { s.touch(s.store.Load().now()) }
 // is never extended.
 func (s *Session) TouchAt(now time.Time) { s.touch(now.UnixNano()) }
 
+// TouchIfLive touches the Session at now, as TouchAt does, if it is live
+// at now: not expired, and its Deadline after now. It reports whether it
+// was. A web Site adopts the session a cookie names this way, so that a
+// session past its deadline that the scheduler has not reaped yet is never
+// revived.
+func (s *Session) TouchIfLive(now time.Time) bool {
+	n := now.UnixNano()
+	if s.expired.Load() || n >= s.deadline() {
+		return false
+	}
+	s.touch(n)
+	return true
+}
+
 func (s *Session) touch(n int64) {
 	for {
 		old := s.last.Load()

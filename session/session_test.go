@@ -167,6 +167,38 @@ func TestDeadline(t *testing.T) {
 	})
 }
 
+// TestTouchIfLive touches a session (1 minute idle, 150 s lifetime) at
+// times around its deadlines: only a time before the deadline touches it.
+func TestTouchIfLive(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		t0 := time.Now()
+		s := session.WithLifetime(time.Minute, 150*time.Second)(uuid.NewString())
+		steps := []struct {
+			at   time.Duration // offset from t0
+			live bool
+			want time.Duration // deadline offset from t0 afterwards
+		}{
+			{59 * time.Second, true, 119 * time.Second},
+			{119 * time.Second, false, 119 * time.Second}, // at the idle deadline
+			{118 * time.Second, true, 150 * time.Second},  // capped by the lifetime
+			{150 * time.Second, false, 150 * time.Second}, // at the lifetime
+		}
+		for _, st := range steps {
+			if got := s.TouchIfLive(t0.Add(st.at)); got != st.live {
+				t.Errorf("TouchIfLive(t0+%v) = %v, want %v", st.at, got, st.live)
+			}
+			if got := s.Deadline().Sub(t0); got != st.want {
+				t.Errorf("after TouchIfLive(t0+%v): Deadline = t0+%v, want t0+%v", st.at, got, st.want)
+			}
+		}
+		live := session.New(uuid.NewString())
+		live.Expire()
+		if live.TouchIfLive(t0) {
+			t.Error("TouchIfLive on an expired session = true")
+		}
+	})
+}
+
 func TestDeadlineSaturates(t *testing.T) {
 	s := session.WithTimeout(time.Duration(1<<63 - 1))(uuid.NewString())
 	if d := s.Deadline(); d.Before(time.Now()) {
