@@ -189,7 +189,7 @@ func (r *Request) Now() time.Time {
 		if r.cfg.Sessions != nil {
 			c = r.cfg.Sessions.SessionClock()
 		}
-		n = c.Now().UnixNano()
+		n = c.UnixNano()
 		if !r.now.CompareAndSwap(0, n) {
 			n = r.now.Load()
 		}

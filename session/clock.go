@@ -33,10 +33,11 @@ func NewClock() *Clock {
 
 // Now returns the current time of the Clock. It has no monotonic reading:
 // compare it with other times of the same Clock.
-func (c *Clock) Now() time.Time { return time.Unix(0, c.nanos()) }
+func (c *Clock) Now() time.Time { return time.Unix(0, c.UnixNano()) }
 
-// nanos returns the current time in unix nanoseconds.
-func (c *Clock) nanos() int64 {
+// UnixNano returns the current time of the Clock in nanoseconds since the
+// Unix epoch: Now().UnixNano(), without building a time.Time.
+func (c *Clock) UnixNano() int64 {
 	if c == nil {
 		return time.Now().UnixNano()
 	}

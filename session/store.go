@@ -190,7 +190,7 @@ func (st *Store) now() int64 {
 	if st == nil {
 		return time.Now().UnixNano()
 	}
-	return st.clock.nanos()
+	return st.clock.UnixNano()
 }
 
 func (st *Store) log() *slog.Logger {
@@ -246,7 +246,7 @@ func (st *Store) add(s *Session, kick bool) error {
 		return ErrDuplicateUID
 	}
 	s.store.Store(st)
-	now := st.clock.nanos()
+	now := st.clock.UnixNano()
 	s.created.Store(now)
 	s.last.Store(now)
 	expired := s.expired.Load()
@@ -444,7 +444,7 @@ func (st *Store) run() {
 	for {
 		next, ok := st.expireDue(&buf, scratch)
 		if ok {
-			t.Reset(time.Duration(next - st.clock.nanos()))
+			t.Reset(time.Duration(next - st.clock.UnixNano()))
 		} else {
 			t.Stop()
 		}
@@ -462,7 +462,7 @@ func (st *Store) run() {
 // touched since it was scheduled is moved to its real deadline instead.
 func (st *Store) expireDue(buf *[]expiring, scratch *unindexScratch) (next int64, ok bool) {
 	for {
-		now := st.clock.nanos()
+		now := st.clock.UnixNano()
 		b := (*buf)[:0]
 		n := 0
 		st.mu.Lock()
