@@ -106,7 +106,7 @@ func (w rawWriter) Unwrap() http.ResponseWriter { return w.r.w }
 func (r *Request) rawHeaderLocked(code int) {
 	r.wroteHeader = true
 	r.code = int32(code)
-	if r.vary {
+	if r.usedSessionLocked() {
 		h := r.w.Header()
 		r.sessionHeadersLocked(h, len(h) > 0)
 	}

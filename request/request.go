@@ -76,7 +76,6 @@ type Request struct {
 	// The response state below is guarded by mu (as is the more pointer).
 	wroteHeader bool
 	finished    bool
-	vary        bool    // a session was asked for: the response varies on Cookie
 	setCookie   [2]bool // the response must carry sess[i]'s cookie
 	code        int32
 	mu          sync.Mutex
@@ -356,7 +355,7 @@ func (r *Request) writeHeaderLocked(bodyLen int) {
 	if own {
 		_, ctSet = h["Content-Type"]
 	}
-	if r.vary {
+	if r.usedSessionLocked() {
 		r.sessionHeadersLocked(h, own)
 	}
 	if !ctSet && r.code != http.StatusNoContent && r.code != http.StatusNotModified &&

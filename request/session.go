@@ -70,7 +70,6 @@ func (r *Request) GetSession(opts ...SessionOption) *session.Session {
 	}
 	now := r.Now()
 	r.mu.Lock()
-	r.vary = true // the headers say so when they are written
 	s := r.sess[idx]
 	var stale *session.Session // named by the cookie, but past its deadline
 	if s == nil {
@@ -204,6 +203,11 @@ func (r *Request) RenewSession(opts ...SessionOption) *session.Session {
 	}
 	return s
 }
+
+// usedSessionLocked reports whether GetSession gave this request a
+// session, so that the response depends on the Cookie header. r.mu must be
+// held.
+func (r *Request) usedSessionLocked() bool { return r.sess != [2]*session.Session{} }
 
 // sessionHeadersLocked adds to h, the response header map, what the
 // request's sessions need: Vary and Cache-Control (merged with the
