@@ -47,11 +47,8 @@ func (w rawWriter) Write(p []byte) (int, error) {
 	r := w.r
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if err := r.endableLocked(); err != nil {
+	if err := r.rawStartLocked(); err != nil {
 		return 0, err
-	}
-	if !r.wroteHeader {
-		r.rawHeaderLocked(int(r.code))
 	}
 	if r.r.Method == http.MethodHead {
 		// net/http drops the body itself, after using it for the
@@ -69,11 +66,8 @@ func (w rawWriter) FlushError() error {
 	r := w.r
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if err := r.endableLocked(); err != nil {
+	if err := r.rawStartLocked(); err != nil {
 		return err
-	}
-	if !r.wroteHeader {
-		r.rawHeaderLocked(int(r.code))
 	}
 	return http.NewResponseController(r.w).Flush()
 }
@@ -98,6 +92,20 @@ func (w rawWriter) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 
 // Unwrap returns the server's writer, for http.ResponseController.
 func (w rawWriter) Unwrap() http.ResponseWriter { return w.r.w }
+
+// rawStartLocked readies the response for bytes from rawWriter: it
+// reports why not once the response ended, and otherwise sends the headers
+// if they were not sent, with the status set by SetResponseCode. r.mu must
+// be held.
+func (r *Request) rawStartLocked() error {
+	if err := r.endableLocked(); err != nil {
+		return err
+	}
+	if !r.wroteHeader {
+		r.rawHeaderLocked(int(r.code))
+	}
+	return nil
+}
 
 // rawHeaderLocked sends the headers for rawWriter: unlike
 // writeHeaderLocked it adds no Content-Type or Content-Length and no body

@@ -46,9 +46,9 @@
 // scheduled time comes, the scheduler reads its real deadline and either
 // expires it or moves it down the heap to that deadline, so a busy session
 // is rescheduled at most once per timeout however often it is touched
-// (Twisted's DelayedCall.reset is lazy the same way). Sessions that are due together are taken off in batches
-// under the Store's lock, and their callbacks run afterwards, outside it,
-// on the scheduler goroutine.
+// (Twisted's DelayedCall.reset is lazy the same way). Sessions that are
+// due together are taken off in batches under the Store's lock, and their
+// callbacks run afterwards, outside it, on the scheduler goroutine.
 //
 // StoreOptions.MaxSessions caps the number of live sessions (a million by
 // default): adding beyond it first expires the session with the earliest

@@ -185,12 +185,13 @@ func NewStore(opts StoreOptions) *Store {
 // is on it too.
 func (st *Store) Clock() *Clock { return st.clock }
 
-// now reads st's clock, or time.Now if st is nil.
+// now reads st's clock, or time.Now (a nil Clock) if st is nil.
 func (st *Store) now() int64 {
-	if st == nil {
-		return time.Now().UnixNano()
+	var c *Clock
+	if st != nil {
+		c = st.clock
 	}
-	return st.clock.UnixNano()
+	return c.UnixNano()
 }
 
 func (st *Store) log() *slog.Logger {
