@@ -6,7 +6,6 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
-	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -76,12 +75,14 @@ type Request struct {
 	// The response state below is guarded by mu (as is the more pointer).
 	wroteHeader bool
 	finished    bool
+	streaming   bool    // each Write is flushed: set by Stream
+	hijacked    bool    // the connection was taken through ResponseWriter
 	setCookie   [2]bool // the response must carry sess[i]'s cookie
 	code        int32
 	mu          sync.Mutex
 	sent        int64               // body bytes written
 	sess        [2]*session.Session // [0] insecure, [1] secure: GetSession's
-	length      [1]string           // the Content-Length value FinishWith sets: no allocation
+	hdr         [2]string           // the values of the Content-Type and Content-Length the Request adds
 
 	now atomic.Int64 // the clock reading in Unix nanoseconds, 0 until Now
 
@@ -106,7 +107,6 @@ type more struct {
 	filter  BodyFilter     // set by SetBodyFilter
 	enc     io.WriteCloser // what filter returned: the body goes through it
 	gone    error          // why the response was abandoned, or nil
-	done    chan struct{}  // closed at the end, made by Done
 	lastMod time.Time      // set by SetLastModified
 	notify  []chan error   // from NotifyFinish, told at the end
 }
@@ -145,20 +145,6 @@ func New(w http.ResponseWriter, r *http.Request, cfg *Config) *Request {
 // HTTPRequest returns the standard library's view of the request. Reading its
 // Body directly bypasses Content and Args.
 func (r *Request) HTTPRequest() *http.Request { return r.r }
-
-// ResponseWriter returns an http.ResponseWriter for resources that hand
-// the response to the standard library (http.ServeContent, a mounted
-// http.Handler). It writes straight to the client, and tells the Request
-// what it does: when it sends the headers, those of the request's sessions
-// (see GetSession) go with them, and its status and body bytes are the
-// response's (HeadersSent, ResponseCode, BytesWritten, the access log).
-// A status set with SetResponseCode before is the default for its first
-// Write. Whoever writes through it owns the response: call Finish
-// afterwards so the server knows it ended (unless it hijacked the
-// connection, which abandons the response). It implements http.Flusher and
-// http.Hijacker; its Unwrap method returns the server's writer, for
-// http.ResponseController.
-func (r *Request) ResponseWriter() http.ResponseWriter { return rawWriter{r} }
 
 // Context returns the request's context. It is cancelled when the client
 // goes away or the response ends.
@@ -308,8 +294,6 @@ func (r *Request) BytesWritten() int64 {
 	return r.sent
 }
 
-var textHTML = []string{"text/html"}
-
 // A BodyFilter may transform a response body, for instance to compress it.
 // The Request calls it once, just before it sends the headers, with the
 // headers and status about to be sent and dst, the writer of the body. It
@@ -330,284 +314,4 @@ func (r *Request) SetBodyFilter(f BodyFilter) {
 	defer r.mu.Unlock()
 	r.extLocked()
 	r.filter = f
-}
-
-// bodyWriter writes the body to the ResponseWriter, counting the bytes sent.
-type bodyWriter struct{ r *Request }
-
-func (b bodyWriter) Write(p []byte) (int, error) {
-	n, err := b.r.w.Write(p)
-	b.r.sent += int64(n)
-	return n, err
-}
-
-// writeHeaderLocked sends the status line and headers. bodyLen is the length
-// of a body known in full, which becomes the Content-Length (unless a HEAD
-// response with no body set one of its own), or -1. r.mu must be held.
-func (r *Request) writeHeaderLocked(bodyLen int) {
-	r.wroteHeader = true
-	h := r.w.Header()
-	// What the resource set decides some of what is added below. An empty
-	// map, the common case, needs no lookups.
-	own := len(h) > 0
-	// A Content-Type key with a nil value means "send none", as in net/http.
-	ctSet := false
-	if own {
-		_, ctSet = h["Content-Type"]
-	}
-	if r.usedSessionLocked() {
-		r.sessionHeadersLocked(h, own)
-	}
-	if !ctSet && r.code != http.StatusNoContent && r.code != http.StatusNotModified &&
-		(bodyLen > 0 || bodyLen < 0 && !zeroLength(h)) {
-		h["Content-Type"] = textHTML
-	}
-	if bodyLen >= 0 && (bodyLen > 0 || r.r.Method != http.MethodHead || h["Content-Length"] == nil) {
-		r.length[0] = strconv.Itoa(bodyLen)
-		h["Content-Length"] = r.length[:1:1]
-	}
-	if r.more != nil && r.filter != nil {
-		var dst io.Writer = bodyWriter{r}
-		if r.r.Method == http.MethodHead {
-			dst = io.Discard
-		}
-		if r.enc = r.filter(h, int(r.code), dst); r.enc != nil {
-			h.Del("Content-Length")
-		}
-	}
-	r.w.WriteHeader(int(r.code))
-}
-
-// zeroLength reports whether h says Content-Length: 0. It reads the map
-// directly: the header is written with its canonical name.
-func zeroLength(h http.Header) bool {
-	cl := h["Content-Length"]
-	return len(cl) == 1 && cl[0] == "0"
-}
-
-// endable reports whether the response may still be written. r.mu must be held.
-func (r *Request) endableLocked() error {
-	if err := r.goneLocked(); err != nil {
-		return err
-	}
-	if r.finished {
-		return ErrFinished
-	}
-	return nil
-}
-
-// Write sends p to the client at once: the first Write sends the status and
-// headers (with Content-Type text/html unless the Content-Type header is
-// set; set it to nil to send none), and each Write is
-// flushed, so an asynchronous response streams. After Finish it returns
-// ErrFinished; after the client went away or the server closed, ErrGone or
-// ErrClosed; in both cases it writes nothing.
-func (r *Request) Write(p []byte) (int, error) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if err := r.endableLocked(); err != nil {
-		return 0, err
-	}
-	if !r.wroteHeader {
-		r.writeHeaderLocked(-1)
-	}
-	n, err := r.writeBodyLocked(p)
-	if err != nil {
-		return n, err
-	}
-	if r.more != nil && r.enc != nil {
-		if f, ok := r.enc.(interface{ Flush() error }); ok {
-			f.Flush()
-		}
-	}
-	if f, ok := r.w.(http.Flusher); ok {
-		f.Flush()
-	} else {
-		_ = http.NewResponseController(r.w).Flush()
-	}
-	return n, nil
-}
-
-func (r *Request) writeBodyLocked(p []byte) (int, error) {
-	if r.r.Method == http.MethodHead || len(p) == 0 {
-		return len(p), nil
-	}
-	var n int
-	var err error
-	if r.more != nil && r.enc != nil {
-		n, err = r.enc.Write(p)
-	} else {
-		n, err = bodyWriter{r}.Write(p)
-	}
-	if err != nil && !errors.Is(err, http.ErrBodyNotAllowed) && !errors.Is(err, http.ErrContentLength) {
-		// The connection failed under the write: the client went away
-		// (the server notices it later, through the request's context).
-		// Abandon the response now, so that this and every later write
-		// report ErrGone as documented, not the transport's error.
-		r.abandonLocked(ErrGone)
-		return n, ErrGone
-	}
-	return n, err
-}
-
-// Flush sends any buffered response bytes to the client.
-func (r *Request) Flush() error {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if err := r.endableLocked(); err != nil {
-		return err
-	}
-	if !r.wroteHeader {
-		r.writeHeaderLocked(-1)
-	}
-	return http.NewResponseController(r.w).Flush()
-}
-
-// Finish ends the response: it sends the headers if nothing was written yet,
-// and tells NotifyFinish's channels that the response finished. It returns
-// ErrFinished if called twice, and ErrGone or ErrClosed if the response was
-// abandoned, in which case it does nothing else.
-func (r *Request) Finish() error {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if err := r.endableLocked(); err != nil {
-		return err
-	}
-	if !r.wroteHeader {
-		r.writeHeaderLocked(-1)
-	}
-	r.endLocked(nil)
-	return nil
-}
-
-// FinishWith writes body as the rest of the response and finishes it. If
-// nothing was written before, the response gets Content-Length: len(body)
-// (a HEAD response with an empty body keeps a Content-Length it set); a HEAD
-// response keeps that Content-Length and sends no body. It is how a
-// synchronous render's result is sent, and an asynchronous resource may use
-// it for its last write.
-func (r *Request) FinishWith(body []byte) error {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if err := r.endableLocked(); err != nil {
-		return err
-	}
-	if !r.wroteHeader {
-		r.writeHeaderLocked(len(body)) // the body is the whole response
-	}
-	_, err := r.writeBodyLocked(body)
-	if r.goneLocked() == nil { // else the failed write already ended the response
-		r.endLocked(nil)
-	}
-	return err
-}
-
-// Abort abandons the response: later writes return err (ErrGone if err is
-// nil) and NotifyFinish's channels receive it. It does nothing if the
-// response already ended. The server calls it when the client goes away or
-// the Site closes.
-func (r *Request) Abort(err error) {
-	if err == nil {
-		err = ErrGone
-	}
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if r.finished || r.goneLocked() != nil {
-		return
-	}
-	r.abandonLocked(err)
-}
-
-// abandonLocked records why the response was abandoned and ends it. r.mu
-// must be held.
-func (r *Request) abandonLocked(err error) {
-	r.extLocked()
-	r.gone = err
-	r.endLocked(err)
-}
-
-// goneLocked returns why the response was abandoned, or nil. r.mu must be held.
-func (r *Request) goneLocked() error {
-	if r.more == nil {
-		return nil
-	}
-	return r.gone
-}
-
-// endLocked records the end of the response and tells whoever waits. r.mu must be held.
-func (r *Request) endLocked(err error) {
-	r.finished = r.finished || err == nil
-	if r.more == nil {
-		return // nobody waits: Done answers closedChan from now on
-	}
-	if r.enc != nil && err == nil {
-		if cerr := r.enc.Close(); cerr != nil {
-			r.Logger().Error("request: closing the body filter", "uri", r.URI(), "err", cerr)
-		}
-	}
-	for _, c := range r.notify {
-		c <- err
-	}
-	r.notify = nil
-	if r.done != nil {
-		close(r.done)
-	}
-}
-
-var closedChan = func() chan struct{} { c := make(chan struct{}); close(c); return c }()
-
-// Ended reports whether the response finished or was abandoned.
-func (r *Request) Ended() bool {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return r.finished || r.goneLocked() != nil
-}
-
-// Done returns a channel that is closed when the response finishes or is
-// abandoned. The server waits on it for asynchronous responses.
-func (r *Request) Done() <-chan struct{} {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if r.finished || r.goneLocked() != nil {
-		return closedChan
-	}
-	r.extLocked()
-	if r.done == nil {
-		r.done = make(chan struct{})
-	}
-	return r.done
-}
-
-// Err returns why the response was abandoned (ErrGone or ErrClosed), or nil.
-func (r *Request) Err() error {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return r.goneLocked()
-}
-
-// NotifyFinish returns a new channel that receives exactly one value: nil
-// when the response finishes, or an error (ErrGone, ErrClosed) when it is
-// abandoned. Asked after the end, the channel has its value at once. The
-// channel is buffered: nobody needs to receive from it.
-func (r *Request) NotifyFinish() <-chan error {
-	c := make(chan error, 1)
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	switch {
-	case r.goneLocked() != nil:
-		c <- r.gone
-	case r.finished:
-		c <- nil
-	default:
-		r.extLocked()
-		r.notify = append(r.notify, c)
-	}
-	return c
-}
-
-// HeadersSent reports whether the status and headers have been sent.
-func (r *Request) HeadersSent() bool {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return r.wroteHeader
 }

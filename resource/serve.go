@@ -18,17 +18,16 @@ import (
 // OPTIONS (200, empty) and refused for anything else (405, Allow: OPTIONS);
 // otherwise it traverses with ChildForRequest, renders with Render, and
 // sends the body with Request.FinishWith. An error from traversal or
-// rendering, or a panic in either, is logged and gives the failure page:
-// the status of a *request.StatusError, else 500 "Processing Failed" (with
-// the error and stack when the Request's DisplayTracebacks is set).
+// rendering, or a panic in either, is logged and gives the failure page
+// (see Fail).
 //
-// Serve reports whether the response is still pending: the resource
-// returned NotDoneYet and has not finished yet. The caller then waits for
-// the Request's Done channel before it returns from its handler. If the
+// Serve reports whether the resource returned NotDoneYet: the response is
+// then made to stream (Request.Stream), and the caller waits for the
+// Request's NotifyFinish channel before it returns from its handler. If a
 // failure came after the response's first byte, Serve panics with
-// http.ErrAbortHandler, which makes net/http cut the connection, so that the
-// client does not take a truncated body for a whole one.
-func Serve(root Resource, r *request.Request) (pending bool) {
+// http.ErrAbortHandler, which makes net/http cut the connection, so that
+// the client does not take a truncated body for a whole one.
+func Serve(root Resource, r *request.Request) (async bool) {
 	if r.HTTPRequest().RequestURI == "*" {
 		if r.Method() != http.MethodOptions {
 			r.SetResponseCode(http.StatusMethodNotAllowed)
@@ -42,9 +41,10 @@ func Serve(root Resource, r *request.Request) (pending bool) {
 			if v == http.ErrAbortHandler {
 				panic(v)
 			}
-			Fail(r, fmt.Errorf("panic: %v", v), debug.Stack())
-			abortIfCut(r)
-			pending = false
+			if fail(r, fmt.Errorf("panic: %v", v), debug.Stack()) {
+				panic(http.ErrAbortHandler)
+			}
+			async = false
 		}
 	}()
 	res, err := ChildForRequest(root, r)
@@ -56,32 +56,28 @@ func Serve(root Resource, r *request.Request) (pending bool) {
 	case err == nil:
 		r.FinishWith(body)
 	case errors.Is(err, NotDoneYet):
-		return !r.Ended()
+		r.Stream()
+		return true
 	default:
-		Fail(r, err, nil)
-		abortIfCut(r)
+		if fail(r, err, nil) {
+			panic(http.ErrAbortHandler)
+		}
 	}
 	return false
-}
-
-// abortIfCut panics with http.ErrAbortHandler if the response was abandoned
-// after its headers went out, so that net/http breaks the connection and the
-// client does not take the truncated body for a whole one.
-func abortIfCut(r *request.Request) {
-	if r.Err() != nil && r.HeadersSent() {
-		panic(http.ErrAbortHandler)
-	}
 }
 
 // Fail ends the response with the page for err and logs err with the
 // Request's logger, stack included when given: the status of a
 // *request.StatusError with a 4xx or 5xx code (whose error is logged, never
-// shown), else 500
-// "Processing Failed", or, with DisplayTracebacks, a page showing the error
-// and stack, HTML-escaped. If the headers were already sent, the response is
-// abandoned instead. A resource that fails after returning NotDoneYet may
-// call Fail itself.
-func Fail(r *request.Request, err error, stack []byte) {
+// shown), else 500 "Processing Failed", or, with DisplayTracebacks, a page
+// showing the error and stack, HTML-escaped. If the headers were already
+// sent, the response is abandoned with err instead. A resource that fails
+// after returning NotDoneYet may call Fail itself.
+func Fail(r *request.Request, err error, stack []byte) { fail(r, err, stack) }
+
+// fail is Fail; it reports whether the response was cut: abandoned after its
+// headers went out.
+func fail(r *request.Request, err error, stack []byte) (cut bool) {
 	var se *request.StatusError
 	if errors.As(err, &se) && se.Code >= 400 && se.Code < 600 {
 		level := slog.LevelInfo // the client's fault
@@ -89,15 +85,15 @@ func Fail(r *request.Request, err error, stack []byte) {
 			level = slog.LevelError
 		}
 		r.Logger().Log(r.Context(), level, "request refused", "uri", r.URI(), "status", se.Code, "err", err)
-		if !r.HeadersSent() {
-			page := ErrorPage(se.Code, http.StatusText(se.Code), clientErrorDetail(se.Code))
-			body, _ := page.Render(r)
-			r.ResponseHeader().Del("Content-Length")
-			r.FinishWith(body)
-			return
+		if r.HeadersSent() {
+			r.Abort(err)
+			return true
 		}
-		r.Abort(err)
-		return
+		page := ErrorPage(se.Code, http.StatusText(se.Code), clientErrorDetail(se.Code))
+		body, _ := page.Render(r)
+		r.ResponseHeader().Del("Content-Length")
+		r.FinishWith(body)
+		return false
 	}
 	attrs := []any{"uri", r.URI(), "method", r.Method(), "err", err}
 	if stack != nil {
@@ -106,15 +102,15 @@ func Fail(r *request.Request, err error, stack []byte) {
 	r.Logger().Error("processing failed", attrs...)
 	if r.HeadersSent() {
 		r.Abort(err)
-		return
+		return true
 	}
 	r.SetResponseCode(http.StatusInternalServerError)
 	h := r.ResponseHeader()
-	h["Content-Type"] = textHTML
+	h.Set("Content-Type", "text/html")
 	h.Del("Content-Length")
 	if !r.DisplayTracebacks() {
 		r.FinishWith(processingFailed)
-		return
+		return false
 	}
 	var b strings.Builder
 	b.WriteString("<html><head><title>web.Server Traceback (most recent call last)</title></head>" +
@@ -124,10 +120,10 @@ func Fail(r *request.Request, err error, stack []byte) {
 	b.WriteString(escapeASCII(string(stack)))
 	b.WriteString("</pre>\n\n</body></html>\n")
 	r.FinishWith([]byte(b.String()))
+	return false
 }
 
 var (
-	textHTML         = []string{"text/html"}
 	processingFailed = []byte("<html><head><title>Processing Failed</title></head><body><b>Processing Failed</b></body></html>")
 )
 

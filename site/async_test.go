@@ -222,11 +222,21 @@ type ordered struct {
 
 func (o *ordered) RenderGET(r *request.Request) ([]byte, error) {
 	o.mu.Lock()
-	o.seen = append(o.seen, o.prev == nil || o.prev.Ended())
+	o.seen = append(o.seen, o.prev == nil || ended(o.prev))
 	o.prev = r
 	o.mu.Unlock()
 	go r.FinishWith([]byte(r.Path()))
 	return nil, resource.NotDoneYet
+}
+
+// ended reports whether r's response has ended.
+func ended(r *request.Request) bool {
+	select {
+	case <-r.NotifyFinish():
+		return true
+	default:
+		return false
+	}
 }
 
 // Pipelined requests on one connection are dispatched one at a time: the

@@ -2,8 +2,11 @@ package site
 
 import (
 	"context"
-	"net"
+	"io"
 )
 
-// ServeContext exposes serve to the tests: it serves until ctx is done.
-func ServeContext(s *Site, ctx context.Context, ln net.Listener) error { return s.serve(ctx, ln) }
+// RunContext exposes run to the tests: it serves until ctx is done, printing
+// to out.
+func RunContext(s *Site, ctx context.Context, out io.Writer, eps ...Endpoint) error {
+	return s.run(ctx, out, eps)
+}

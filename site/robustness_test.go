@@ -112,14 +112,15 @@ func (halfThenFail) RenderGET(r *request.Request) ([]byte, error) {
 func TestFailureAfterFirstByteBreaksTheConnection(t *testing.T) {
 	var log syncBuffer
 	_, srv := serve(t, halfThenFail{}, logTo(&log))
+	// The half page may still be in the server's buffer when the
+	// connection is cut: the client sees an error either way.
 	resp, err := srv.Client().Get(srv.URL + "/")
-	if err != nil {
-		t.Fatal(err)
-	}
-	body, err := io.ReadAll(resp.Body)
-	resp.Body.Close()
 	if err == nil {
-		t.Errorf("read %q with no error: a truncated response looked complete", body)
+		body, rerr := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if rerr == nil {
+			t.Errorf("read %q with no error: a truncated response looked complete", body)
+		}
 	}
 	if !strings.Contains(log.String(), "kaboom after the first byte") {
 		t.Errorf("failure not logged: %s", log.String())

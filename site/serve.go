@@ -2,30 +2,32 @@ package site
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
-	"fmt"
 	"log/slog"
 	"net"
 	"net/http"
-	"os"
-	"os/signal"
-	"syscall"
+	"sync"
 	"time"
 )
 
-// Timeouts and limits of the server that ListenAndServe and Serve run.
+// Timeouts and limits of the server that Server makes.
 const (
 	ReadHeaderTimeout = 10 * time.Second
 	IdleTimeout       = 2 * time.Minute
 	MaxHeaderBytes    = 64 << 10
-	ShutdownTimeout   = 10 * time.Second
+	// ShutdownTimeout is how long Run lets responses in flight finish
+	// after a signal before it closes what remains.
+	ShutdownTimeout = 10 * time.Second
 )
 
 // Server returns an http.Server for the Site with the timeouts a public
 // server needs: ReadHeaderTimeout and IdleTimeout, a MaxHeaderBytes limit,
 // and no WriteTimeout, which would cut asynchronous responses (set
 // per-request deadlines with http.ResponseController instead). Its general
-// OPTIONS handler is disabled so that "OPTIONS *" reaches the Site.
+// OPTIONS handler is disabled so that "OPTIONS *" reaches the Site. Serve
+// and the other serving methods use it; a program that needs more control
+// may change it and serve the Site itself.
 func (s *Site) Server() *http.Server {
 	logger := s.Logger
 	if logger == nil {
@@ -41,48 +43,83 @@ func (s *Site) Server() *http.Server {
 	}
 }
 
-// ListenAndServe listens on the TCP address addr, prints
-// "listening on http://HOST:PORT" (the bound address, so ":0" shows the port
-// picked) as a line on standard output once it accepts connections, and
-// serves the Site as Serve does. Programs and tests that start a server read
-// that line to find it.
+// ListenAndServe listens on the TCP address addr and serves the Site as
+// Serve does.
 func (s *Site) ListenAndServe(addr string) error {
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(os.Stdout, "listening on http://%s\n", ln.Addr())
 	return s.Serve(ln)
 }
 
-// Serve serves the Site on ln with the server Server makes, until SIGINT or
-// SIGTERM arrives: then it closes the Site (ending pending asynchronous
-// responses), shuts the server down gracefully (waiting up to
-// ShutdownTimeout for requests in flight) and returns nil. It returns the
-// server's error if serving fails.
-func (s *Site) Serve(ln net.Listener) error {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	return s.serve(ctx, ln)
+// ListenAndServeTLS listens on the TCP address addr and serves the Site over
+// TLS as ServeTLS does.
+func (s *Site) ListenAndServeTLS(addr, certFile, keyFile string) error {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return err
+	}
+	return s.ServeTLS(ln, certFile, keyFile)
 }
 
-// serve serves until ctx is done.
-func (s *Site) serve(ctx context.Context, ln net.Listener) error {
+// Serve serves the Site on ln with the server Server makes, as
+// http.Server.Serve does: it prints nothing, handles no signal, closes ln
+// when it returns, and always returns a non-nil error; after Shutdown or
+// Close it returns http.ErrServerClosed.
+func (s *Site) Serve(ln net.Listener) error {
+	return s.serve(ln, nil, "", "")
+}
+
+// ServeTLS is Serve over TLS, with the certificate and key in the named PEM
+// files, as http.Server.ServeTLS; HTTP/2 is offered through ALPN.
+func (s *Site) ServeTLS(ln net.Listener, certFile, keyFile string) error {
+	return s.serve(ln, nil, certFile, keyFile)
+}
+
+// serve serves on ln with a fresh Server, over TLS when cfg is set or the
+// files are named, until Shutdown or Close.
+func (s *Site) serve(ln net.Listener, cfg *tls.Config, certFile, keyFile string) error {
 	srv := s.Server()
-	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(ln) }()
-	select {
-	case err := <-errc:
-		s.Close()
-		return err
-	case <-ctx.Done():
+	srv.TLSConfig = cfg
+	s.srvMu.Lock()
+	if s.down {
+		s.srvMu.Unlock()
+		ln.Close()
+		return http.ErrServerClosed
 	}
-	s.Close()
-	sctx, cancel := context.WithTimeout(context.Background(), ShutdownTimeout)
-	defer cancel()
-	err := srv.Shutdown(sctx)
-	if serr := <-errc; !errors.Is(serr, http.ErrServerClosed) && err == nil {
-		err = serr
+	if s.servers == nil {
+		s.servers = make(map[*http.Server]struct{})
 	}
-	return err
+	s.servers[srv] = struct{}{}
+	s.srvMu.Unlock()
+	if cfg != nil || certFile != "" || keyFile != "" {
+		return srv.ServeTLS(ln, certFile, keyFile)
+	}
+	return srv.Serve(ln)
+}
+
+// Shutdown stops the Site gracefully: the servers that Serve and its
+// siblings started stop accepting connections and close idle ones, the
+// responses in flight, asynchronous ones included, may finish until ctx
+// is done, and then whatever remains is closed as Close does (pending
+// responses are abandoned with request.ErrClosed, hijacked connections
+// told so). It returns ctx's error if ctx ended before every response
+// finished. A Site served by an http.Server of your own: shut that down
+// first, then call Close.
+func (s *Site) Shutdown(ctx context.Context) error {
+	s.srvMu.Lock()
+	s.down = true
+	servers := make([]*http.Server, 0, len(s.servers))
+	for srv := range s.servers {
+		servers = append(servers, srv)
+	}
+	s.srvMu.Unlock()
+	errs := make([]error, len(servers))
+	var wg sync.WaitGroup
+	for i, srv := range servers {
+		wg.Go(func() { errs[i] = srv.Shutdown(ctx) })
+	}
+	wg.Wait()
+	return errors.Join(append(errs, s.Close())...)
 }

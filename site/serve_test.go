@@ -2,10 +2,14 @@ package site_test
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"io"
 	"net"
 	"net/http"
+	"net/http/httptest"
+	"strings"
 	"testing"
 	"time"
 
@@ -14,9 +18,10 @@ import (
 	"github.com/gotwisted/web/site"
 )
 
-// ListenAndServe and Serve wait for SIGINT or SIGTERM and print to standard
-// output, which an in-process test cannot use safely; they are thin
-// wrappers of serve, tested here, and the end-to-end example tests run them.
+// Run waits for SIGINT or SIGTERM and prints to standard output, which an
+// in-process test cannot use safely: it is a thin wrapper of run, tested
+// here through RunContext, and the end-to-end example tests send it
+// signals.
 
 func TestServerSettings(t *testing.T) {
 	s := site.New(resource.New())
@@ -51,36 +56,37 @@ func TestServerSettings(t *testing.T) {
 	}
 }
 
-func TestServe(t *testing.T) {
+// get fetches url and returns its status and body, or the error.
+func get(client *http.Client, url string) (int, string, error) {
+	resp, err := client.Get(url)
+	if err != nil {
+		return 0, "", err
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(body), err
+}
+
+func TestServeAndClose(t *testing.T) {
 	d := newDeferred()
 	root := resource.New()
 	root.PutChild("", page("home"))
 	root.PutChild("wait", d)
 	s := site.New(root)
-	var log syncBuffer
-	logTo(&log)(s)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
 	addr := "http://" + ln.Addr().String()
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
 	served := make(chan error, 1)
-	go func() { served <- site.ServeContext(s, ctx, ln) }()
+	go func() { served <- s.Serve(ln) }()
 
 	tr := &http.Transport{}
 	defer tr.CloseIdleConnections()
 	client := &http.Client{Transport: tr}
-	// The listener is bound before serve runs: no need to wait for it.
-	resp, err := client.Get(addr + "/")
-	if err != nil {
-		t.Fatal(err)
-	}
-	body, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	if resp.StatusCode != 200 || string(body) != "home" {
-		t.Fatalf("GET /: %d %q", resp.StatusCode, body)
+	// The listener is bound before Serve runs: no need to wait for it.
+	if code, body, err := get(client, addr+"/"); err != nil || code != 200 || body != "home" {
+		t.Fatalf("GET /: %d %q %v", code, body, err)
 	}
 	// OPTIONS * reaches the Site.
 	req, _ := http.NewRequest("OPTIONS", addr, nil)
@@ -91,42 +97,49 @@ func TestServe(t *testing.T) {
 		resp.Body.Close()
 	}
 
-	// A pending asynchronous response ends with ErrClosed when serve stops.
-	got := make(chan error, 1)
+	// A pending asynchronous response that sent nothing gets 503 when the
+	// Site closes, and its NotifyFinish channel ErrClosed.
+	type result struct {
+		code int
+		err  error
+	}
+	got := make(chan result, 1)
 	go func() {
-		resp, err := client.Get(addr + "/wait")
-		if err == nil {
-			_, err = io.ReadAll(resp.Body)
-			resp.Body.Close()
-		}
-		got <- err
+		code, _, err := get(client, addr+"/wait")
+		got <- result{code, err}
 	}()
 	r := <-d.reqs
 	notify := r.NotifyFinish()
-	cancel()
-	select {
-	case err := <-notify:
-		if !errors.Is(err, request.ErrClosed) {
-			t.Errorf("NotifyFinish: %v, want ErrClosed", err)
-		}
-	case <-time.After(10 * time.Second):
-		t.Fatal("pending response not ended")
+	if err := s.Close(); err != nil {
+		t.Errorf("Close: %v", err)
+	}
+	if err := <-notify; !errors.Is(err, request.ErrClosed) {
+		t.Errorf("NotifyFinish: %v, want ErrClosed", err)
 	}
 	if _, err := r.Write([]byte("late")); !errors.Is(err, request.ErrClosed) {
 		t.Errorf("Write after close: %v", err)
 	}
-	select {
-	case err := <-served:
-		if err != nil {
-			t.Errorf("serve returned %v, want nil", err)
-		}
-	case <-time.After(2 * site.ShutdownTimeout):
-		t.Fatal("serve did not return")
+	if err := <-served; !errors.Is(err, http.ErrServerClosed) {
+		t.Errorf("Serve returned %v, want http.ErrServerClosed", err)
 	}
-	<-got // the client saw the response end, whatever it got
+	if res := <-got; res.err == nil && res.code != http.StatusServiceUnavailable {
+		t.Errorf("pending client got %d, want 503 or a cut connection", res.code)
+	}
 	if c, err := net.Dial("tcp", ln.Addr().String()); err == nil {
 		c.Close()
-		t.Error("the listener still accepts after serve returned")
+		t.Error("the listener still accepts after Close")
+	}
+	// Serving a closed Site fails at once, closing the listener.
+	ln2, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Serve(ln2); !errors.Is(err, http.ErrServerClosed) {
+		t.Errorf("Serve after Close: %v", err)
+	}
+	if c, err := net.Dial("tcp", ln2.Addr().String()); err == nil {
+		c.Close()
+		t.Error("Serve after Close left its listener open")
 	}
 	// The Site is closed: a session made now is not kept (goleak checks
 	// that its scheduler stopped).
@@ -136,19 +149,167 @@ func TestServe(t *testing.T) {
 	}
 }
 
-func TestServeListenerError(t *testing.T) {
-	s := site.New(resource.New())
+// TestShutdownDrains shows Shutdown letting an asynchronous response finish
+// while it refuses new connections, and abandoning what remains when its
+// context ends.
+func TestShutdownDrains(t *testing.T) {
+	d := newDeferred()
+	root := resource.New()
+	root.PutChild("wait", d)
+	s := site.New(root)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	ln.Close()
-	err = site.ServeContext(s, context.Background(), ln)
-	if err == nil || errors.Is(err, http.ErrServerClosed) {
-		t.Errorf("serve on a closed listener: %v, want its error", err)
+	addr := "http://" + ln.Addr().String()
+	served := make(chan error, 1)
+	go func() { served <- s.Serve(ln) }()
+	tr := &http.Transport{}
+	defer tr.CloseIdleConnections()
+	client := &http.Client{Transport: tr}
+
+	type result struct {
+		code int
+		body string
+		err  error
 	}
-	// serve closed the Site.
-	if err := s.Close(); err != nil {
-		t.Error(err)
+	got := make(chan result, 2)
+	fetch := func() {
+		code, body, err := get(client, addr+"/wait")
+		got <- result{code, body, err}
+	}
+	go fetch()
+	first := <-d.reqs
+
+	shut := make(chan error, 1)
+	go func() { shut <- s.Shutdown(context.Background()) }()
+	// Shutdown closes the listener first: poll until it refuses.
+	for deadline := time.Now().Add(10 * time.Second); ; {
+		c, err := net.Dial("tcp", ln.Addr().String())
+		if err != nil {
+			break
+		}
+		c.Close()
+		if time.Now().After(deadline) {
+			t.Fatal("the listener still accepts during Shutdown")
+		}
+		time.Sleep(time.Millisecond)
+	}
+	select {
+	case err := <-shut:
+		t.Fatalf("Shutdown returned %v before the response finished", err)
+	default:
+	}
+	first.FinishWith([]byte("drained"))
+	if res := <-got; res.err != nil || res.code != 200 || res.body != "drained" {
+		t.Errorf("in-flight response: %d %q %v", res.code, res.body, res.err)
+	}
+	if err := <-shut; err != nil {
+		t.Errorf("Shutdown: %v", err)
+	}
+	if err := <-served; !errors.Is(err, http.ErrServerClosed) {
+		t.Errorf("Serve returned %v", err)
+	}
+
+	// A response that does not finish in time is abandoned when the
+	// context ends.
+	d2 := newDeferred()
+	root2 := resource.New()
+	root2.PutChild("wait", d2)
+	s2 := site.New(root2)
+	ln2, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	go func() { served <- s2.Serve(ln2) }()
+	go func() {
+		code, _, err := get(client, "http://"+ln2.Addr().String()+"/wait")
+		got <- result{code: code, err: err}
+	}()
+	stuck := <-d2.reqs
+	notify := stuck.NotifyFinish()
+	ctx, cancel := context.WithCancel(context.Background())
+	go func() { shut <- s2.Shutdown(ctx) }()
+	cancel()
+	if err := <-shut; !errors.Is(err, context.Canceled) {
+		t.Errorf("Shutdown with an ended context: %v, want context.Canceled", err)
+	}
+	if err := <-notify; !errors.Is(err, request.ErrClosed) {
+		t.Errorf("NotifyFinish: %v, want ErrClosed", err)
+	}
+	<-got
+	<-served
+}
+
+// TestRun serves two endpoints, one over TLS, prints where, and stops
+// gracefully when its context (the signal, in Run) ends.
+func TestRun(t *testing.T) {
+	root := resource.New()
+	root.PutChild("", page("home"))
+	s := site.New(root)
+	srvTLS := httptest.NewUnstartedServer(nil)
+	srvTLS.StartTLS() // for its certificate and a client that trusts it
+	defer srvTLS.Close()
+	tlsConfig := srvTLS.TLS.Clone()
+	tlsConfig.NextProtos = nil // httptest offers HTTP/1.1 only; the Site adds h2
+
+	ctx, cancel := context.WithCancel(context.Background())
+	out := &syncBuffer{}
+	ran := make(chan error, 1)
+	go func() {
+		ran <- site.RunContext(s, ctx, out, site.TCP("127.0.0.1:0"),
+			site.Endpoint{Network: "tcp", Address: "127.0.0.1:0", TLSConfig: tlsConfig})
+	}()
+	var lines []string
+	for deadline := time.Now().Add(10 * time.Second); len(lines) < 2; {
+		lines = strings.Fields(strings.ReplaceAll(out.String(), "listening on ", ""))
+		if time.Now().After(deadline) {
+			t.Fatalf("Run printed %q", out.String())
+		}
+		time.Sleep(time.Millisecond)
+	}
+	if !strings.HasPrefix(lines[0], "http://127.0.0.1:") || !strings.HasPrefix(lines[1], "https://127.0.0.1:") {
+		t.Fatalf("Run printed %q", out.String())
+	}
+	if code, body, err := get(http.DefaultClient, lines[0]+"/"); err != nil || code != 200 || body != "home" {
+		t.Errorf("http: %d %q %v", code, body, err)
+	}
+	pool := x509.NewCertPool()
+	pool.AddCert(srvTLS.Certificate())
+	tlsClient := &http.Client{Transport: &http.Transport{
+		TLSClientConfig:   &tls.Config{RootCAs: pool},
+		ForceAttemptHTTP2: true,
+	}}
+	resp, err := tlsClient.Get(lines[1] + "/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 200 || resp.ProtoMajor != 2 {
+		t.Errorf("https: %d over %s, want 200 over HTTP/2", resp.StatusCode, resp.Proto)
+	}
+	tlsClient.CloseIdleConnections()
+	http.DefaultClient.CloseIdleConnections()
+	cancel()
+	if err := <-ran; err != nil {
+		t.Errorf("Run returned %v after a clean stop", err)
+	}
+}
+
+func TestRunListenError(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	s := site.New(resource.New())
+	defer s.Close()
+	var out syncBuffer
+	err = site.RunContext(s, context.Background(), &out, site.TCP("127.0.0.1:0"), site.TCP(ln.Addr().String()))
+	if err == nil || out.String() != "" {
+		t.Errorf("Run on a taken port: %v, printed %q", err, out.String())
+	}
+	if err := site.RunContext(s, context.Background(), &out); err == nil {
+		t.Error("Run without endpoints: no error")
 	}
 }

@@ -83,6 +83,10 @@ type Site struct {
 	closeOnce sync.Once
 	closing   chan struct{} // closed by Close
 
+	srvMu   sync.Mutex
+	servers map[*http.Server]struct{} // started by Serve, not yet stopped
+	down    bool                      // Shutdown or Close was called: Serve refuses
+
 	logMu sync.Mutex // serialises writes to AccessLog
 }
 
@@ -155,13 +159,12 @@ func (s *Site) ServeHTTP(w http.ResponseWriter, hr *http.Request) {
 	}
 }
 
-// await waits for a pending response to finish, for its client to go away,
-// or for the Site to close.
+// await waits for an asynchronous response to finish, for its client to go
+// away, or for the Site to close.
 func (s *Site) await(w http.ResponseWriter, r *request.Request) {
 	select {
-	case <-r.Done():
-		if err := r.Err(); err != nil && r.HeadersSent() &&
-			!errors.Is(err, request.ErrGone) && !errors.Is(err, request.ErrClosed) && !errors.Is(err, http.ErrHijacked) {
+	case err := <-r.NotifyFinish():
+		if err != nil && r.HeadersSent() && !errors.Is(err, request.ErrGone) && !errors.Is(err, request.ErrClosed) {
 			// It failed after its first byte: cut the connection, so that
 			// the client does not take a truncated body for a whole one.
 			panic(http.ErrAbortHandler)
@@ -192,19 +195,32 @@ func (s *Site) await(w http.ResponseWriter, r *request.Request) {
 var shuttingDown = resource.ErrorPage(http.StatusServiceUnavailable, "Service Unavailable",
 	"The server is shutting down.")
 
-// Close ends the responses still pending (their NotifyFinish channels get
+// Close stops the Site at once: it closes the servers that Serve and
+// ListenAndServe started (their listeners and connections), ends the
+// responses still pending (their NotifyFinish channels get
 // request.ErrClosed; a client that was sent nothing yet gets 503 Service
-// Unavailable) and stops the session scheduler; live sessions are
-// dropped without running their expiry callbacks. Close does not stop a
-// server that serves the Site: shut that down first (ListenAndServe and
-// Serve do both). It is safe to call more than once.
+// Unavailable; the owner of a hijacked connection is told the same way) and
+// stops the session scheduler; live sessions are dropped without running
+// their expiry callbacks. Shutdown stops gracefully instead. Close is safe
+// to call more than once; it returns the first error of closing a server.
 func (s *Site) Close() error {
+	var err error
 	s.closeOnce.Do(func() {
+		s.srvMu.Lock()
+		s.down = true
+		servers := s.servers
+		s.servers = nil
+		s.srvMu.Unlock()
 		close(s.closing)
+		for srv := range servers {
+			if cerr := srv.Close(); cerr != nil && err == nil {
+				err = cerr
+			}
+		}
 		s.init()
 		s.store.Close()
 	})
-	return nil
+	return err
 }
 
 // LookupSession returns the live session named uid, without touching it

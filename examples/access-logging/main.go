@@ -30,7 +30,7 @@ func main() {
 	s := site.New(files)
 	s.AccessLog = logFile
 	s.LogFormatter = site.ProxiedLogFormat
-	if err := s.ListenAndServe(*addr); err != nil {
+	if err := s.Run(site.TCP(*addr)); err != nil {
 		log.Fatal(err)
 	}
 }

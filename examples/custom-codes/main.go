@@ -26,7 +26,7 @@ func main() {
 	flag.Parse()
 	root := resource.New()
 	root.PutChild("buy", &PaymentRequired{})
-	if err := site.New(root).ListenAndServe(*addr); err != nil {
+	if err := site.New(root).Run(site.TCP(*addr)); err != nil {
 		log.Fatal(err)
 	}
 }

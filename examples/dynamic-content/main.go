@@ -24,7 +24,7 @@ func (*ClockPage) RenderGET(r *request.Request) ([]byte, error) {
 func main() {
 	addr := flag.String("addr", ":8880", "address to listen on")
 	flag.Parse()
-	if err := site.New(&ClockPage{}).ListenAndServe(*addr); err != nil {
+	if err := site.New(&ClockPage{}).Run(site.TCP(*addr)); err != nil {
 		log.Fatal(err)
 	}
 }

@@ -74,7 +74,7 @@ func month(year int, m time.Month) []string {
 func main() {
 	addr := flag.String("addr", ":8880", "address to listen on")
 	flag.Parse()
-	if err := site.New(&Calendar{}).ListenAndServe(*addr); err != nil {
+	if err := site.New(&Calendar{}).Run(site.TCP(*addr)); err != nil {
 		log.Fatal(err)
 	}
 }

@@ -51,7 +51,7 @@ func main() {
 	realm := &PublicHTMLRealm{dir: *path, files: make(map[string]*static.File)}
 	checker := guard.NewPasswordFile(*passwd)
 	root := guard.New(realm, checker, guard.NewDigest("localhost:8880", nil), guard.Basic("localhost:8880"))
-	if err := site.New(root).ListenAndServe(*addr); err != nil {
+	if err := site.New(root).Run(site.TCP(*addr)); err != nil {
 		log.Fatal(err)
 	}
 }

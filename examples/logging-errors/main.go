@@ -51,7 +51,7 @@ func main() {
 	flag.Parse()
 	root := resource.New()
 	root.PutChild("", &DelayedResource{delay: *delay})
-	if err := site.New(root).ListenAndServe(*addr); err != nil {
+	if err := site.New(root).Run(site.TCP(*addr)); err != nil {
 		log.Fatal(err)
 	}
 }

@@ -35,7 +35,7 @@ func main() {
 	// The registration twistd makes for each .rpy file it finds: a child
 	// put before the directory's files.
 	files.PutChild("example.rpy", &ClockPage{})
-	if err := site.New(files).ListenAndServe(*addr); err != nil {
+	if err := site.New(files).Run(site.TCP(*addr)); err != nil {
 		log.Fatal(err)
 	}
 }

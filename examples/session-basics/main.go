@@ -36,7 +36,7 @@ func main() {
 	show.PutChild("expire", &ExpireSession{})
 	root := resource.New()
 	root.PutChild("session", show)
-	if err := site.New(root).ListenAndServe(*addr); err != nil {
+	if err := site.New(root).Run(site.TCP(*addr)); err != nil {
 		log.Fatal(err)
 	}
 }

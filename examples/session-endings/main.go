@@ -46,7 +46,7 @@ func main() {
 	root.PutChild("logme", &ExpirationLogger{})
 	s := site.New(root)
 	s.SessionFactory = session.WithTimeout(*timeout)
-	if err := s.ListenAndServe(*addr); err != nil {
+	if err := s.Run(site.TCP(*addr)); err != nil {
 		log.Fatal(err)
 	}
 }

@@ -19,7 +19,7 @@ func main() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	if err := site.New(files).ListenAndServe(*addr); err != nil {
+	if err := site.New(files).Run(site.TCP(*addr)); err != nil {
 		log.Fatal(err)
 	}
 }

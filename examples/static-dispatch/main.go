@@ -24,7 +24,7 @@ func main() {
 		}
 		root.PutChild(name, dir)
 	}
-	if err := site.New(root).ListenAndServe(*addr); err != nil {
+	if err := site.New(root).Run(site.TCP(*addr)); err != nil {
 		log.Fatal(err)
 	}
 }

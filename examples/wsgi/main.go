@@ -24,7 +24,7 @@ func main() {
 	addr := flag.String("addr", ":8880", "address to listen on")
 	flag.Parse()
 	root := handler.New(http.HandlerFunc(application))
-	if err := site.New(root).ListenAndServe(*addr); err != nil {
+	if err := site.New(root).Run(site.TCP(*addr)); err != nil {
 		log.Fatal(err)
 	}
 }

@@ -18,13 +18,12 @@
 //
 // # Responses
 //
-// The handler writes through the Request, so its status and byte count reach
-// the Site's access log. Small responses are buffered and sent with a
-// Content-Length, as net/http does; writes beyond the buffer, and every
-// Flush, go to the client at once. The handler controls every header: when
-// it sets no Content-Type, one is sniffed from the body with
-// [http.DetectContentType], as net/http does, instead of the framework's
-// default text/html; an empty body gets none.
+// The handler writes through [request.Request.ResponseWriter], so its status
+// and byte count reach the Site's access log and its session cookies go out.
+// Its responses follow net/http's rules: a small response is sent with a
+// Content-Length; Flush sends at once; when the handler sets no
+// Content-Type, one is sniffed from the body with [http.DetectContentType]
+// instead of the framework's default text/html, and an empty body gets none.
 //
 // # Bodies
 //
@@ -64,24 +63,23 @@ func New(h http.Handler) *Resource {
 // Handler returns the mounted handler.
 func (m *Resource) Handler() http.Handler { return m.h }
 
-// Render runs the handler for every method and ends the response when it
-// returns; it always returns resource.NotDoneYet. If the handler panics
-// before anything was sent, the headers it set are dropped and the panic
-// gives the Site's failure page; a panic with http.ErrAbortHandler abandons
-// the response, as net/http does.
+// Render runs the handler for every method, writing through the
+// Request's ResponseWriter; the response ends when the handler returns.
+// If the handler panics before anything was sent, the headers it set are
+// dropped and the panic gives the Site's failure page; a panic with
+// http.ErrAbortHandler abandons the response, as net/http does.
 func (m *Resource) Render(r *request.Request) ([]byte, error) {
-	hr := rewrite(r)
-	w := newWriter(r)
-	defer w.release()
 	defer func() {
 		if v := recover(); v != nil {
-			w.abandon(v)
+			if v != http.ErrAbortHandler && !r.HeadersSent() {
+				clear(r.ResponseHeader())
+				r.SetResponseCode(http.StatusOK)
+			}
 			panic(v)
 		}
 	}()
-	m.h.ServeHTTP(w, hr)
-	w.finish()
-	return nil, resource.NotDoneYet
+	m.h.ServeHTTP(r.ResponseWriter(), rewrite(r))
+	return nil, nil
 }
 
 type ctxKey struct{}

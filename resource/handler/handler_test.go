@@ -263,20 +263,43 @@ func TestAccessLog(t *testing.T) {
 	}
 }
 
+// A handler that panics before it wrote gets the Site's failure page,
+// without the headers it set; one that panics after it wrote has had its
+// status committed, and its connection is cut (as net/http does), so the
+// client cannot take the half page for a whole one.
 func TestPanic(t *testing.T) {
-	h := http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
-		w.Header().Set("Content-Encoding", "gzip")
-		w.Header().Set("X-Half", "done")
-		io.WriteString(w, "half a page")
-		panic("boom")
-	})
-	srv := serve(t, handler.New(h), func(s *site.Site) { s.Logger = discardLogger() })
-	resp, body := get(t, "GET", srv.URL+"/", nil)
-	if resp.StatusCode != 500 || !strings.Contains(body, "Processing Failed") {
-		t.Errorf("got %d %q, want the 500 page", resp.StatusCode, body)
-	}
-	if resp.Header.Get("X-Half") != "" || resp.Header.Get("Content-Encoding") != "" {
-		t.Errorf("the handler's headers leaked onto the failure page: %v", resp.Header)
+	for _, wrote := range []bool{false, true} {
+		h := http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+			w.Header().Set("Content-Encoding", "gzip")
+			w.Header().Set("X-Half", "done")
+			if wrote {
+				io.WriteString(w, "half a page")
+			}
+			panic("boom")
+		})
+		srv := serve(t, handler.New(h), func(s *site.Site) { s.Logger = discardLogger() })
+		resp, err := srv.Client().Get(srv.URL + "/")
+		if wrote {
+			if err == nil {
+				body, rerr := io.ReadAll(resp.Body)
+				resp.Body.Close()
+				if rerr == nil {
+					t.Errorf("after a write: read %q with no error: a cut response looked whole", body)
+				}
+			}
+			continue
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != 500 || !strings.Contains(string(body), "Processing Failed") {
+			t.Errorf("got %d %q, want the 500 page", resp.StatusCode, body)
+		}
+		if resp.Header.Get("X-Half") != "" || resp.Header.Get("Content-Encoding") != "" {
+			t.Errorf("the handler's headers leaked onto the failure page: %v", resp.Header)
+		}
 	}
 }
 

@@ -211,7 +211,7 @@ func (f *File) RenderGET(r *request.Request) ([]byte, error) {
 		return resource.Render(childNotFound, r)
 	}
 	serveFile(r, file, fi, f.name, f.DefaultType)
-	return nil, resource.NotDoneYet
+	return nil, nil
 }
 
 // dirURL returns where a directory rendered without its trailing slash

@@ -8,13 +8,12 @@ import (
 	"path"
 	"strconv"
 	"strings"
-	"sync"
 
 	"github.com/gotwisted/web/request"
 )
 
-// serveFile sends the open regular file through http.ServeContent and
-// finishes the response.
+// serveFile sends the open regular file through http.ServeContent; the
+// response ends when the render method returns.
 func serveFile(r *request.Request, file *os.File, fi os.FileInfo, name, defaultType string) {
 	ctype, enc := typeAndEncoding(name, defaultType)
 	r.SetHeader("Content-Type", ctype)
@@ -30,8 +29,11 @@ func serveFile(r *request.Request, file *os.File, fi os.FileInfo, name, defaultT
 			delete(hr.Header, "Range")
 		}
 	}
-	http.ServeContent(&writer{r: r, enc: enc}, hr, "", fi.ModTime(), file)
-	r.Finish()
+	w := r.ResponseWriter()
+	if enc != "" {
+		w = encodingWriter{w, enc}
+	}
+	http.ServeContent(w, hr, "", fi.ModTime(), file)
 }
 
 // encodings maps the extensions of compressed files to their
@@ -151,54 +153,26 @@ func digits(s string) bool {
 	return true
 }
 
-// writer is the http.ResponseWriter http.ServeContent writes to: it sends
-// through the Request, so the status, the session cookies and the bytes
-// written are the Request's (and the access log's). It adds the file's
-// Content-Encoding to full and single-range responses only once ServeContent
-// has set their Content-Length, which ServeContent leaves out when it sees a
+// encodingWriter is the Request's ResponseWriter with one rule of a
+// static file's: it adds the file's Content-Encoding to full and
+// single-range responses only once http.ServeContent has set their
+// Content-Length, which ServeContent leaves out when it sees a
 // Content-Encoding.
-type writer struct {
-	r   *request.Request
+type encodingWriter struct {
+	http.ResponseWriter
 	enc string
 }
 
-func (w *writer) Header() http.Header { return w.r.ResponseHeader() }
-
-func (w *writer) WriteHeader(code int) {
-	if w.enc != "" {
-		h := w.r.ResponseHeader()
-		if code == http.StatusOK || code == http.StatusPartialContent && h.Get("Content-Range") != "" {
-			h.Set("Content-Encoding", w.enc)
-		}
+func (w encodingWriter) WriteHeader(code int) {
+	h := w.Header()
+	if code == http.StatusOK || code == http.StatusPartialContent && h.Get("Content-Range") != "" {
+		h.Set("Content-Encoding", w.enc)
 	}
-	w.r.SetResponseCode(code)
+	w.ResponseWriter.WriteHeader(code)
 }
 
-func (w *writer) Write(p []byte) (int, error) { return w.r.Write(p) }
-
-// bufs holds the buffers ReadFrom copies files through.
-var bufs = sync.Pool{New: func() any { return new([32 << 10]byte) }}
-
-// ReadFrom copies src to the response through a pooled buffer, so that
-// serving a file allocates no buffer of its own (io.Copy would).
-func (w *writer) ReadFrom(src io.Reader) (int64, error) {
-	buf := bufs.Get().(*[32 << 10]byte)
-	defer bufs.Put(buf)
-	var n int64
-	for {
-		nr, rerr := src.Read(buf[:])
-		if nr > 0 {
-			nw, werr := w.r.Write(buf[:nr])
-			n += int64(nw)
-			if werr != nil {
-				return n, werr
-			}
-		}
-		if rerr == io.EOF {
-			return n, nil
-		}
-		if rerr != nil {
-			return n, rerr
-		}
-	}
+// ReadFrom keeps the Request writer's pooled copy (io.Copy would allocate a
+// buffer for every file).
+func (w encodingWriter) ReadFrom(src io.Reader) (int64, error) {
+	return w.ResponseWriter.(io.ReaderFrom).ReadFrom(src)
 }

@@ -17,8 +17,8 @@
 package template
 
 import (
-	"bufio"
 	"bytes"
+	"errors"
 	"html"
 	"html/template"
 	"sync/atomic"
@@ -104,45 +104,30 @@ func (t *Resource) execute(w *bytes.Buffer, data any) error {
 	return t.t.ExecuteTemplate(w, t.Name, data)
 }
 
-// streamBufSize is how much of a streamed page is gathered before it is
-// sent: html/template writes in small pieces, and each Write of a Request
-// goes to the client at once.
-const streamBufSize = 8 << 10
-
 // errorNotice ends a streamed page whose template failed, as Twisted's
 // renderElement does.
 const errorNotice = `<div style="font-size:800%;background-color:#FFF;color:#F00">An error occurred while rendering the response.</div>`
 
 func (t *Resource) stream(r *request.Request, data any) ([]byte, error) {
-	bw := bufio.NewWriterSize(r, streamBufSize)
+	// html/template writes in small pieces: the Request coalesces them.
 	var err error
 	if t.Name == "" {
-		err = t.t.Execute(bw, data)
+		err = t.t.Execute(r, data)
 	} else {
-		err = t.t.ExecuteTemplate(bw, t.Name, data)
+		err = t.t.ExecuteTemplate(r, t.Name, data)
 	}
-	if err == nil {
-		err = bw.Flush()
-		if err == nil {
-			_ = r.Finish()
-			return nil, resource.NotDoneYet
-		}
-	}
-	if !r.HeadersSent() {
-		// Nothing went out: the failure page can still be sent.
+	if err == nil || !r.HeadersSent() {
+		// Done, or nothing went out and the failure page can be sent.
 		return nil, err
 	}
-	if r.Ended() {
-		return nil, resource.NotDoneYet // the client went away
+	if errors.Is(err, request.ErrGone) || errors.Is(err, request.ErrClosed) {
+		return nil, nil // nobody is there to read the notice
 	}
-	// The bytes still buffered are sent, then the notice.
-	_ = bw.Flush()
 	r.Logger().Error("template failed while streaming", "uri", r.URI(), "err", err)
 	notice := errorNotice
 	if r.DisplayTracebacks() {
 		notice = `<pre style="color:#F00">` + html.EscapeString(err.Error()) + `</pre>`
 	}
 	_, _ = r.Write([]byte(notice))
-	_ = r.Finish()
-	return nil, resource.NotDoneYet
+	return nil, nil
 }

@@ -101,8 +101,12 @@ func TestRender(t *testing.T) {
 		{"data status", "GET", "/page?name=denied", false, 403, "Forbidden", "", false},
 		{"not a leaf", "GET", "/page/x", false, 404, "No Such Resource", "", false},
 		{"post", "POST", "/page", false, 405, "Method Not Allowed", "", false},
-		{"stream ok", "GET", "/stream?name=bob", false, 200, "<p>Hello, bob!</p>", "", true},
-		{"stream early error", "GET", "/stream?name=fail", false, 500, "Processing Failed", "Hello", false},
+		// A small streamed page is coalesced: it goes out whole, with a
+		// Content-Length.
+		{"stream ok", "GET", "/stream?name=bob", false, 200, "<p>Hello, bob!</p>", "", false},
+		// Once it wrote, a streamed page ends with Twisted's notice.
+		{"stream early error", "GET", "/stream?name=fail", false, 200,
+			`<i></i><p><div style="font-size:800%;background-color:#FFF;color:#F00">An error occurred while rendering the response.</div>`, "kaboom", false},
 		{"stream late error", "GET", "/stream?name=fail&big=1", false, 200,
 			`<i></i><p><div style="font-size:800%;background-color:#FFF;color:#F00">An error occurred while rendering the response.</div>`, "kaboom", true},
 		{"stream late error traceback", "GET", "/stream?name=fail&big=1", true, 200, "kaboom &lt;b&gt;", "", true},

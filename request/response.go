@@ -1,0 +1,353 @@
+package request
+
+import (
+	"errors"
+	"io"
+	"net/http"
+	"strconv"
+)
+
+// The response model.
+//
+// A Request sends its status and headers with the first byte of the body
+// (or at Finish), and its body through the server's http.ResponseWriter,
+// which buffers it. Whether a Write also flushes depends on when it is made:
+//
+//   - while the render method runs, writes are coalesced: they go out when
+//     the render method returns (or when the server's buffer fills), as one
+//     stream of bytes, with a Content-Length when the whole body is known;
+//   - once the render method has returned resource.NotDoneYet (see Stream),
+//     each Write reaches the client at once, as Twisted's request.write does
+//     on the next turn of its reactor;
+//   - Flush sends what was written so far at any time.
+//
+// Every path to the client (Write, FinishWith, the writer ResponseWriter
+// hands out) goes through writeHeaderLocked and writeBodyLocked below, so
+// the rules about headers, HEAD, body filters and bodyless statuses are
+// written once.
+
+// bodyWriter writes the body to the server's ResponseWriter, counting the
+// bytes sent.
+type bodyWriter struct{ r *Request }
+
+func (b bodyWriter) Write(p []byte) (int, error) {
+	n, err := b.r.w.Write(p)
+	b.r.sent += int64(n)
+	return n, err
+}
+
+// writeHeaderLocked sends the status and headers, with those of the
+// request's sessions, and installs the body filter. bodyLen is the length of
+// a body known in full, which becomes the Content-Length (unless a HEAD
+// response with no body set one of its own), or -1. raw means the headers
+// come from code that speaks net/http's own rules (ResponseWriter): no
+// default Content-Type is added, so that net/http sniffs one, as it would
+// for that code. r.mu must be held.
+func (r *Request) writeHeaderLocked(bodyLen int, raw bool) {
+	r.wroteHeader = true
+	h := r.w.Header()
+	// What the resource set decides some of what is added below. An empty
+	// map, the common case, needs no lookups (BenchmarkSiteStaticTree).
+	own := len(h) > 0
+	// A Content-Type key with a nil value means "send none", as in net/http.
+	ctSet := false
+	if own {
+		_, ctSet = h["Content-Type"]
+	}
+	if r.usedSessionLocked() {
+		r.sessionHeadersLocked(h, own)
+	}
+	if !raw && !ctSet && bodyAllowed(int(r.code)) && (bodyLen > 0 || bodyLen < 0 && !zeroLength(h)) {
+		r.hdr[0] = "text/html"
+		h["Content-Type"] = r.hdr[0:1:1]
+	}
+	if bodyLen >= 0 && (bodyLen > 0 || r.r.Method != http.MethodHead || h["Content-Length"] == nil) {
+		r.hdr[1] = strconv.Itoa(bodyLen)
+		h["Content-Length"] = r.hdr[1:2:2]
+	}
+	if r.more != nil && r.filter != nil {
+		var dst io.Writer = bodyWriter{r}
+		if r.r.Method == http.MethodHead {
+			dst = io.Discard
+		}
+		if r.enc = r.filter(h, int(r.code), dst); r.enc != nil {
+			h.Del("Content-Length")
+		}
+	}
+	r.w.WriteHeader(int(r.code))
+}
+
+// bodyAllowed reports whether a response with this status may have a body
+// (RFC 9110 §6.4.1).
+func bodyAllowed(code int) bool {
+	return (code < 100 || code > 199) && code != http.StatusNoContent && code != http.StatusNotModified
+}
+
+// zeroLength reports whether h says Content-Length: 0. It reads the map
+// directly: the header is written with its canonical name.
+func zeroLength(h http.Header) bool {
+	cl := h["Content-Length"]
+	return len(cl) == 1 && cl[0] == "0"
+}
+
+// endableLocked reports why the response may no longer be written, or nil.
+// r.mu must be held.
+func (r *Request) endableLocked() error {
+	if err := r.goneLocked(); err != nil {
+		return err
+	}
+	if r.finished {
+		return ErrFinished
+	}
+	if r.hijacked {
+		return http.ErrHijacked
+	}
+	return nil
+}
+
+// Write adds p to the response body. The first Write sends the status and
+// headers (with Content-Type text/html unless the Content-Type header is
+// set; set it to nil to send none). Writes made while the render method
+// runs are coalesced and go out when it returns; after it has returned
+// resource.NotDoneYet each Write reaches the client at once (see Stream).
+// After Finish, Write returns ErrFinished; after the client went away or the
+// server closed, ErrGone or ErrClosed; in those cases it writes nothing.
+func (r *Request) Write(p []byte) (int, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.writeLocked(p, false)
+}
+
+// writeLocked is Write; raw says it comes through ResponseWriter. r.mu must
+// be held.
+func (r *Request) writeLocked(p []byte, raw bool) (int, error) {
+	if err := r.endableLocked(); err != nil {
+		return 0, err
+	}
+	if !r.wroteHeader {
+		r.writeHeaderLocked(-1, raw)
+	}
+	n, err := r.writeBodyLocked(p, raw)
+	if err == nil && r.streaming {
+		err = r.flushLocked()
+	}
+	return n, err
+}
+
+// writeBodyLocked writes p to the body, through the body filter if there is
+// one. A HEAD response has no body: a Request drops it, and a raw writer
+// hands it to net/http, which measures it for the Content-Length it sends.
+// r.mu must be held.
+func (r *Request) writeBodyLocked(p []byte, raw bool) (int, error) {
+	if len(p) == 0 || r.r.Method == http.MethodHead && !raw {
+		return len(p), nil
+	}
+	var n int
+	var err error
+	if r.more != nil && r.enc != nil {
+		n, err = r.enc.Write(p)
+	} else {
+		n, err = bodyWriter{r}.Write(p)
+	}
+	if err != nil && !errors.Is(err, http.ErrBodyNotAllowed) && !errors.Is(err, http.ErrContentLength) {
+		// The connection failed under the write: the client went away
+		// (the server notices it later, through the request's context).
+		// Abandon the response now, so that this and every later write
+		// report ErrGone as documented, not the transport's error.
+		r.abandonLocked(ErrGone)
+		return n, ErrGone
+	}
+	return n, err
+}
+
+// flushLocked sends what the body filter and the server hold. A failure
+// means the client went away, as in writeBodyLocked. A server's writer
+// that cannot flush is not a failure. r.mu must be held.
+func (r *Request) flushLocked() error {
+	var err error
+	if r.more != nil && r.enc != nil {
+		if f, ok := r.enc.(interface{ Flush() error }); ok {
+			err = f.Flush()
+		}
+	}
+	if err == nil {
+		err = http.NewResponseController(r.w).Flush()
+	}
+	if err == nil || errors.Is(err, http.ErrNotSupported) {
+		return nil
+	}
+	r.abandonLocked(ErrGone)
+	return ErrGone
+}
+
+// Flush sends the status and headers if they were not sent, and every byte
+// written so far, to the client.
+func (r *Request) Flush() error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if err := r.endableLocked(); err != nil {
+		return err
+	}
+	if !r.wroteHeader {
+		r.writeHeaderLocked(-1, false)
+	}
+	return r.flushLocked()
+}
+
+// Stream makes the response stream: what was written so far is sent, and
+// each later Write reaches the client at once, without waiting for more.
+// The server calls it when a render method returns resource.NotDoneYet, so
+// an asynchronous response streams as in Twisted; a render method that
+// streams before it returns (server-sent events, say) may call it first.
+// If nothing was written yet, the status and headers are not sent: they
+// may still change until the first Write.
+func (r *Request) Stream() {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.streaming = true
+	if r.wroteHeader && r.endableLocked() == nil {
+		_ = r.flushLocked()
+	}
+}
+
+// Finish ends the response: it sends the headers if nothing was written yet,
+// and tells NotifyFinish's channels that the response finished. It returns
+// ErrFinished if called twice, and ErrGone or ErrClosed if the response was
+// abandoned, in which case it does nothing else. After the connection was
+// hijacked through ResponseWriter, Finish tells the server that its new
+// owner is done with it.
+func (r *Request) Finish() error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if err := r.hijackedEndLocked(); err != errNotHijacked {
+		return err
+	}
+	if err := r.endableLocked(); err != nil {
+		return err
+	}
+	if !r.wroteHeader {
+		r.writeHeaderLocked(-1, false)
+	}
+	r.endLocked(nil)
+	return nil
+}
+
+var errNotHijacked = errors.New("request: not hijacked")
+
+// hijackedEndLocked ends a hijacked response, or returns errNotHijacked.
+// r.mu must be held.
+func (r *Request) hijackedEndLocked() error {
+	if !r.hijacked {
+		return errNotHijacked
+	}
+	if r.finished || r.goneLocked() != nil {
+		return ErrFinished
+	}
+	r.endLocked(nil)
+	return nil
+}
+
+// FinishWith writes body as the rest of the response and finishes it. If
+// nothing was written before, the response gets Content-Length: len(body)
+// (a HEAD response with an empty body keeps a Content-Length it set); a HEAD
+// response keeps that Content-Length and sends no body. It is how a
+// synchronous render's result is sent, and an asynchronous resource may use
+// it for its last write.
+func (r *Request) FinishWith(body []byte) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if err := r.hijackedEndLocked(); err != errNotHijacked {
+		return err
+	}
+	if err := r.endableLocked(); err != nil {
+		return err
+	}
+	if !r.wroteHeader {
+		r.writeHeaderLocked(len(body), false) // the body is the whole response
+	}
+	_, err := r.writeBodyLocked(body, false)
+	if r.goneLocked() == nil { // else the failed write already ended the response
+		r.endLocked(nil)
+	}
+	return err
+}
+
+// Abort abandons the response: later writes return err (ErrGone if err is
+// nil) and NotifyFinish's channels receive it. It does nothing if the
+// response already ended. The server calls it when the client goes away or
+// the Site closes; a resource may call it to give up on a response.
+func (r *Request) Abort(err error) {
+	if err == nil {
+		err = ErrGone
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.finished || r.goneLocked() != nil {
+		return
+	}
+	r.abandonLocked(err)
+}
+
+// abandonLocked records why the response was abandoned and ends it. r.mu
+// must be held.
+func (r *Request) abandonLocked(err error) {
+	r.extLocked()
+	r.gone = err
+	r.endLocked(err)
+}
+
+// goneLocked returns why the response was abandoned, or nil. r.mu must be held.
+func (r *Request) goneLocked() error {
+	if r.more == nil {
+		return nil
+	}
+	return r.gone
+}
+
+// endLocked records the end of the response and tells whoever waits. r.mu must be held.
+func (r *Request) endLocked(err error) {
+	r.finished = r.finished || err == nil
+	if r.more == nil {
+		return // nobody waits
+	}
+	if r.enc != nil && err == nil {
+		if cerr := r.enc.Close(); cerr != nil {
+			r.Logger().Error("request: closing the body filter", "uri", r.URI(), "err", cerr)
+		}
+	}
+	for _, c := range r.notify {
+		c <- err
+	}
+	r.notify = nil
+}
+
+// NotifyFinish returns a new channel that receives exactly one value: nil
+// when the response finishes, or an error (ErrGone, ErrClosed, or what was
+// given to Abort) when it is abandoned. Asked after the end, the channel has
+// its value at once. The channel is buffered: nobody needs to receive from
+// it.
+func (r *Request) NotifyFinish() <-chan error {
+	c := make(chan error, 1)
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	switch {
+	case r.goneLocked() != nil:
+		c <- r.gone
+	case r.finished:
+		c <- nil
+	default:
+		r.extLocked()
+		r.notify = append(r.notify, c)
+	}
+	return c
+}
+
+// HeadersSent reports whether the status and headers have been sent (or
+// handed to the server to send with the first bytes of the body), after
+// which they can no longer change. It is true after the connection was
+// hijacked.
+func (r *Request) HeadersSent() bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.wroteHeader
+}

@@ -1,0 +1,140 @@
+package request
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"sync"
+)
+
+// ResponseWriter returns the Request as an http.ResponseWriter, for code
+// that hands the response to the standard library: a mounted http.Handler,
+// http.ServeContent, an httputil.ReverseProxy. It is the one adapter between
+// the two: what goes through it follows net/http's rules (the status of the
+// first WriteHeader, a Content-Type sniffed from the body when none is set,
+// a Content-Length when the whole body is written before the render method
+// returns, no body for HEAD, 204 and 304, 1xx statuses sent at once, a panic
+// on an invalid status), and the Request's own (the session headers and
+// cookies of GetSession, the body filter, coalesced writes until the render
+// method returns, the status and byte count the access log reports). A
+// status set with SetResponseCode is the default for its first Write.
+//
+// Whoever writes through it owns the response: return from the render
+// method (or call Finish) when done. It implements http.Flusher,
+// io.ReaderFrom and http.Hijacker, and its Unwrap method returns the
+// server's writer for http.ResponseController. After a Hijack the Request
+// stays pending until Finish or Abort is called, so that Site.Close can
+// reach the connection's new owner through NotifyFinish (which receives
+// ErrClosed); writes through the Request then return http.ErrHijacked.
+//
+// Like any ResponseWriter, its Header map belongs to the goroutine that
+// writes the response.
+func (r *Request) ResponseWriter() http.ResponseWriter { return responseWriter{r} }
+
+// responseWriter is what ResponseWriter returns.
+type responseWriter struct{ r *Request }
+
+// Header returns the response header map.
+func (w responseWriter) Header() http.Header { return w.r.w.Header() }
+
+// WriteHeader sends the status and the headers the first time. An
+// informational status (1xx other than 101) goes straight through, as
+// net/http allows several; so does a call after the headers were sent,
+// which net/http then reports. After the response ended it does nothing. It
+// panics on a code net/http would refuse, before changing anything, so that
+// the failure page can still be sent.
+func (w responseWriter) WriteHeader(code int) {
+	if code < 100 || code > 999 {
+		panic(fmt.Sprintf("invalid WriteHeader code %v", code))
+	}
+	r := w.r
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.endableLocked() != nil {
+		return
+	}
+	if r.wroteHeader || (code < 200 && code != http.StatusSwitchingProtocols) {
+		r.w.WriteHeader(code)
+		return
+	}
+	r.code = int32(code)
+	r.writeHeaderLocked(-1, true)
+}
+
+// Write writes p to the body, after the headers if they were not sent. It
+// returns ErrFinished, ErrGone or ErrClosed, writing nothing, once the
+// response ended.
+func (w responseWriter) Write(p []byte) (int, error) {
+	w.r.mu.Lock()
+	defer w.r.mu.Unlock()
+	return w.r.writeLocked(p, true)
+}
+
+// Flush sends the headers if they were not sent, and any buffered bytes.
+func (w responseWriter) Flush() { _ = w.FlushError() }
+
+// FlushError is Flush, reporting failure; http.ResponseController uses it.
+func (w responseWriter) FlushError() error {
+	r := w.r
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if err := r.endableLocked(); err != nil {
+		return err
+	}
+	if !r.wroteHeader {
+		r.writeHeaderLocked(-1, true)
+	}
+	return r.flushLocked()
+}
+
+// copyBufs holds the buffers ReadFrom copies through.
+var copyBufs = sync.Pool{New: func() any { return new([32 << 10]byte) }}
+
+// ReadFrom copies src to the body through a pooled buffer, one Write at a
+// time, so that a long copy (http.ServeContent's) neither allocates a buffer
+// of its own nor holds the Request's lock between writes
+// (BenchmarkFileSmall in resource/static).
+func (w responseWriter) ReadFrom(src io.Reader) (int64, error) {
+	buf := copyBufs.Get().(*[32 << 10]byte)
+	defer copyBufs.Put(buf)
+	var n int64
+	for {
+		nr, rerr := src.Read(buf[:])
+		if nr > 0 {
+			nw, werr := w.Write(buf[:nr])
+			n += int64(nw)
+			if werr != nil {
+				return n, werr
+			}
+		}
+		if rerr == io.EOF {
+			return n, nil
+		}
+		if rerr != nil {
+			return n, rerr
+		}
+	}
+}
+
+// Hijack hands the connection over to the caller (http.Hijacker), as
+// http.ResponseController would through Unwrap. The Request stays pending
+// until Finish or Abort; nothing more is written by it.
+func (w responseWriter) Hijack() (net.Conn, *bufio.ReadWriter, error) {
+	r := w.r
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if err := r.endableLocked(); err != nil {
+		return nil, nil, err
+	}
+	c, rw, err := http.NewResponseController(r.w).Hijack()
+	if err == nil {
+		r.hijacked = true
+		r.wroteHeader = true // nothing may be sent by the server any more
+	}
+	return c, rw, err
+}
+
+// Unwrap returns the server's writer, for http.ResponseController.
+func (w responseWriter) Unwrap() http.ResponseWriter { return w.r.w }

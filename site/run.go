@@ -1,0 +1,95 @@
+package site
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+// An Endpoint is an address Run serves on: a Network ("tcp" or "unix") and
+// an Address as net.Listen takes them, served over TLS (HTTP/2 offered
+// through ALPN) when TLSConfig is set.
+type Endpoint struct {
+	Network   string
+	Address   string
+	TLSConfig *tls.Config
+}
+
+// TCP returns the plain-HTTP Endpoint for the TCP address addr, such as
+// ":8080" or "127.0.0.1:0".
+func TCP(addr string) Endpoint { return Endpoint{Network: "tcp", Address: addr} }
+
+// Run is the serving helper for command-line programs, such as the
+// examples: it listens on every endpoint (failing if any cannot be
+// listened on), prints one line per endpoint on standard output once it
+// accepts connections, "listening on http://HOST:PORT" (https for TLS,
+// "unix:PATH" for a socket; the bound address, so port 0 shows the port
+// picked), and serves the Site until SIGINT or SIGTERM arrives. Then it
+// shuts the Site down gracefully, giving the responses in flight
+// ShutdownTimeout to finish, and returns nil; it returns an error if
+// serving fails. Programs and tests that start a server read those lines
+// to find it.
+func (s *Site) Run(eps ...Endpoint) error {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	return s.run(ctx, os.Stdout, eps)
+}
+
+// run is Run, stopping when ctx is done and printing to out.
+func (s *Site) run(ctx context.Context, out io.Writer, eps []Endpoint) error {
+	if len(eps) == 0 {
+		return errors.New("site: Run without an endpoint")
+	}
+	lns := make([]net.Listener, 0, len(eps))
+	for _, ep := range eps {
+		ln, err := net.Listen(ep.Network, ep.Address)
+		if err != nil {
+			for _, l := range lns {
+				l.Close()
+			}
+			return err
+		}
+		lns = append(lns, ln)
+	}
+	errc := make(chan error, len(eps))
+	for i, ep := range eps {
+		fmt.Fprintf(out, "listening on %s\n", describe(lns[i], ep.TLSConfig != nil))
+		go func() { errc <- s.serve(lns[i], ep.TLSConfig, "", "") }()
+	}
+	var err error
+	pending := len(eps) // servers still to return
+	select {
+	case err = <-errc: // a server failed, or the Site was stopped
+		pending--
+	case <-ctx.Done():
+	}
+	sctx, cancel := context.WithTimeout(context.Background(), ShutdownTimeout)
+	defer cancel()
+	serr := s.Shutdown(sctx)
+	for range pending {
+		<-errc // http.ErrServerClosed
+	}
+	if err == nil || errors.Is(err, http.ErrServerClosed) {
+		return serr
+	}
+	return err
+}
+
+// describe names the address ln listens on, for Run's output.
+func describe(ln net.Listener, tls bool) string {
+	a := ln.Addr()
+	if a.Network() == "unix" {
+		return "unix:" + a.String()
+	}
+	if tls {
+		return "https://" + a.String()
+	}
+	return "http://" + a.String()
+}
