@@ -633,23 +633,34 @@ func testHTTPAuth(t *testing.T, bin string) {
 		"bob/plans.txt":   "Build it.\n",
 		"httpd.password":  "alice:wonderland\nbob:builder\ncarol:no-home\n",
 	})
+	// By default only Digest is offered, as in the tutorial.
 	e := start(t, bin, "http-auth", "-path", dir, "-passwd", filepath.Join(dir, "httpd.password"))
-	basic := func(user, pass string) http.Header {
-		req, _ := http.NewRequest(http.MethodGet, "/", nil)
-		req.SetBasicAuth(user, pass)
-		return req.Header
-	}
-
 	resp, body := e.get(t, "/")
 	expect(t, "GET / without credentials", resp, body, http.StatusUnauthorized)
 	if body != "Unauthorized" {
 		t.Errorf("GET / without credentials: body %q", body)
 	}
-	challenges := strings.Join(resp.Header.Values("Www-Authenticate"), "\n")
-	for _, want := range []string{`Digest realm="localhost:8880"`, "algorithm=MD5", `Basic realm="localhost:8880"`} {
-		if !strings.Contains(challenges, want) {
-			t.Errorf("GET / without credentials: challenges %q lack %q", challenges, want)
+	challenges := resp.Header.Values("Www-Authenticate")
+	all := strings.Join(challenges, "\n")
+	for _, want := range []string{`Digest realm="localhost:8880"`, "algorithm=SHA-256", "algorithm=MD5"} {
+		if !strings.Contains(all, want) {
+			t.Errorf("GET / without credentials: challenges %q lack %q", all, want)
 		}
+	}
+	if strings.Contains(all, "Basic") {
+		t.Errorf("Basic offered over plain HTTP without -basic: %q", all)
+	}
+
+	// -basic adds Basic, an explicit choice (for TLS, or a trusted network).
+	e = start(t, bin, "http-auth", "-basic", "-path", dir, "-passwd", filepath.Join(dir, "httpd.password"))
+	basic := func(user, pass string) http.Header {
+		req, _ := http.NewRequest(http.MethodGet, "/", nil)
+		req.SetBasicAuth(user, pass)
+		return req.Header
+	}
+	resp, body = e.get(t, "/")
+	if all := strings.Join(resp.Header.Values("Www-Authenticate"), "\n"); !strings.Contains(all, `Basic realm="localhost:8880"`) {
+		t.Errorf("-basic: challenges %q lack Basic", all)
 	}
 
 	resp, body = e.do(t, nil, http.MethodGet, "/diary.txt", basic("alice", "wonderland"), nil)

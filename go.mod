@@ -2,9 +2,8 @@ module github.com/gotwisted/web
 
 go 1.25
 
-require github.com/google/uuid v1.6.0
-
 require (
-	github.com/julienschmidt/httprouter v1.3.0 // indirect
-	go.uber.org/goleak v1.3.0 // indirect
+	github.com/google/uuid v1.6.0
+	github.com/julienschmidt/httprouter v1.3.0
+	go.uber.org/goleak v1.3.0
 )

@@ -3,9 +3,9 @@ package request
 import (
 	"net/http"
 	"slices"
-	"strings"
 	"time"
 
+	"github.com/gotwisted/web/internal/header"
 	"github.com/gotwisted/web/session"
 )
 
@@ -129,17 +129,14 @@ func (r *Request) claimSession(idx int, prev, made *session.Session, now time.Ti
 	return made
 }
 
-var (
-	varyCookie          = []string{"Cookie"}
-	cacheControlPrivate = []string{"private"}
-)
-
 // addSessionHeaders marks a response that uses a session as depending on
 // the Cookie header and as not for shared caches, merging with the
-// headers the resource set, if own. It reuses shared slices when the
-// headers are absent, so it does not allocate then; nothing appends to
-// them in place, as their capacity is their length.
-func addSessionHeaders(h http.Header, own bool) {
+// headers the resource set, if own. The values it adds live in the
+// Request (r.hdr); nothing appends to them in place, as their capacity is
+// their length.
+func (r *Request) addSessionHeaders(h http.Header, own bool) {
+	r.hdr[2], r.hdr[3] = "Cookie", "private"
+	varyCookie, cacheControlPrivate := r.hdr[2:3:3], r.hdr[3:4:4]
 	if !own { // the common case: nothing to merge with
 		h["Vary"] = varyCookie
 		h["Cache-Control"] = cacheControlPrivate
@@ -147,32 +144,16 @@ func addSessionHeaders(h http.Header, own bool) {
 	}
 	if v, ok := h["Vary"]; !ok {
 		h["Vary"] = varyCookie
-	} else if !hasToken(v, "Cookie") && !hasToken(v, "*") {
+	} else if !header.HasToken(v, "Cookie") && !header.HasToken(v, "*") {
 		h["Vary"] = append(v[:len(v):len(v)], "Cookie")
 	}
 	// A Cache-Control the resource set is kept, so that "no-store" on a
 	// logout page survives the GetSession that expires the session.
 	if v, ok := h["Cache-Control"]; !ok {
 		h["Cache-Control"] = cacheControlPrivate
-	} else if !hasToken(v, "private") && !hasToken(v, "no-store") {
+	} else if !header.HasToken(v, "private") && !header.HasToken(v, "no-store") {
 		h["Cache-Control"] = append(v[:len(v):len(v)], "private")
 	}
-}
-
-// hasToken reports whether the comma-separated header values list token,
-// ignoring case. A token with an argument (private="Set-Cookie") is not
-// the token.
-func hasToken(values []string, token string) bool {
-	for _, line := range values {
-		for line != "" {
-			var item string
-			item, line, _ = strings.Cut(line, ",")
-			if strings.EqualFold(strings.TrimSpace(item), token) {
-				return true
-			}
-		}
-	}
-	return false
 }
 
 // Session returns the session GetSession already returned in this request
@@ -217,7 +198,7 @@ func (r *Request) usedSessionLocked() bool { return r.sess != [2]*session.Sessio
 // one, only the new session's cookie is sent, not a clearing one. It runs
 // once, as the headers are sent. r.mu must be held.
 func (r *Request) sessionHeadersLocked(h http.Header, own bool) {
-	addSessionHeaders(h, own)
+	r.addSessionHeaders(h, own)
 	for i, s := range r.sess {
 		if s == nil {
 			continue

@@ -16,7 +16,7 @@ import (
 // keeps the request, writes with Write and ends with Finish, from any
 // goroutine. It keeps Twisted's name, which every tutorial uses.
 //
-//lint:ignore ST1012 NOT_DONE_YET is the name Twisted users know (DESIGN.md).
+//lint:ignore ST1012 NOT_DONE_YET is the name Twisted users know: see "Coming from Twisted" in the README.
 var NotDoneYet = errors.New("resource: not done yet")
 
 // The render interfaces. A resource implements the ones for the methods it

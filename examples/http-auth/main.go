@@ -1,6 +1,7 @@
 // Command http-auth asks each visitor for a username and password (HTTP
-// Digest or Basic authentication), checks them against a password file
-// (-passwd), and serves each user their own directory, <path>/<user>, at /.
+// Digest authentication, and Basic too with -basic), checks them against a
+// password file (-passwd), and serves each user their own directory,
+// <path>/<user>, at /.
 package main
 
 import (
@@ -47,10 +48,14 @@ func main() {
 	addr := flag.String("addr", ":8880", "address to listen on")
 	path := flag.String("path", ".", "directory that holds a directory per user")
 	passwd := flag.String("passwd", "httpd.password", "password file, one user:password a line")
+	basic := flag.Bool("basic", false, "offer Basic too (it sends passwords in clear: use it over TLS)")
 	flag.Parse()
 	realm := &PublicHTMLRealm{dir: *path, files: make(map[string]*static.File)}
-	checker := guard.NewPasswordFile(*passwd)
-	root := guard.New(realm, checker, guard.NewDigest("localhost:8880", nil), guard.Basic("localhost:8880"))
+	schemes := []guard.Scheme{guard.NewDigest("localhost:8880", nil)}
+	if *basic {
+		schemes = append(schemes, guard.Basic("localhost:8880"))
+	}
+	root := guard.New(realm, guard.NewPasswordFile(*passwd), schemes...)
 	if err := site.New(root).Run(site.TCP(*addr)); err != nil {
 		log.Fatal(err)
 	}

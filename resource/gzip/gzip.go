@@ -23,6 +23,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/gotwisted/web/internal/header"
 	"github.com/gotwisted/web/request"
 	"github.com/gotwisted/web/resource"
 )
@@ -142,12 +143,8 @@ var gzipEncoding = []string{"gzip"}
 
 // addVary adds Accept-Encoding to the Vary header unless it is there.
 func addVary(h http.Header) {
-	for _, v := range h.Values("Vary") {
-		for _, f := range strings.Split(v, ",") {
-			if f = strings.TrimSpace(f); f == "*" || strings.EqualFold(f, "Accept-Encoding") {
-				return
-			}
-		}
+	if v := h.Values("Vary"); header.HasToken(v, "*") || header.HasToken(v, "Accept-Encoding") {
+		return
 	}
 	h.Add("Vary", "Accept-Encoding")
 }
