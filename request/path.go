@@ -96,7 +96,7 @@ func (r *Request) Postpath() []string {
 
 // Consume moves the first remaining segment to the prepath and returns it,
 // decoded; ok is false when none remains. Traversal calls it before each
-// child lookup. It allocates only to decode a segment that has escapes.
+// child lookup; a wrapper that walks segments itself may too.
 func (r *Request) Consume() (seg string, ok bool) {
 	if int(r.next) > len(r.path) {
 		return "", false

@@ -219,11 +219,8 @@ func (r *Request) Stream() {
 func (r *Request) Finish() error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if err := r.hijackedEndLocked(); err != errNotHijacked {
-		return err
-	}
 	if err := r.endableLocked(); err != nil {
-		return err
+		return r.endHijackedLocked(err)
 	}
 	if !r.wroteHeader {
 		r.writeHeaderLocked(-1, false)
@@ -232,16 +229,11 @@ func (r *Request) Finish() error {
 	return nil
 }
 
-var errNotHijacked = errors.New("request: not hijacked")
-
-// hijackedEndLocked ends a hijacked response, or returns errNotHijacked.
-// r.mu must be held.
-func (r *Request) hijackedEndLocked() error {
-	if !r.hijacked {
-		return errNotHijacked
-	}
-	if r.finished || r.goneLocked() != nil {
-		return ErrFinished
+// endHijackedLocked ends a hijacked response when endableLocked's err says
+// the connection was hijacked, and otherwise returns err. r.mu must be held.
+func (r *Request) endHijackedLocked(err error) error {
+	if err != http.ErrHijacked {
+		return err
 	}
 	r.endLocked(nil)
 	return nil
@@ -256,11 +248,8 @@ func (r *Request) hijackedEndLocked() error {
 func (r *Request) FinishWith(body []byte) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if err := r.hijackedEndLocked(); err != errNotHijacked {
-		return err
-	}
 	if err := r.endableLocked(); err != nil {
-		return err
+		return r.endHijackedLocked(err)
 	}
 	if !r.wroteHeader {
 		r.writeHeaderLocked(len(body), false) // the body is the whole response

@@ -40,17 +40,18 @@ type ChildGetter interface {
 }
 
 // Base is the Resource to embed: it keeps a set of static children and is
-// not a leaf. Its zero value is ready to use. Lookups take no lock;
-// PutChild may be called while serving (it copies the set), so an
-// application may add children at run time.
+// not a leaf. Its zero value is ready to use. PutChild may be called while
+// serving, so an application may add children at run time.
 type Base struct {
 	mu       sync.Mutex               // serialises PutChild
 	children atomic.Pointer[children] // copy-on-write
 }
 
-// children is an immutable set of static children. Up to maxScan of them
-// are kept in a slice and scanned, which is faster than hashing the name
-// (net/http's ServeMux makes the same choice); more go in a map.
+// children is an immutable set of static children, replaced whole by
+// PutChild (copy-on-write), so that lookups take no lock. Up to maxScan of
+// them are kept in a slice and scanned, which is faster than hashing the
+// name (BenchmarkChildWithDefault, BenchmarkSiteStaticTree: 7.5 ns against
+// 10.6 for three children); more go in a map.
 type children struct {
 	list []child             // when there are at most maxScan
 	m    map[string]Resource // otherwise

@@ -30,7 +30,6 @@ import (
 	"net/http"
 	"slices"
 	"strings"
-	"sync"
 
 	"github.com/julienschmidt/httprouter"
 
@@ -78,8 +77,6 @@ type call struct {
 	err  error
 }
 
-var callPool = sync.Pool{New: func() any { return new(call) }}
-
 // Handle registers h for requests with the given method whose path matches
 // pattern. It panics, as httprouter does, if method is empty, pattern does
 // not begin with "/", h is nil, or the pattern conflicts with another.
@@ -123,13 +120,9 @@ func (rt *Router) Render(r *request.Request) ([]byte, error) {
 		h, p, tsr = rt.hr.Lookup(http.MethodGet, path)
 	}
 	if h != nil {
-		c := callPool.Get().(*call)
-		c.r = r
+		c := &call{r: r}
 		h(c, nil, p)
-		body, err := c.body, c.err
-		*c = call{}
-		callPool.Put(c)
-		return body, err
+		return c.body, c.err
 	}
 	if allowed := rt.allowed(path); len(allowed) > 0 {
 		return rt.notAllowed(r, allowed)
