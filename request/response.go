@@ -182,14 +182,17 @@ func (r *Request) flushLocked() error {
 
 // Flush sends the status and headers if they were not sent, and every byte
 // written so far, to the client.
-func (r *Request) Flush() error {
+func (r *Request) Flush() error { return r.flush(false) }
+
+// flush is Flush; raw says it comes through ResponseWriter.
+func (r *Request) flush(raw bool) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if err := r.endableLocked(); err != nil {
 		return err
 	}
 	if !r.wroteHeader {
-		r.writeHeaderLocked(-1, false)
+		r.writeHeaderLocked(-1, raw)
 	}
 	return r.flushLocked()
 }

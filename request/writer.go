@@ -76,18 +76,7 @@ func (w responseWriter) Write(p []byte) (int, error) {
 func (w responseWriter) Flush() { _ = w.FlushError() }
 
 // FlushError is Flush, reporting failure; http.ResponseController uses it.
-func (w responseWriter) FlushError() error {
-	r := w.r
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if err := r.endableLocked(); err != nil {
-		return err
-	}
-	if !r.wroteHeader {
-		r.writeHeaderLocked(-1, true)
-	}
-	return r.flushLocked()
-}
+func (w responseWriter) FlushError() error { return w.r.flush(true) }
 
 // copyBufs holds the buffers ReadFrom copies through.
 var copyBufs = sync.Pool{New: func() any { return new([32 << 10]byte) }}
