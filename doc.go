@@ -38,7 +38,7 @@
 //		root := resource.New()
 //		root.PutChild("", &Hello{})      // the page at "/"
 //		root.PutChild("hello", &Hello{}) // the page at "/hello"
-//		log.Fatal(site.New(root).ListenAndServe(":8080"))
+//		log.Fatal(site.New(root).Run(site.TCP(":8080"))) // prints where; stops on ^C
 //	}
 //
 // # Coming from Twisted

@@ -24,12 +24,12 @@ const (
 )
 
 // Site serves a tree of resources and owns its visitors' sessions. It is an
-// http.Handler: serve it with ListenAndServe, Serve, an http.Server of your
-// own, or mount it under any router or middleware.
+// http.Handler: serve it with Run, ListenAndServe, Serve, an http.Server of
+// your own, or mount it under any router or middleware.
 //
 // Set the exported fields after New and before the first request; they
-// must not change while serving. A Site is safe for concurrent use. Close
-// stops everything it started.
+// must not change while serving. A Site is safe for concurrent use.
+// Shutdown or Close stops everything it started.
 type Site struct {
 	// SessionFactory makes the session for a fresh uid (Twisted's
 	// sessionFactory). New sets session.New, which gives sessions the
