@@ -50,7 +50,9 @@
 // ends for any reason the whole group is killed, so that no process it
 // started outlives the request (one that must, leaves the group with
 // setsid). In particular the group is killed when Options.Timeout passes
-// (60 seconds by default) and when the client goes away.
+// (60 seconds by default), when the client goes away, and when the Site
+// closes its connections (Site.Close; Site.Shutdown once its grace period
+// is over).
 //
 // A script that fails before the end of its header block gets the
 // framework's error page: 502 Bad Gateway when it exits, dies, or writes

@@ -7,6 +7,8 @@ import (
 	"context"
 	"errors"
 	"io"
+	"log/slog"
+	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -15,6 +17,7 @@ import (
 	"time"
 
 	"github.com/gotwisted/web/resource/cgi"
+	"github.com/gotwisted/web/site"
 )
 
 // hanging returns a script that starts a grandchild, a background sleep,
@@ -174,4 +177,35 @@ func TestStreaming(t *testing.T) {
 	if err != nil || len(rest) != half || strings.Trim(string(rest), "x") != "" {
 		t.Errorf("the second half: %d bytes, %v", len(rest), err)
 	}
+}
+
+// TestSiteClose: closing the Site closes its connections, which ends the
+// requests in flight and kills their scripts.
+func TestSiteClose(t *testing.T) {
+	dir := t.TempDir()
+	s := site.New(hanging(t, dir, ``))
+	s.Logger = slog.New(slog.DiscardHandler)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	served := make(chan error, 1)
+	go func() { served <- s.Serve(ln) }()
+	asked := make(chan error, 1)
+	go func() {
+		resp, err := http.Get("http://" + ln.Addr().String() + "/")
+		if err == nil {
+			resp.Body.Close()
+		}
+		asked <- err
+	}()
+	ps := pids(t, dir)
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-served; !errors.Is(err, http.ErrServerClosed) {
+		t.Errorf("Serve returned %v", err)
+	}
+	<-asked
+	waitGone(t, ps...)
 }

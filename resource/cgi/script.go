@@ -267,9 +267,11 @@ func gone(r *request.Request, log *slog.Logger) ([]byte, error) {
 }
 
 // stream copies the script's output to the client, each read sent at
-// once, until the output ends. It returns the error of the write or of the
-// read that stopped it; the end of the output is no error.
+// once (the headers go with the first), until the output ends. It returns
+// the error of the write or of the read that stopped it; the end of the
+// output is no error.
 func stream(r *request.Request, out *bufio.Reader) (werr, rerr error) {
+	r.Stream()
 	for {
 		if _, err := out.Peek(1); err != nil { // reads when nothing is buffered
 			if errors.Is(err, io.EOF) {
@@ -280,8 +282,6 @@ func stream(r *request.Request, out *bufio.Reader) (werr, rerr error) {
 		chunk, _ := out.Peek(out.Buffered())
 		if _, werr = r.Write(chunk); errors.Is(werr, http.ErrBodyNotAllowed) {
 			werr = nil // a 204 or 304: the script's body is dropped
-		} else if werr == nil {
-			werr = r.Flush()
 		}
 		if werr != nil {
 			return werr, nil
