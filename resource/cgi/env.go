@@ -57,7 +57,9 @@ func (o *Options) environ(r *request.Request, filename string, bodyLen int) ([]s
 		"REQUEST_URI":       r.URI(),
 		"QUERY_STRING":      hr.URL.RawQuery,
 		"CONTENT_LENGTH":    strconv.Itoa(bodyLen),
-		"HTTP_HOST":         hr.Host,
+	}
+	if hr.Host != "" {
+		env["HTTP_HOST"] = hr.Host
 	}
 	if ip := r.ClientAddr(); ip != "-" {
 		env["REMOTE_ADDR"] = ip
@@ -68,8 +70,8 @@ func (o *Options) environ(r *request.Request, filename string, bodyLen int) ([]s
 	if r.IsSecure() {
 		env["HTTPS"] = "on"
 	}
-	if ct, ok := hr.Header["Content-Type"]; ok {
-		env["CONTENT_TYPE"] = ct[len(ct)-1]
+	if ct := r.Header("Content-Type"); ct != "" {
+		env["CONTENT_TYPE"] = ct
 	}
 	for name, values := range hr.Header {
 		if key, ok := headerVar(name); ok {
