@@ -1,0 +1,186 @@
+//go:build unix
+
+package cgi_test
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/gotwisted/web/resource"
+	"github.com/gotwisted/web/site"
+)
+
+// syncBuffer collects what loggers on several goroutines write.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// writeScript writes an executable file name in dir and returns its path.
+func writeScript(t *testing.T, dir, name, text string) string {
+	t.Helper()
+	p := filepath.Join(dir, name)
+	if err := os.WriteFile(p, []byte(text), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// sh returns a /bin/sh script made of lines.
+func sh(lines ...string) string {
+	return "#!/bin/sh\n" + strings.Join(lines, "\n") + "\n"
+}
+
+// served is a Site serving a tree over HTTP, with its log.
+type served struct {
+	*httptest.Server
+	site *site.Site
+	log  *syncBuffer
+}
+
+// serve serves root until the test ends; configure may set the Site's
+// fields before the first request.
+func serve(t *testing.T, root resource.Resource, configure ...func(*site.Site)) *served {
+	t.Helper()
+	s := site.New(root)
+	log := new(syncBuffer)
+	s.Logger = slog.New(slog.NewTextHandler(log, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	for _, f := range configure {
+		f(s)
+	}
+	srv := httptest.NewServer(s)
+	t.Cleanup(func() {
+		srv.Close()
+		s.Close()
+	})
+	return &served{Server: srv, site: s, log: log}
+}
+
+// response is what a client got.
+type response struct {
+	code   int
+	header http.Header
+	body   string
+}
+
+// do sends req and reads the whole response, without following redirects.
+func (s *served) do(t *testing.T, req *http.Request) response {
+	t.Helper()
+	c := s.Client()
+	c.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	resp, err := c.Do(req)
+	if err != nil {
+		t.Fatalf("%s %s: %v", req.Method, req.URL, err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatalf("%s %s: reading the body: %v", req.Method, req.URL, err)
+	}
+	return response{resp.StatusCode, resp.Header, string(body)}
+}
+
+// get sends a GET for target, a path and query.
+func (s *served) get(t *testing.T, target string) response {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodGet, s.URL+target, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s.do(t, req)
+}
+
+// python returns the path of a python3 interpreter (the real one, not a
+// shim that needs the environment a script does not get), or skips the
+// test without one (fails it on CI).
+func python(t *testing.T) string {
+	t.Helper()
+	p, err := exec.LookPath("python3")
+	if err == nil {
+		var out []byte
+		out, err = exec.Command(p, "-c", "import sys; print(sys.executable)").Output()
+		p = strings.TrimSpace(string(out))
+	}
+	if err != nil || p == "" {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("python3 is needed: %v", err)
+		}
+		t.Skipf("python3 not usable (install the Debian package python3): %v", err)
+	}
+	return p
+}
+
+// waitFor polls cond until it holds, failing the test after a generous
+// deadline.
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("still waiting for %s", what)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// readPID waits for a script to write its process id in file.
+func readPID(t *testing.T, file string) int {
+	t.Helper()
+	var pid int
+	waitFor(t, "the pid in "+file, func() bool {
+		b, err := os.ReadFile(file)
+		if err != nil || !bytes.HasSuffix(b, []byte("\n")) {
+			return false
+		}
+		pid, err = strconv.Atoi(string(bytes.TrimSpace(b)))
+		return err == nil
+	})
+	return pid
+}
+
+// alive reports whether the process pid runs: a zombie, killed and not
+// yet reaped by whoever adopted it, does not.
+func alive(pid int) bool {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if os.IsNotExist(err) {
+		return false
+	}
+	if err != nil { // no /proc: ask the kernel
+		return syscall.Kill(pid, 0) == nil
+	}
+	i := bytes.LastIndexByte(b, ')')
+	return i < 0 || i+2 >= len(b) || (b[i+2] != 'Z' && b[i+2] != 'X')
+}
+
+// waitGone waits until none of the processes pids runs.
+func waitGone(t *testing.T, pids ...int) {
+	t.Helper()
+	for _, pid := range pids {
+		waitFor(t, fmt.Sprintf("process %d to be killed", pid), func() bool { return !alive(pid) })
+	}
+}
