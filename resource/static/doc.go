@@ -20,7 +20,9 @@
 // points elsewhere can reach a file outside that directory. Segments that
 // could not name a file of the directory ("..", ".", names holding "/", "\"
 // or NUL, names that are not UTF-8) get 404 before the file system is asked.
-// A symbolic link that stays inside the directory is followed.
+// A symbolic link that stays inside the directory is followed. Traversal
+// stops at the first segment that names no file, as Twisted's does, so a
+// path of thousands of segments costs no more than a short one.
 //
 // # Responses
 //

@@ -109,10 +109,14 @@ var (
 )
 
 // GetChild returns the File for the segment name below f: for "" the index
-// file or the directory listing, otherwise the file of that name, or the
-// 404 page when name cannot name a file of f's directory. Whether the file
-// exists is seen when it is rendered, or asked for a child of its own.
-func (f *File) GetChild(name string, _ *request.Request) (resource.Resource, error) {
+// file or the directory listing, otherwise the file of that name. When name
+// cannot name a file of f's directory, or no such file exists (f is not a
+// directory, or has no entry of that name), it returns the 404 page, as
+// Twisted's File.getChild does: traversal stops looking at the file system
+// at the first segment that does not exist, so a path of any depth costs
+// one file-system lookup per segment that does. For the last segment of
+// the request's path the lookup is left to rendering, which opens the file.
+func (f *File) GetChild(name string, r *request.Request) (resource.Resource, error) {
 	f.check()
 	if name == "" {
 		return f.index()
@@ -121,7 +125,28 @@ func (f *File) GetChild(name string, _ *request.Request) (resource.Resource, err
 	if !ok {
 		return childNotFound, nil
 	}
+	// Without this check, every further segment of a path into a missing
+	// file would build a longer name, and a path of n segments would cost
+	// time and memory in n squared. The lookup goes through the root, so it
+	// follows a link only while it stays inside the directory, and a link
+	// that loops ends after the few links os.Root follows.
+	if r == nil || morePath(r) {
+		if _, err := f.t.root.Stat(child); err != nil {
+			return errorPage(err)
+		}
+	}
 	return f.child(child), nil
+}
+
+// morePath reports whether segments remain in r's postpath, without
+// building the postpath (which a long path would make costly): it takes
+// the next segment and gives it back.
+func morePath(r *request.Request) bool {
+	if _, ok := r.Consume(); ok {
+		r.Unconsume()
+		return true
+	}
+	return false
 }
 
 // child returns the File for the root-relative path name, with f's settings.

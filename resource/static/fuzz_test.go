@@ -8,12 +8,14 @@ import (
 	"testing"
 	"unicode/utf8"
 
+	"github.com/gotwisted/web/resource"
 	"github.com/gotwisted/web/resource/static"
 )
 
 // FuzzChildPath checks the mapping from a path segment to a file: whatever
-// the segment, it is refused or names one entry of the directory, and what
-// the File opens for it is inside the served directory.
+// the segment, it is refused or names one entry of the directory, the File
+// is made only when that entry exists, and what the File opens for it is
+// inside the served directory.
 func FuzzChildPath(f *testing.F) {
 	for _, seed := range []string{
 		"hello.txt", "..", ".", "", "%2e%2e", "..%2f", "a/b", "a\\b", "\x00", "\xff",
@@ -54,8 +56,17 @@ func FuzzChildPath(f *testing.F) {
 			if err != nil {
 				t.Fatal(err)
 			}
+			_, statErr := static.StatInRoot(parent, p)
 			cf, isFile := child.(*static.File)
-			if !isFile || static.FileName(cf) != p {
+			switch {
+			case statErr != nil && isFile:
+				t.Fatalf("GetChild(%q) = the File %q, which does not exist (%v)", seg, p, statErr)
+			case statErr != nil:
+				if page, ok := child.(*resource.Page); !ok || page.Code() != 404 && page.Code() != 403 {
+					t.Fatalf("GetChild(%q) of a missing file = %T, want a 404 or 403 page", seg, child)
+				}
+				continue
+			case !isFile || static.FileName(cf) != p:
 				t.Fatalf("GetChild(%q) = %T, want the File %q", seg, child, p)
 			}
 			file, err := static.OpenInRoot(cf, p)
