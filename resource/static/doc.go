@@ -31,7 +31,11 @@
 // If-Unmodified-Since behave as in the standard library, with two of
 // Twisted's rules on top: a Range header that does not parse, names a unit
 // other than bytes, or holds a range whose start is after its end is
-// ignored (RFC 9110 §14.2), and the whole file is sent with 200.
+// ignored (RFC 9110 §14.2), and the whole file is sent with 200. Ranges
+// that overlap or touch are merged into one, and a header that names more
+// than [File.MaxRanges] ranges (16 by default) is ignored too, so that no
+// Range header makes a response larger than the file and a few part
+// headers.
 //
 // [Data] serves a fixed body with a fixed Content-Type.
 package static

@@ -49,6 +49,13 @@ type File struct {
 	// "index.htm".
 	IndexNames []string
 
+	// MaxRanges is the most ranges a Range header may ask for: a header
+	// naming more is ignored, and the whole file is sent with 200 (RFC 9110
+	// §14.2), so that a header of many small or repeated ranges cannot make
+	// a response much larger than the file. Ranges that overlap or touch
+	// are merged before they are sent. Zero means DefaultMaxRanges (16).
+	MaxRanges int
+
 	t    *tree
 	name string // slash-separated path relative to t.root; "." is the root itself
 }
@@ -151,7 +158,7 @@ func morePath(r *request.Request) bool {
 
 // child returns the File for the root-relative path name, with f's settings.
 func (f *File) child(name string) *File {
-	return &File{DefaultType: f.DefaultType, IndexNames: f.IndexNames, t: f.t, name: name}
+	return &File{DefaultType: f.DefaultType, IndexNames: f.IndexNames, MaxRanges: f.MaxRanges, t: f.t, name: name}
 }
 
 // childPath returns the root-relative path of the segment seg below dir, or
@@ -235,7 +242,7 @@ func (f *File) RenderGET(r *request.Request) ([]byte, error) {
 	case !fi.Mode().IsRegular():
 		return resource.Render(childNotFound, r)
 	}
-	serveFile(r, file, fi, f.name, f.DefaultType)
+	serveFile(r, file, fi, f.name, f.DefaultType, f.MaxRanges)
 	return nil, nil
 }
 

@@ -1,9 +1,12 @@
 package static_test
 
 import (
+	"math/big"
 	"os"
 	"path"
 	"path/filepath"
+	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -90,4 +93,134 @@ func FuzzChildPath(f *testing.F) {
 			}
 		}
 	})
+}
+
+// FuzzCleanRange checks the Range header cleaner against a plain reading
+// of RFC 9110 §14.1.2 with numbers of any size: the header is kept exactly
+// when the reading accepts it, the ranges kept cover the same bytes, none
+// of them overlap or touch, and there are never more than the limit.
+func FuzzCleanRange(f *testing.F) {
+	for _, seed := range []string{
+		"bytes=0-0", "bytes=1-3,5-,-2", "bytes=-0", "bytes=0-1,1-2", "bytes=5-6,0-1,2-4",
+		"bytes=99999999999999999999-", "bytes=-99999999999999999999", "bytes=5-4", "pages=1-2",
+		" bytes = 1-3 ,, 5- ", "bytes=" + strings.Repeat("0-0,", 20), "bytes=1-2-3", "bytes=+1-2",
+	} {
+		f.Add(seed, uint16(64), uint8(0))
+	}
+	f.Add("bytes=0-", uint16(0), uint8(0))
+	f.Add("bytes=0-0,2-2,4-4", uint16(10), uint8(2))
+	f.Fuzz(func(t *testing.T, h string, size uint16, limit uint8) {
+		sz, max := int64(size%4096), int(limit%40)
+		out, ok := static.CleanRange(h, sz, max)
+		want, wantOK := readRanges(h, sz, max)
+		if ok != wantOK {
+			t.Fatalf("cleanRange(%q, %d, %d) = %q, %v; want ok=%v", h, sz, max, out, ok, wantOK)
+		}
+		if !ok {
+			return
+		}
+		if !slices.Contains(want, true) {
+			if out != "bytes=9223372036854775807-" {
+				t.Fatalf("cleanRange(%q, %d) = %q, want the unsatisfiable range", h, sz, out)
+			}
+			return
+		}
+		set, found := strings.CutPrefix(out, "bytes=")
+		if !found {
+			t.Fatalf("cleanRange(%q) = %q", h, out)
+		}
+		got := make([]bool, sz)
+		var spans [][2]int64
+		for _, part := range strings.Split(set, ",") {
+			a, b, _ := strings.Cut(part, "-")
+			start, err1 := strconv.ParseInt(a, 10, 64)
+			end, err2 := strconv.ParseInt(b, 10, 64)
+			if err1 != nil || err2 != nil || start < 0 || start > end || end >= sz {
+				t.Fatalf("cleanRange(%q, %d) = %q: bad range %q", h, sz, out, part)
+			}
+			for _, s := range spans {
+				if start <= s[1]+1 && s[0] <= end+1 {
+					t.Fatalf("cleanRange(%q, %d) = %q: %q touches %d-%d", h, sz, out, part, s[0], s[1])
+				}
+			}
+			spans = append(spans, [2]int64{start, end})
+			for i := start; i <= end; i++ {
+				got[i] = true
+			}
+		}
+		if limit := max; limit <= 0 && len(spans) > static.DefaultMaxRanges || limit > 0 && len(spans) > limit {
+			t.Fatalf("cleanRange(%q) = %q: %d ranges", h, out, len(spans))
+		}
+		if !slices.Equal(got, want) {
+			t.Fatalf("cleanRange(%q, %d) = %q covers other bytes than asked", h, sz, out)
+		}
+	})
+}
+
+// readRanges reads a Range header for a file of size bytes, with numbers
+// of any size: which bytes it asks for, or ok=false when it must be
+// ignored (malformed, another unit, more than max ranges, an empty file).
+func readRanges(h string, size int64, max int) (covered []bool, ok bool) {
+	unit, set, found := strings.Cut(h, "=")
+	if !found || strings.TrimSpace(unit) != "bytes" || size == 0 {
+		return nil, false
+	}
+	if max <= 0 {
+		max = static.DefaultMaxRanges
+	}
+	covered = make([]bool, size)
+	n := 0
+	bigSize := big.NewInt(size)
+	for _, e := range strings.Split(set, ",") {
+		if e = strings.TrimSpace(e); e == "" {
+			continue
+		}
+		if n++; n > max {
+			return nil, false
+		}
+		a, b, found := strings.Cut(e, "-")
+		a, b = strings.TrimSpace(a), strings.TrimSpace(b)
+		first, okA := new(big.Int).SetString(a, 10)
+		last, okB := new(big.Int).SetString(b, 10)
+		okA = okA && decimal(a)
+		okB = okB && decimal(b)
+		var start, end *big.Int
+		switch {
+		case !found:
+			return nil, false
+		case a == "" && okB: // the last n bytes
+			if last.Sign() == 0 {
+				continue
+			}
+			start = new(big.Int).Sub(bigSize, last)
+			if start.Sign() < 0 {
+				start.SetInt64(0)
+			}
+			end = big.NewInt(size - 1)
+		case okA && b == "":
+			start, end = first, big.NewInt(size-1)
+		case okA && okB:
+			if first.Cmp(last) > 0 {
+				return nil, false
+			}
+			start, end = first, last
+			if end.Cmp(bigSize) >= 0 {
+				end = big.NewInt(size - 1)
+			}
+		default:
+			return nil, false
+		}
+		if start.Cmp(bigSize) >= 0 {
+			continue
+		}
+		for i := start.Int64(); i <= end.Int64(); i++ {
+			covered[i] = true
+		}
+	}
+	return covered, n > 0
+}
+
+// decimal reports whether s is a non-empty run of ASCII digits.
+func decimal(s string) bool {
+	return s != "" && strings.Trim(s, "0123456789") == ""
 }
