@@ -248,19 +248,11 @@ func (f *File) RenderGET(r *request.Request) ([]byte, error) {
 
 // dirURL returns where a directory rendered without its trailing slash
 // redirects: the request's URI with "/" added to the path and the query
-// kept, relative as Twisted sends it. A path that would then begin with
-// "//" would read as another host's URL, so it becomes the last segment
-// with its slash, relative to the request's own URL.
+// kept, relative as Twisted sends it; util.LocalPath keeps a path that
+// begins with "//" from reading as another host's URL.
 func dirURL(r *request.Request) string {
 	p, q, hasQuery := strings.Cut(r.URI(), "?")
-	loc := p + "/"
-	if strings.HasPrefix(loc, "//") || strings.HasPrefix(loc, "/\\") {
-		last := ""
-		if pre := r.Prepath(); len(pre) > 0 {
-			last = pre[len(pre)-1]
-		}
-		loc = "./" + request.QuoteSegment(last) + "/"
-	}
+	loc := util.LocalPath(p + "/")
 	if hasQuery {
 		loc += "?" + q
 	}
