@@ -1,7 +1,6 @@
 package static_test
 
 import (
-	"math/big"
 	"os"
 	"path"
 	"path/filepath"
@@ -158,7 +157,7 @@ func FuzzCleanRange(f *testing.F) {
 }
 
 // readRanges reads a Range header for a file of size bytes, with numbers
-// of any size: which bytes it asks for, or ok=false when it must be
+// of any length: which bytes it asks for, or ok=false when it must be
 // ignored (malformed, another unit, more than max ranges, an empty file).
 func readRanges(h string, size int64, max int) (covered []bool, ok bool) {
 	unit, set, found := strings.Cut(h, "=")
@@ -169,8 +168,8 @@ func readRanges(h string, size int64, max int) (covered []bool, ok bool) {
 		max = static.DefaultMaxRanges
 	}
 	covered = make([]bool, size)
+	sz := strconv.FormatInt(size, 10)
 	n := 0
-	bigSize := big.NewInt(size)
 	for _, e := range strings.Split(set, ",") {
 		if e = strings.TrimSpace(e); e == "" {
 			continue
@@ -180,40 +179,32 @@ func readRanges(h string, size int64, max int) (covered []bool, ok bool) {
 		}
 		a, b, found := strings.Cut(e, "-")
 		a, b = strings.TrimSpace(a), strings.TrimSpace(b)
-		first, okA := new(big.Int).SetString(a, 10)
-		last, okB := new(big.Int).SetString(b, 10)
-		okA = okA && decimal(a)
-		okB = okB && decimal(b)
-		var start, end *big.Int
+		okA, okB := decimal(a), decimal(b)
 		switch {
-		case !found:
+		case !found || !okA && !okB || a != "" && !okA || b != "" && !okB:
 			return nil, false
-		case a == "" && okB: // the last n bytes
-			if last.Sign() == 0 {
+		case okA && okB && cmpDecimal(a, b) > 0:
+			return nil, false
+		}
+		var start, end int64
+		switch {
+		case a == "": // the last b bytes
+			if cmpDecimal(b, "0") == 0 {
 				continue
 			}
-			start = new(big.Int).Sub(bigSize, last)
-			if start.Sign() < 0 {
-				start.SetInt64(0)
+			if cmpDecimal(b, sz) < 0 {
+				start = size - atoi(b)
 			}
-			end = big.NewInt(size - 1)
-		case okA && b == "":
-			start, end = first, big.NewInt(size-1)
-		case okA && okB:
-			if first.Cmp(last) > 0 {
-				return nil, false
-			}
-			start, end = first, last
-			if end.Cmp(bigSize) >= 0 {
-				end = big.NewInt(size - 1)
-			}
+			end = size - 1
+		case cmpDecimal(a, sz) >= 0:
+			continue // starts past the end
 		default:
-			return nil, false
+			start, end = atoi(a), size-1
+			if b != "" && cmpDecimal(b, sz) < 0 {
+				end = atoi(b)
+			}
 		}
-		if start.Cmp(bigSize) >= 0 {
-			continue
-		}
-		for i := start.Int64(); i <= end.Int64(); i++ {
+		for i := start; i <= end; i++ {
 			covered[i] = true
 		}
 	}
@@ -223,4 +214,24 @@ func readRanges(h string, size int64, max int) (covered []bool, ok bool) {
 // decimal reports whether s is a non-empty run of ASCII digits.
 func decimal(s string) bool {
 	return s != "" && strings.Trim(s, "0123456789") == ""
+}
+
+// cmpDecimal compares the numbers that two runs of digits write, of any
+// length.
+func cmpDecimal(a, b string) int {
+	a, b = strings.TrimLeft(a, "0"), strings.TrimLeft(b, "0")
+	if c := len(a) - len(b); c != 0 {
+		return c
+	}
+	return strings.Compare(a, b)
+}
+
+// atoi returns the number that s, digits of a number below some file's
+// size, writes.
+func atoi(s string) int64 {
+	n, err := strconv.ParseInt(s, 10, 64)
+	if err != nil {
+		panic(err)
+	}
+	return n
 }
