@@ -35,10 +35,21 @@ const DefaultNonceLifetime = 15 * time.Minute
 // Nonces are signed, not stored: a nonce carries the time it was made and
 // an HMAC-SHA256 over it with the Digest's key, so any server sharing the
 // key accepts it until NonceLifetime has passed; after that the client is
-// asked again with stale=true. Because nothing is stored, a captured
-// response can be replayed for the same URI until its nonce expires; serve
-// over TLS. The opaque value is an HMAC of the realm. All comparisons of
-// secrets take constant time.
+// asked again with stale=true. The opaque value is an HMAC of the realm.
+// All comparisons of secrets take constant time.
+//
+// Each response is accepted once (RFC 7616 §3.4): the Digest
+// remembers, per nonce, the nonce counts (nc) it has accepted, within a
+// window of 64 below the highest, since browsers send requests on parallel
+// connections and their counts arrive out of order. A count seen before,
+// or more than 63 below the highest, is refused as stale (the client
+// retries with a fresh nonce without asking its user again). The record
+// holds at most MaxNonces nonces, each forgotten when it expires, or the
+// oldest first when room is needed; a nonce forgotten for room is stale
+// from then on, so nothing forgotten can be replayed. The record is this
+// process's: servers that share the key do not share it, so a response
+// captured on its way to one of them can still be replayed, once, to each
+// of the others, until its nonce expires. Serve over TLS.
 type Digest struct {
 	// Algorithms lists the algorithms offered, one challenge each, in order
 	// of preference; values other than MD5 and SHA256 are ignored.
@@ -48,6 +59,13 @@ type Digest struct {
 	// NonceLifetime is how long a nonce is accepted. NewDigest sets
 	// DefaultNonceLifetime.
 	NonceLifetime time.Duration
+
+	// MaxNonces is the most nonces whose counts are remembered (about 100
+	// bytes each); zero means DefaultMaxNonces. Beyond it the oldest nonce
+	// is forgotten and becomes stale.
+	MaxNonces int
+
+	counts counts
 
 	realm  string
 	key    []byte
@@ -126,21 +144,22 @@ func (d *Digest) nonce() string {
 }
 
 // checkNonce reports whether nonce is one of ours, and whether it is still
-// fresh.
-func (d *Digest) checkNonce(nonce string) (ours, fresh bool) {
+// fresh at now; it returns the nonce's id and when it was made.
+func (d *Digest) checkNonce(nonce string, now time.Time) (id nonceID, made time.Time, ours, fresh bool) {
 	var b [32]byte
 	if base64.RawURLEncoding.DecodedLen(len(nonce)) != len(b) {
-		return false, false
+		return id, made, false, false
 	}
 	if n, err := base64.RawURLEncoding.Decode(b[:], []byte(nonce)); err != nil || n != len(b) {
-		return false, false
+		return id, made, false, false
 	}
 	if !hmac.Equal(b[16:], d.mac(b[:16])) {
-		return false, false
+		return id, made, false, false
 	}
-	made := time.Unix(0, int64(binary.BigEndian.Uint64(b[:8])))
-	age := d.now().Sub(made)
-	return true, age >= -time.Minute && age <= d.NonceLifetime
+	copy(id[:], b[:16])
+	made = time.Unix(0, int64(binary.BigEndian.Uint64(b[:8])))
+	age := now.Sub(made)
+	return id, made, true, age >= -time.Minute && age <= d.NonceLifetime
 }
 
 func unauthorizedf(format string, args ...any) error {
@@ -160,6 +179,7 @@ func (d *Digest) Authenticate(creds string, r *request.Request, c Checker) (stri
 		alg = MD5 // RFC 7616 §3.3: the default
 	}
 	newHash := hashFor(alg)
+	nc, ncOK := parseNC(p["nc"])
 	switch {
 	case user == "" || p["userhash"] == "true":
 		return "", unauthorizedf("Digest without a plain username")
@@ -167,14 +187,15 @@ func (d *Digest) Authenticate(creds string, r *request.Request, c Checker) (stri
 		return "", unauthorizedf("Digest for another realm")
 	case newHash == nil || !offered(d.Algorithms, alg):
 		return "", unauthorizedf("Digest algorithm %q not offered", alg)
-	case p["qop"] != "auth" || !validNC(p["nc"]) || p["cnonce"] == "" || p["response"] == "":
+	case p["qop"] != "auth" || !ncOK || p["cnonce"] == "" || p["response"] == "":
 		return "", unauthorizedf("Digest without qop=auth, nc, cnonce and response")
 	case p["uri"] != r.URI():
 		return "", unauthorizedf("Digest for another URI")
 	case subtle.ConstantTimeCompare([]byte(p["opaque"]), []byte(d.opaque)) != 1:
 		return "", unauthorizedf("Digest with a wrong opaque")
 	}
-	ours, fresh := d.checkNonce(p["nonce"])
+	now := d.now()
+	id, made, ours, fresh := d.checkNonce(p["nonce"], now)
 	if !ours {
 		return "", unauthorizedf("Digest with a nonce not ours")
 	}
@@ -197,6 +218,11 @@ func (d *Digest) Authenticate(creds string, r *request.Request, c Checker) (stri
 	if !fresh {
 		return "", ErrStale
 	}
+	// Recorded only now that the response is known right, so that nobody
+	// without the password can use up a client's counts.
+	if err := d.counts.use(id, made, nc, now, d.NonceLifetime, d.MaxNonces); err != nil {
+		return "", err
+	}
 	return user, nil
 }
 
@@ -209,11 +235,15 @@ func offered(algs []string, alg string) bool {
 	return false
 }
 
-// validNC reports whether nc is the 8 hexadecimal digits of a nonce count.
-func validNC(nc string) bool {
+// parseNC returns the nonce count written as nc, which must be exactly 8
+// hexadecimal digits (RFC 7616 §3.4).
+func parseNC(nc string) (uint32, bool) {
+	var b [4]byte
 	if len(nc) != 8 {
-		return false
+		return 0, false
 	}
-	_, err := hex.DecodeString(nc)
-	return err == nil
+	if _, err := hex.Decode(b[:], []byte(nc)); err != nil {
+		return 0, false
+	}
+	return binary.BigEndian.Uint32(b[:]), true
 }

@@ -3,6 +3,7 @@ package guard
 import (
 	"maps"
 	"sort"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -84,4 +85,40 @@ func TestParseDigest(t *testing.T) {
 			t.Errorf("parseDigest(%q) = %v, %v; want %v", tt.in, got, err, tt.want)
 		}
 	}
+}
+
+// FuzzNonceCount checks the nc parser against strconv, and the record of
+// one nonce's counts against a plain model: a count is accepted when it
+// was not accepted before and is not 64 or more below the highest.
+func FuzzNonceCount(f *testing.F) {
+	f.Add("00000001", []byte{0, 1, 0, 2, 255, 255, 0, 64, 255, 193, 255, 192})
+	f.Add("0000000a", []byte{0, 0, 0, 0})
+	f.Add("FFFFFFFF", []byte{128, 0, 127, 255})
+	f.Add("0000001", []byte{})
+	f.Add("0x000001", []byte{1})
+	f.Add("+0000001", []byte{1})
+	f.Fuzz(func(t *testing.T, raw string, steps []byte) {
+		nc, ok := parseNC(raw)
+		want, err := strconv.ParseUint(raw, 16, 32)
+		wantOK := err == nil && len(raw) == 8 && strings.Trim(raw, "0123456789abcdefABCDEF") == ""
+		if ok != wantOK || ok && uint64(nc) != want {
+			t.Fatalf("parseNC(%q) = %d, %v; want %d, %v", raw, nc, ok, want, wantOK)
+		}
+
+		rec := counted{top: nc, seen: 1}
+		seen := map[uint32]bool{nc: true}
+		top := nc
+		for i := 0; i+1 < len(steps); i += 2 {
+			delta := int16(uint16(steps[i])<<8 | uint16(steps[i+1]))
+			c := uint32(int64(top) + int64(delta))
+			accept := !seen[c] && (c > top || top-c < 64)
+			if got := rec.accept(c); got != accept {
+				t.Fatalf("after %v, top %d: accept(%d) = %v, want %v", steps[:i], top, c, got, accept)
+			}
+			if accept {
+				seen[c] = true
+				top = max(top, c)
+			}
+		}
+	})
 }

@@ -206,10 +206,12 @@ func TestDigestResponseRFCVectors(t *testing.T) {
 	}
 }
 
-func authorization(ch map[string]string, user, pw, method, uri string, edit func(map[string]string)) string {
+// authorization answers the challenge ch with the nonce count nc, as a
+// client's nc-th request with that nonce does, then applies edit.
+func authorization(ch map[string]string, nc uint32, user, pw, method, uri string, edit func(map[string]string)) string {
 	p := map[string]string{
 		"username": user, "realm": ch["realm"], "nonce": ch["nonce"], "uri": uri,
-		"algorithm": ch["algorithm"], "qop": "auth", "nc": "00000001", "cnonce": "0a4f113b",
+		"algorithm": ch["algorithm"], "qop": "auth", "nc": fmt.Sprintf("%08x", nc), "cnonce": "0a4f113b",
 		"opaque": ch["opaque"],
 	}
 	p["response"] = digestResponse(ch["algorithm"], user, ch["realm"], pw, method, uri, p["nonce"], p["nc"], p["cnonce"])
@@ -233,6 +235,7 @@ func TestDigest(t *testing.T) {
 	f := newFixture(t)
 	const target = "/private/a?x=1"
 	first, _ := f.do(t, "GET", target, "")
+	var nc uint32 // the nonce is the same in both challenges
 	for _, alg := range []string{"SHA-256", "MD5"} {
 		ch := challenge(t, first, alg)
 		tests := []struct {
@@ -266,7 +269,8 @@ func TestDigest(t *testing.T) {
 						sendAs = m
 					}
 				}
-				auth := authorization(ch, "alice", tt.pw, tt.method, target, edit)
+				nc++ // every request uses the next count
+				auth := authorization(ch, nc, "alice", tt.pw, tt.method, target, edit)
 				resp, body := f.do(t, sendAs, target, auth)
 				if resp.StatusCode != tt.code {
 					t.Errorf("got %d %q, want %d", resp.StatusCode, body, tt.code)
@@ -279,7 +283,7 @@ func TestDigest(t *testing.T) {
 	}
 	// A missing algorithm means MD5 (RFC 7616 §3.3).
 	ch := challenge(t, first, "MD5")
-	auth := authorization(ch, "bob", "builder", "GET", target, func(p map[string]string) { delete(p, "algorithm") })
+	auth := authorization(ch, nc+1, "bob", "builder", "GET", target, func(p map[string]string) { delete(p, "algorithm") })
 	if _, body := f.do(t, "GET", target, auth); body != "bob's a" {
 		t.Errorf("MD5 by default: %q", body)
 	}
@@ -295,7 +299,7 @@ func TestDigestStale(t *testing.T) {
 		t.Error("a first challenge is not stale")
 	}
 	now = now.Add(guard.DefaultNonceLifetime + time.Second)
-	resp, _ := f.do(t, "GET", "/private/a", authorization(ch, "alice", "wonderland", "GET", "/private/a", nil))
+	resp, _ := f.do(t, "GET", "/private/a", authorization(ch, 1, "alice", "wonderland", "GET", "/private/a", nil))
 	if resp.StatusCode != 401 {
 		t.Fatalf("expired nonce: %d, want 401", resp.StatusCode)
 	}
@@ -303,12 +307,12 @@ func TestDigestStale(t *testing.T) {
 	if fresh["stale"] != "true" || fresh["nonce"] == ch["nonce"] {
 		t.Errorf("challenge after an expired nonce: %v, want stale=true and a new nonce", fresh)
 	}
-	if _, body := f.do(t, "GET", "/private/a", authorization(fresh, "alice", "wonderland", "GET", "/private/a", nil)); body != "alice's a" {
+	if _, body := f.do(t, "GET", "/private/a", authorization(fresh, 1, "alice", "wonderland", "GET", "/private/a", nil)); body != "alice's a" {
 		t.Errorf("with the fresh nonce: %q", body)
 	}
 	// A wrong password with an expired nonce is not "stale".
 	now = now.Add(guard.DefaultNonceLifetime + time.Second)
-	resp, _ = f.do(t, "GET", "/private/a", authorization(fresh, "alice", "nope", "GET", "/private/a", nil))
+	resp, _ = f.do(t, "GET", "/private/a", authorization(fresh, 2, "alice", "nope", "GET", "/private/a", nil))
 	if challenge(t, resp, "SHA-256")["stale"] != "" {
 		t.Error("stale=true for a wrong password")
 	}

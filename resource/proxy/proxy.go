@@ -14,15 +14,24 @@
 // status, headers and body come back as they are, streamed through the
 // Request so that the access log sees them.
 //
+// The forwarded path never leaves the upstream's prefix: a request whose
+// remaining path holds a segment that, decoded, is "." or "..", or holds a
+// "/", a "\" or a NUL (so "..", "%2e%2e", ".%2E", "..%2F" and "a%2Fb" alike),
+// gets 400 Bad Request and is not forwarded. An upstream that resolves dot
+// segments, or decodes "%2F" before it splits the path, or takes "\" for
+// "/", could otherwise be led to a path outside the prefix.
+//
 // If the upstream cannot be reached, or fails before it answers, the client
 // gets 502 Bad Gateway (RFC 9110 §15.6.3), where Twisted answers
 // 501 "Gateway error".
 package proxy
 
 import (
+	"errors"
 	"net/http"
 	"net/http/httputil"
 	"net/url"
+	"strings"
 
 	"github.com/gotwisted/web/request"
 	"github.com/gotwisted/web/resource"
@@ -73,10 +82,26 @@ func (p *ReverseProxy) Upstream() *url.URL {
 	return &u
 }
 
-// Render forwards the request and streams the upstream's answer back; it
-// always returns resource.NotDoneYet.
+// Render forwards the request and streams the upstream's answer back, and
+// returns resource.NotDoneYet; or, when a segment of the remaining path
+// could leave the upstream's prefix, it returns a 400 StatusError without
+// forwarding anything.
 func (p *ReverseProxy) Render(r *request.Request) ([]byte, error) {
+	for _, seg := range r.Postpath() {
+		if leaves(seg) {
+			return nil, &request.StatusError{Code: http.StatusBadRequest, Err: errLeavesPrefix}
+		}
+	}
 	return p.mount.Render(r)
+}
+
+var errLeavesPrefix = errors.New("proxy: a path segment could leave the upstream's prefix")
+
+// leaves reports whether the decoded segment seg could take a forwarded
+// path out of the upstream's prefix: "." or "..", or a name with "/", "\"
+// or NUL in it, which some upstreams split on or stop at.
+func leaves(seg string) bool {
+	return seg == "." || seg == ".." || strings.ContainsAny(seg, "/\\\x00")
 }
 
 // rewrite builds the upstream request.
@@ -85,13 +110,19 @@ func (p *ReverseProxy) rewrite(pr *httputil.ProxyRequest) {
 	up := p.upstream
 	out := pr.Out.URL
 	out.Scheme, out.Host = up.Scheme, up.Host
-	path, raw := up.Path, up.EscapedPath()
+	// Built in one pass: appending to a string per segment would copy the
+	// path once per segment, quadratic in a long path.
+	var path, raw strings.Builder
+	path.WriteString(up.Path)
+	raw.WriteString(up.EscapedPath())
 	for _, seg := range r.Postpath() {
-		path += "/" + seg
-		raw += "/" + request.QuoteSegment(seg)
+		path.WriteByte('/')
+		path.WriteString(seg)
+		raw.WriteByte('/')
+		raw.WriteString(request.QuoteSegment(seg))
 	}
-	out.Path, out.RawPath = path, raw
-	if out.EscapedPath() != raw {
+	out.Path, out.RawPath = path.String(), raw.String()
+	if out.EscapedPath() != out.RawPath {
 		out.RawPath = ""
 	}
 	switch q := pr.In.URL.RawQuery; {

@@ -35,6 +35,7 @@ import (
 
 	"github.com/gotwisted/web/request"
 	"github.com/gotwisted/web/resource"
+	"github.com/gotwisted/web/resource/util"
 )
 
 // Params are the values of a route's parameters, in pattern order; ByName
@@ -54,7 +55,9 @@ type Router struct {
 
 	// RedirectTrailingSlash redirects a request whose path matches no route
 	// but would with a trailing slash added or removed: 301 for GET and
-	// HEAD, 307 for other methods. New sets it.
+	// HEAD, 307 for other methods. The Location is the path, made safe by
+	// util.LocalPath, so that "//evil.com/" never leads to another host.
+	// New sets it.
 	RedirectTrailingSlash bool
 
 	hr      *httprouter.Router
@@ -229,7 +232,9 @@ func (rt *Router) notAllowed(r *request.Request, allowed []string) ([]byte, erro
 type unknownMethod struct{ resource.Leaf }
 
 // redirectSlash redirects to the request's path with its trailing slash
-// added or removed, keeping the query.
+// added or removed, keeping the query. A path such as "//evil.com/" would
+// lose its slash to become another host's URL; util.LocalPath keeps it
+// on this one.
 func redirectSlash(r *request.Request) ([]byte, error) {
 	p := r.Path()
 	if strings.HasSuffix(p, "/") {
@@ -237,6 +242,7 @@ func redirectSlash(r *request.Request) ([]byte, error) {
 	} else {
 		p += "/"
 	}
+	p = util.LocalPath(p)
 	if q := r.HTTPRequest().URL.RawQuery; q != "" {
 		p += "?" + q
 	}

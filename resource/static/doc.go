@@ -20,7 +20,9 @@
 // points elsewhere can reach a file outside that directory. Segments that
 // could not name a file of the directory ("..", ".", names holding "/", "\"
 // or NUL, names that are not UTF-8) get 404 before the file system is asked.
-// A symbolic link that stays inside the directory is followed.
+// A symbolic link that stays inside the directory is followed. Traversal
+// stops at the first segment that names no file, as Twisted's does, so a
+// path of thousands of segments costs no more than a short one.
 //
 // # Responses
 //
@@ -29,7 +31,11 @@
 // If-Unmodified-Since behave as in the standard library, with two of
 // Twisted's rules on top: a Range header that does not parse, names a unit
 // other than bytes, or holds a range whose start is after its end is
-// ignored (RFC 9110 §14.2), and the whole file is sent with 200.
+// ignored (RFC 9110 §14.2), and the whole file is sent with 200. Ranges
+// that overlap or touch are merged into one, and a header that names more
+// than [File.MaxRanges] ranges (16 by default) is ignored too, so that no
+// Range header makes a response larger than the file and a few part
+// headers.
 //
 // [Data] serves a fixed body with a fixed Content-Type.
 package static

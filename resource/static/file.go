@@ -49,6 +49,13 @@ type File struct {
 	// "index.htm".
 	IndexNames []string
 
+	// MaxRanges is the most ranges a Range header may ask for: a header
+	// naming more is ignored, and the whole file is sent with 200 (RFC 9110
+	// §14.2), so that a header of many small or repeated ranges cannot make
+	// a response much larger than the file. Ranges that overlap or touch
+	// are merged before they are sent. Zero means DefaultMaxRanges (16).
+	MaxRanges int
+
 	t    *tree
 	name string // slash-separated path relative to t.root; "." is the root itself
 }
@@ -109,10 +116,14 @@ var (
 )
 
 // GetChild returns the File for the segment name below f: for "" the index
-// file or the directory listing, otherwise the file of that name, or the
-// 404 page when name cannot name a file of f's directory. Whether the file
-// exists is seen when it is rendered, or asked for a child of its own.
-func (f *File) GetChild(name string, _ *request.Request) (resource.Resource, error) {
+// file or the directory listing, otherwise the file of that name. When name
+// cannot name a file of f's directory, or no such file exists (f is not a
+// directory, or has no entry of that name), it returns the 404 page, as
+// Twisted's File.getChild does: traversal stops looking at the file system
+// at the first segment that does not exist, so a path of any depth costs
+// one file-system lookup per segment that does. For the last segment of
+// the request's path the lookup is left to rendering, which opens the file.
+func (f *File) GetChild(name string, r *request.Request) (resource.Resource, error) {
 	f.check()
 	if name == "" {
 		return f.index()
@@ -121,12 +132,33 @@ func (f *File) GetChild(name string, _ *request.Request) (resource.Resource, err
 	if !ok {
 		return childNotFound, nil
 	}
+	// Without this check, every further segment of a path into a missing
+	// file would build a longer name, and a path of n segments would cost
+	// time and memory in n squared. The lookup goes through the root, so it
+	// follows a link only while it stays inside the directory, and a link
+	// that loops ends after the few links os.Root follows.
+	if r == nil || morePath(r) {
+		if _, err := f.t.root.Stat(child); err != nil {
+			return errorPage(err)
+		}
+	}
 	return f.child(child), nil
+}
+
+// morePath reports whether segments remain in r's postpath, without
+// building the postpath (which a long path would make costly): it takes
+// the next segment and gives it back.
+func morePath(r *request.Request) bool {
+	if _, ok := r.Consume(); ok {
+		r.Unconsume()
+		return true
+	}
+	return false
 }
 
 // child returns the File for the root-relative path name, with f's settings.
 func (f *File) child(name string) *File {
-	return &File{DefaultType: f.DefaultType, IndexNames: f.IndexNames, t: f.t, name: name}
+	return &File{DefaultType: f.DefaultType, IndexNames: f.IndexNames, MaxRanges: f.MaxRanges, t: f.t, name: name}
 }
 
 // childPath returns the root-relative path of the segment seg below dir, or
@@ -210,25 +242,17 @@ func (f *File) RenderGET(r *request.Request) ([]byte, error) {
 	case !fi.Mode().IsRegular():
 		return resource.Render(childNotFound, r)
 	}
-	serveFile(r, file, fi, f.name, f.DefaultType)
+	serveFile(r, file, fi, f.name, f.DefaultType, f.MaxRanges)
 	return nil, nil
 }
 
 // dirURL returns where a directory rendered without its trailing slash
 // redirects: the request's URI with "/" added to the path and the query
-// kept, relative as Twisted sends it. A path that would then begin with
-// "//" would read as another host's URL, so it becomes the last segment
-// with its slash, relative to the request's own URL.
+// kept, relative as Twisted sends it; util.LocalPath keeps a path that
+// begins with "//" from reading as another host's URL.
 func dirURL(r *request.Request) string {
 	p, q, hasQuery := strings.Cut(r.URI(), "?")
-	loc := p + "/"
-	if strings.HasPrefix(loc, "//") || strings.HasPrefix(loc, "/\\") {
-		last := ""
-		if pre := r.Prepath(); len(pre) > 0 {
-			last = pre[len(pre)-1]
-		}
-		loc = "./" + request.QuoteSegment(last) + "/"
-	}
+	loc := util.LocalPath(p + "/")
 	if hasQuery {
 		loc += "?" + q
 	}

@@ -163,16 +163,35 @@ func TestDirectoryRedirect(t *testing.T) {
 }
 
 // A directory reached by a path that begins with "//" must not redirect to
-// a Location another host could be read from.
+// a Location another host could be read from; the redirect leads a client
+// to the directory's listing on this host.
 func TestDirectoryRedirectNetworkPath(t *testing.T) {
 	f := newFile(t, makeTree(t))
 	s := serveTree(t, map[string]resource.Resource{"": f})
-	resp, _ := s.raw(t, "//sub?x=1")
-	if resp.StatusCode != http.StatusFound {
-		t.Fatalf("status = %d", resp.StatusCode)
+	for target, want := range map[string]string{
+		"//sub?x=1":     "/.//sub/?x=1",
+		"//sub":         "/.//sub/",
+		"//sub/deeper":  "/.//sub/deeper/",
+		"//%73ub?x=1":   "/.//%73ub/?x=1",
+		"//linkdir-in":  "/.//linkdir-in/",
+		"http://x//sub": "http://x//sub/",
+	} {
+		resp, _ := s.raw(t, target)
+		loc := resp.Header.Get("Location")
+		if resp.StatusCode != http.StatusFound || loc != want {
+			t.Errorf("%s: %d Location %q, want 302 %q", target, resp.StatusCode, loc, want)
+		}
 	}
-	if loc := resp.Header.Get("Location"); loc != "./sub/?x=1" {
-		t.Errorf("Location = %q, want ./sub/?x=1", loc)
+	follow := &http.Client{}
+	resp, err := follow.Get(s.URL + "//sub")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || resp.Request.URL.Host != s.Listener.Addr().String() ||
+		resp.Request.URL.Path != "//sub/" || !strings.Contains(string(body), "inner.txt") {
+		t.Errorf("following the redirect of //sub: %d at %s, want the listing of sub at //sub/", resp.StatusCode, resp.Request.URL)
 	}
 }
 

@@ -30,3 +30,13 @@ func ExampleParentRedirect() {
 	fmt.Println(w.Code, w.Header().Get("Location"))
 	// Output: 302 http://example.com/docs/
 }
+
+func ExampleLocalPath() {
+	// A redirect that adds a trailing slash to the request's path.
+	for _, path := range []string{"/docs", "//evil.com"} {
+		fmt.Println(util.LocalPath(path + "/"))
+	}
+	// Output:
+	// /docs/
+	// /.//evil.com/
+}

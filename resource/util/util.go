@@ -2,7 +2,8 @@
 // twisted.web.util: [Redirect], which sends every request to one URL,
 // [ParentRedirect], which sends a request to the "directory" it is in, and
 // [RedirectTo], the function both use to answer with a 302 and a
-// meta-refresh page.
+// meta-refresh page; and [LocalPath], which keeps a redirect built from a
+// request's path on this server.
 //
 // A redirect to a fixed place, mounted as a child of the root:
 //
@@ -52,6 +53,33 @@ func RedirectTo(url string, r *request.Request) []byte {
 	b.WriteString(u)
 	b.WriteString(refreshTail)
 	return []byte(b.String())
+}
+
+// LocalPath returns p, a path that begins with "/" (a query may follow),
+// in a form that still names a path of this server when sent as a
+// Location or a link. A path that begins with "//" or "/\" would be read
+// by a browser as the URL of another host ("//evil.com/" is a
+// scheme-relative URL), so it gets "/." in front: browsers remove that dot
+// segment again when they resolve the reference, so "/.//evil.com/" leads
+// to the path "//evil.com/" of this host. Tabs and line breaks, which
+// browsers drop from URLs, are looked through. Any other p is returned as
+// it is.
+//
+// A redirect built from the request's path, such as one that adds or
+// removes a trailing slash, should pass through LocalPath, as the router's
+// and static directories' do. (ParentRedirect's is an absolute URL.)
+func LocalPath(p string) string {
+	if p == "" || p[0] != '/' {
+		return p
+	}
+	i := 1
+	for i < len(p) && (p[i] == '\t' || p[i] == '\n' || p[i] == '\r') {
+		i++
+	}
+	if i < len(p) && (p[i] == '/' || p[i] == '\\') {
+		return "/." + p
+	}
+	return p
 }
 
 // The meta-refresh page of RedirectTo, byte for byte as Twisted sends it,

@@ -4,6 +4,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"testing"
 
 	"github.com/gotwisted/web/request"
@@ -168,5 +169,46 @@ func TestParentRedirectMounted(t *testing.T) {
 	resp, _ := do(t, c, "GET", base+"/dir/up/more?q=1")
 	if got, want := resp.Header.Get("Location"), base+"/dir/up/"; got != want {
 		t.Errorf("Location = %q, want %q", got, want)
+	}
+}
+
+func TestLocalPath(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"/", "/"},
+		{"/a/b/", "/a/b/"},
+		{"/a//b", "/a//b"},
+		{"//evil.com", "/.//evil.com"},
+		{"//evil.com/x?y=1", "/.//evil.com/x?y=1"},
+		{"///evil.com", "/.///evil.com"},
+		{`/\evil.com`, `/./\evil.com`},
+		{"/\t/evil.com", "/./\t/evil.com"},
+		{"/\r\n\\evil.com", "/./\r\n\\evil.com"},
+		{"/\t", "/\t"},
+		{"/%2F%2Fevil.com", "/%2F%2Fevil.com"},
+		{"/./x", "/./x"},
+		{"", ""},
+		{"x//y", "x//y"},
+		{"http://example.com//x", "http://example.com//x"},
+	}
+	for _, tt := range tests {
+		if got := util.LocalPath(tt.in); got != tt.want {
+			t.Errorf("LocalPath(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}
+
+// ParentRedirect's URL is absolute, so a path that begins with "//" keeps
+// the redirect on this host.
+func TestParentRedirectNetworkPath(t *testing.T) {
+	base, c := serve(t, util.ParentRedirect())
+	for _, path := range []string{"//evil.com/x", "//evil.com/", `/\evil.com/x`, "///evil.com/x"} {
+		resp, _ := do(t, c, "GET", base+path)
+		loc, err := url.Parse(resp.Header.Get("Location"))
+		if err != nil || resp.StatusCode != http.StatusFound {
+			t.Fatalf("%s: %d Location %q", path, resp.StatusCode, resp.Header.Get("Location"))
+		}
+		if want, _ := url.Parse(base); loc.Scheme != want.Scheme || loc.Host != want.Host {
+			t.Errorf("%s: Location %q leaves %s", path, loc, want.Host)
+		}
 	}
 }
