@@ -48,6 +48,7 @@ func (Example) XMLRPCWrapped() error {
 	return errors.Join(errors.New("context"), &xmlrpc.Fault{Code: 7, String: "Out of cheese."})
 }
 func (Example) XMLRPCFaultValue() any { return xmlrpc.Fault{Code: 9, String: "as a value"} }
+func (Example) XMLRPCNilFault() error { return (*xmlrpc.Fault)(nil) }
 
 // XMLRPCTyped converts every kind of argument and answers with them.
 func (Example) XMLRPCTyped(i int8, u uint, b bool, s string, f float32, t time.Time, data []byte, p Point, l []int, m map[string]float64, ptr *int) map[string]any {

@@ -270,7 +270,7 @@ var errPanicked = errors.New("xmlrpc: procedure panicked")
 // error (unless the client left, which explains a context's error).
 func (x *Resource) fault(r *request.Request, method string, err error) *Fault {
 	var f *Fault
-	if errors.As(err, &f) {
+	if errors.As(err, &f) && f != nil {
 		return f
 	}
 	gone := r.Context().Err() != nil && (errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded))

@@ -107,6 +107,7 @@ func TestFaults(t *testing.T) {
 		{"fault wrapped", "wrapped", nil, 7, "Out of cheese.", ""},
 		{"fault as a value", "faultValue", nil, 9, "as a value", ""},
 		{"plain error", "fail", nil, 8002, "error", "secret detail"},
+		{"nil *Fault as the error", "nilFault", nil, 8002, "error", ""},
 		{"panic", "panic", nil, 8002, "error", "boom"},
 		{"too few arguments", "add", []any{1}, 8002, "add takes 2 arguments, got 1", ""},
 		{"too many arguments", "add", []any{1, 2, 3}, 8002, "add takes 2 arguments, got 3", ""},
@@ -285,7 +286,7 @@ func TestIntrospection(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := []any{"add", "big", "chan", "echo", "echoAll", "fail", "fault", "faultValue", "header",
-		"hello", "nilPointer", "nothing", "panic", "typed", "wrapped",
+		"hello", "nilFault", "nilPointer", "nothing", "panic", "typed", "wrapped",
 		"date.time",
 		"system.listMethods", "system.methodHelp", "system.methodSignature",
 		"a.b.three"}

@@ -100,7 +100,7 @@ fault("big int", lambda: s.big(), 8002, "Can't serialize output: int exceeds XML
 # Introspection.
 eq("listMethods", s.system.listMethods(),
    ["add", "big", "chan", "echo", "echoAll", "fail", "fault", "faultValue", "header", "hello",
-    "nilPointer", "nothing", "panic", "typed", "wrapped", "date.time",
+    "nilFault", "nilPointer", "nothing", "panic", "typed", "wrapped", "date.time",
     "system.listMethods", "system.methodHelp", "system.methodSignature", "a.b.three"])
 eq("methodHelp", s.system.methodHelp("add"), "Add the arguments and return the sum.")
 eq("methodHelp none", s.system.methodHelp("hello"), "")
