@@ -9,42 +9,8 @@ import (
 	"io"
 	"strconv"
 	"strings"
-	"time"
 	"unicode/utf8"
 )
-
-// DateTime is a dateTime.iso8601 value exactly as the client sent it, less
-// surrounding space, as Python's xmlrpc.client.DateTime keeps it: XML-RPC
-// says nothing of time zones and clients disagree on the layout. A
-// procedure parameter of type any receives a DateTime unless the Resource
-// has UseDateTime set; a parameter of type time.Time receives the parsed
-// time either way. A DateTime result is sent as it is.
-type DateTime string
-
-// dateTimeLayout is the layout XML-RPC's specification and Python use.
-const dateTimeLayout = "20060102T15:04:05"
-
-// dateTimeLayouts are the layouts Time accepts, the specification's first,
-// then the ISO 8601 forms other clients send.
-var dateTimeLayouts = [...]string{
-	dateTimeLayout,
-	"2006-01-02T15:04:05",
-	"20060102T150405",
-	time.RFC3339Nano,
-	"20060102T15:04:05Z07:00",
-}
-
-// Time parses the value. A value without a zone (the specification's
-// 20060102T15:04:05, and 2006-01-02T15:04:05 or 20060102T150405) is read
-// as UTC; RFC 3339 values keep their offset.
-func (d DateTime) Time() (time.Time, error) {
-	for _, layout := range dateTimeLayouts {
-		if t, err := time.Parse(layout, string(d)); err == nil {
-			return t, nil
-		}
-	}
-	return time.Time{}, fmt.Errorf("bad dateTime.iso8601 value %q", string(d))
-}
 
 // DefaultMaxDepth is how deeply arrays and structs may nest in a call or a
 // result when Resource.MaxDepth is zero.
