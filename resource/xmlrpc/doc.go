@@ -4,13 +4,13 @@
 //
 //	type Example struct{}
 //
-//	func (Example) XMLRPCEcho(x any) any     { return x }
-//	func (Example) XMLRPCAdd(a, b int) int   { return a + b }
+//	func (Example) XMLRPCEcho(x any) any   { return x }
+//	func (Example) XMLRPCAdd(a, b int) int { return a + b }
 //	func (Example) XMLRPCFault() error {
 //		return &xmlrpc.Fault{Code: 123, String: "The fault procedure is faulty."}
 //	}
 //
-//	x := xmlrpc.New(Example{})             // echo, add and fault
+//	x := xmlrpc.New(Example{})                  // echo, add and fault
 //	x.Register("hello", func() string { return "hello, world!" })
 //	x.PutSubHandler("date", xmlrpc.New(Date{})) // date.time
 //	xmlrpc.AddIntrospection(x)                  // system.listMethods, ...
