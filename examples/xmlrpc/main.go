@@ -57,7 +57,7 @@ func main() {
 		p.Help = "Add the arguments and return the sum."
 	}
 	xmlrpc.AddIntrospection(r)
-	if err := site.New(r).ListenAndServe(*addr); err != nil {
+	if err := site.New(r).Run(site.TCP(*addr)); err != nil {
 		log.Fatal(err)
 	}
 }
