@@ -62,6 +62,10 @@ var examples = []string{
 	"resource-templates",
 }
 
+// moreExamples lists the examples beyond the tutorial's: each has a test in
+// exampleTests and a page of its own in docs/, not one in docs/web-in-60.
+var moreExamples = []string{"xmlrpc"}
+
 // exampleTests checks each example's observable behaviour.
 var exampleTests = map[string]func(t *testing.T, bin string){
 	"static-content":        testStaticContent,
@@ -84,6 +88,7 @@ var exampleTests = map[string]func(t *testing.T, bin string){
 	"session-store":         testSessionStore,
 	"session-endings":       testSessionEndings,
 	"resource-templates":    testResourceTemplates,
+	"xmlrpc":                testXMLRPC,
 }
 
 // TestExamples builds every example once, then runs each example's test in
@@ -98,7 +103,7 @@ func TestExamples(t *testing.T) {
 	if out, err := build.CombinedOutput(); err != nil {
 		t.Fatalf("go build ./examples/...: %v\n%s", err, out)
 	}
-	for _, slug := range examples {
+	for _, slug := range slices.Concat(examples, moreExamples) {
 		test, ok := exampleTests[slug]
 		if !ok {
 			continue
@@ -118,7 +123,7 @@ func TestExamplesHaveTests(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, d := range dirs {
-		if !slices.Contains(examples, d.Name()) {
+		if !slices.Contains(examples, d.Name()) && !slices.Contains(moreExamples, d.Name()) {
 			t.Errorf("examples/%s is not one of the tutorial's examples", d.Name())
 		} else if exampleTests[d.Name()] == nil {
 			t.Errorf("examples/%s has no end-to-end test", d.Name())
@@ -658,7 +663,7 @@ func testHTTPAuth(t *testing.T, bin string) {
 		req.SetBasicAuth(user, pass)
 		return req.Header
 	}
-	resp, body = e.get(t, "/")
+	resp, _ = e.get(t, "/")
 	if all := strings.Join(resp.Header.Values("Www-Authenticate"), "\n"); !strings.Contains(all, `Basic realm="localhost:8880"`) {
 		t.Errorf("-basic: challenges %q lack Basic", all)
 	}

@@ -1,0 +1,442 @@
+package xmlrpc
+
+import (
+	"bytes"
+	"encoding/base64"
+	"encoding/xml"
+	"errors"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+)
+
+// DefaultMaxDepth is how deeply arrays and structs may nest in a call or a
+// result when Resource.MaxDepth is zero.
+const DefaultMaxDepth = 100
+
+// errTooDeep is the error for values nested deeper than the limit; the
+// depth is in the message.
+type errTooDeep int
+
+func (e errTooDeep) Error() string {
+	return fmt.Sprintf("values nested deeper than %d", int(e))
+}
+
+// A decoder reads one methodCall (or, in tests, a methodResponse) from a
+// body with encoding/xml's tokenizer, which checks that the document is
+// well formed (end tags match, no undefined entity). Comments, processing
+// instructions and directives are skipped; encoding/xml expands no entity
+// a DOCTYPE defines, so nothing in a body can grow.
+type decoder struct {
+	x           *xml.Decoder
+	useDateTime bool
+	maxDepth    int
+}
+
+func newDecoder(body []byte, useDateTime bool, maxDepth int) *decoder {
+	x := xml.NewDecoder(bytes.NewReader(body))
+	x.CharsetReader = charsetReader
+	if maxDepth <= 0 {
+		maxDepth = DefaultMaxDepth
+	}
+	return &decoder{x: x, useDateTime: useDateTime, maxDepth: maxDepth}
+}
+
+// decodeCall parses a methodCall document: the method's name and its
+// parameters, each as decodeValue describes.
+func decodeCall(body []byte, useDateTime bool, maxDepth int) (method string, params []any, err error) {
+	d := newDecoder(body, useDateTime, maxDepth)
+	if err := d.root("methodCall"); err != nil {
+		return "", nil, err
+	}
+	named := false
+	for {
+		name, end, err := d.element()
+		if err != nil {
+			return "", nil, err
+		}
+		if end {
+			break
+		}
+		switch name {
+		case "methodName":
+			if method, err = d.text(name); err != nil {
+				return "", nil, err
+			}
+			method = strings.TrimSpace(method)
+			named = true
+		case "params":
+			if params, err = d.params(); err != nil {
+				return "", nil, err
+			}
+		default:
+			return "", nil, unexpected(name, "methodCall")
+		}
+	}
+	if !named {
+		return "", nil, errors.New("no methodName in methodCall")
+	}
+	return method, params, d.eof()
+}
+
+// root reads up to the document's root element, which must be want.
+func (d *decoder) root(want string) error {
+	name, end, err := d.element()
+	switch {
+	case err == io.ErrUnexpectedEOF:
+		return errors.New("no element found")
+	case err != nil:
+		return err
+	case end || name != want:
+		return fmt.Errorf("document is not a %s", want)
+	}
+	return nil
+}
+
+// eof checks that nothing but space, comments and processing instructions
+// follow the root element.
+func (d *decoder) eof() error {
+	_, _, err := d.element()
+	if err == io.ErrUnexpectedEOF {
+		return nil
+	}
+	if err == nil {
+		err = errors.New("junk after document element")
+	}
+	return err
+}
+
+// params reads <param><value>...</value></param> elements up to </params>.
+func (d *decoder) params() ([]any, error) {
+	params := []any{}
+	for {
+		name, end, err := d.element()
+		if err != nil || end {
+			return params, err
+		}
+		if name != "param" {
+			return nil, unexpected(name, "params")
+		}
+		v, err := d.wrapped(0)
+		if err != nil {
+			return nil, err
+		}
+		params = append(params, v)
+		if err := d.end(); err != nil { // </param>
+			return nil, err
+		}
+	}
+}
+
+// element returns the next start or end element, skipping space, comments,
+// processing instructions and directives. Text that is not space is an
+// error; the end of input is io.ErrUnexpectedEOF.
+func (d *decoder) element() (name string, end bool, err error) {
+	for {
+		tok, err := d.x.Token()
+		if err == io.EOF {
+			return "", false, io.ErrUnexpectedEOF
+		}
+		if err != nil {
+			return "", false, err
+		}
+		switch t := tok.(type) {
+		case xml.StartElement:
+			return t.Name.Local, false, nil
+		case xml.EndElement:
+			return t.Name.Local, true, nil
+		case xml.CharData:
+			if len(bytes.TrimSpace(t)) != 0 {
+				return "", false, fmt.Errorf("unexpected text %q", truncate(t))
+			}
+		}
+	}
+}
+
+// end reads the end element of the element just read, allowing only space
+// and comments before it.
+func (d *decoder) end() error {
+	name, end, err := d.element()
+	if err == nil && !end {
+		err = fmt.Errorf("unexpected <%s>", name)
+	}
+	return err
+}
+
+// text reads character data up to the end of the element name; an element
+// inside it is an error.
+func (d *decoder) text(name string) (string, error) {
+	var first string
+	var more []byte
+	n := 0
+	for {
+		tok, err := d.x.Token()
+		if err == io.EOF {
+			return "", io.ErrUnexpectedEOF
+		}
+		if err != nil {
+			return "", err
+		}
+		switch t := tok.(type) {
+		case xml.CharData:
+			switch n++; n {
+			case 1:
+				first = string(t)
+			case 2:
+				more = append([]byte(first), t...)
+			default:
+				more = append(more, t...)
+			}
+		case xml.StartElement:
+			return "", fmt.Errorf("unexpected <%s> in <%s>", t.Name.Local, name)
+		case xml.EndElement:
+			if n > 1 {
+				return string(more), nil
+			}
+			return first, nil
+		}
+	}
+}
+
+// wrapped reads <value>...</value> at the given nesting depth.
+func (d *decoder) wrapped(depth int) (any, error) {
+	name, end, err := d.element()
+	if err != nil {
+		return nil, err
+	}
+	if end || name != "value" {
+		return nil, fmt.Errorf("expected <value>, got %s", tag(name, end))
+	}
+	return d.value(depth)
+}
+
+// value reads the inside of a <value> element, whose start was just read,
+// and its end. A value with no type element inside is a string.
+func (d *decoder) value(depth int) (any, error) {
+	var text []byte
+	for {
+		tok, err := d.x.Token()
+		if err == io.EOF {
+			return nil, io.ErrUnexpectedEOF
+		}
+		if err != nil {
+			return nil, err
+		}
+		switch t := tok.(type) {
+		case xml.CharData:
+			text = append(text, t...)
+		case xml.EndElement:
+			return string(text), nil
+		case xml.StartElement:
+			if len(bytes.TrimSpace(text)) != 0 {
+				return nil, fmt.Errorf("unexpected text %q before <%s>", truncate(text), t.Name.Local)
+			}
+			v, err := d.typed(t.Name.Local, depth)
+			if err != nil {
+				return nil, err
+			}
+			return v, d.end() // </value>
+		}
+	}
+}
+
+// typed reads the inside of a type element, such as <int>, and its end.
+// The names and their leniency are Python's xmlrpc.client's: every integer
+// tag it knows, "float" for double, and "nil" with or without a namespace
+// prefix (Apache's ex:nil).
+func (d *decoder) typed(name string, depth int) (any, error) {
+	switch name {
+	case "struct":
+		return d.structValue(depth + 1)
+	case "array":
+		return d.array(depth + 1)
+	}
+	s, err := d.text(name)
+	if err != nil {
+		return nil, err
+	}
+	switch name {
+	case "string":
+		return s, nil
+	case "int", "i4", "i8", "i1", "i2", "biginteger":
+		n, err := strconv.ParseInt(strings.TrimSpace(s), 10, strconv.IntSize)
+		if err != nil {
+			return nil, fmt.Errorf("bad %s value %q", name, truncate([]byte(s)))
+		}
+		return int(n), nil
+	case "boolean":
+		switch strings.TrimSpace(s) {
+		case "0":
+			return false, nil
+		case "1":
+			return true, nil
+		}
+		return nil, fmt.Errorf("bad boolean value %q", truncate([]byte(s)))
+	case "double", "float":
+		f, err := strconv.ParseFloat(strings.TrimSpace(s), 64)
+		if err != nil {
+			return nil, fmt.Errorf("bad double value %q", truncate([]byte(s)))
+		}
+		return f, nil
+	case "dateTime.iso8601":
+		dt := DateTime(strings.TrimSpace(s))
+		if d.useDateTime {
+			return dt.Time()
+		}
+		return dt, nil
+	case "base64":
+		return decodeBase64(s)
+	case "nil":
+		return nil, nil
+	}
+	return nil, fmt.Errorf("unknown type <%s>", name)
+}
+
+// structValue reads <member> elements up to </struct>. A member holds a
+// <name> and a <value>, in either order; a repeated name keeps the last.
+func (d *decoder) structValue(depth int) (any, error) {
+	if depth > d.maxDepth {
+		return nil, errTooDeep(d.maxDepth)
+	}
+	m := map[string]any{}
+	for {
+		name, end, err := d.element()
+		if err != nil {
+			return nil, err
+		}
+		if end {
+			return m, nil
+		}
+		if name != "member" {
+			return nil, unexpected(name, "struct")
+		}
+		var key string
+		var v any
+		haveKey, haveValue := false, false
+		for {
+			name, end, err := d.element()
+			if err != nil {
+				return nil, err
+			}
+			if end {
+				break
+			}
+			switch {
+			case name == "name" && !haveKey:
+				key, err = d.text(name)
+				haveKey = true
+			case name == "value" && !haveValue:
+				v, err = d.value(depth)
+				haveValue = true
+			default:
+				err = unexpected(name, "member")
+			}
+			if err != nil {
+				return nil, err
+			}
+		}
+		if !haveKey || !haveValue {
+			return nil, errors.New("struct member without a name or a value")
+		}
+		m[key] = v
+	}
+}
+
+// array reads <data><value>...</value>...</data> up to </array>. Like
+// Python, it also takes values with no <data> around them.
+func (d *decoder) array(depth int) (any, error) {
+	if depth > d.maxDepth {
+		return nil, errTooDeep(d.maxDepth)
+	}
+	a := []any{}
+	inData := false
+	for {
+		name, end, err := d.element()
+		if err != nil {
+			return nil, err
+		}
+		switch {
+		case end && inData: // </data>
+			inData = false
+			if err := d.end(); err != nil { // </array>
+				return nil, err
+			}
+			return a, nil
+		case end:
+			return a, nil
+		case name == "data" && !inData && len(a) == 0:
+			inData = true
+		case name == "value":
+			v, err := d.value(depth)
+			if err != nil {
+				return nil, err
+			}
+			a = append(a, v)
+		default:
+			return nil, unexpected(name, "array")
+		}
+	}
+}
+
+// decodeBase64 decodes standard base64 with or without padding, ignoring
+// the line breaks and spaces encoders put in it, as Python does.
+func decodeBase64(s string) ([]byte, error) {
+	s = strings.Map(func(r rune) rune {
+		switch r {
+		case ' ', '\t', '\r', '\n':
+			return -1
+		}
+		return r
+	}, s)
+	enc := base64.StdEncoding
+	if len(s)%4 != 0 {
+		enc = base64.RawStdEncoding
+	}
+	b, err := enc.DecodeString(s)
+	if err != nil {
+		return nil, fmt.Errorf("bad base64 value: %v", err)
+	}
+	return b, nil
+}
+
+// charsetReader lets a body declare the encodings Python's parser also
+// reads besides UTF-8: US-ASCII, a subset of it, and ISO-8859-1.
+func charsetReader(label string, in io.Reader) (io.Reader, error) {
+	switch strings.ToLower(label) {
+	case "us-ascii", "ascii":
+		return in, nil
+	case "iso-8859-1", "iso8859-1", "latin-1", "latin1", "l1":
+		b, err := io.ReadAll(in)
+		if err != nil {
+			return nil, err
+		}
+		u := make([]byte, 0, len(b)+len(b)/8)
+		for _, c := range b {
+			u = utf8.AppendRune(u, rune(c))
+		}
+		return bytes.NewReader(u), nil
+	}
+	return nil, fmt.Errorf("unsupported encoding %q", label)
+}
+
+func unexpected(name, in string) error {
+	return fmt.Errorf("unexpected <%s> in <%s>", name, in)
+}
+
+func tag(name string, end bool) string {
+	if end {
+		return "</" + name + ">"
+	}
+	return "<" + name + ">"
+}
+
+// truncate shortens client text quoted in an error to 40 bytes, so a fault
+// does not echo a whole body.
+func truncate(b []byte) string {
+	if len(b) > 40 {
+		return string(b[:40]) + "..."
+	}
+	return string(b)
+}
