@@ -1,15 +1,40 @@
 package request
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"mime"
-	"mime/multipart"
 	"net/http"
+	"os"
 	"strings"
+	"sync"
 )
+
+// Limits on request bodies when the Config fields are zero.
+const (
+	// DefaultMaxBodySize is the largest body read (Config.MaxBodySize).
+	DefaultMaxBodySize = 10 << 20
+	// DefaultSpoolThreshold is the size beyond which a body, or a file in
+	// a multipart body, is kept in a temporary file (Config.SpoolThreshold).
+	DefaultSpoolThreshold = 1 << 20
+	// DefaultMaxFormMemory is the most form values kept in memory
+	// (Config.MaxFormMemory), as net/http's limit on urlencoded forms.
+	DefaultMaxFormMemory = 10 << 20
+	// DefaultMaxFormFields is the most arguments in a query and an
+	// urlencoded body together (Config.MaxFormFields), as PHP's
+	// max_input_vars and Django's DATA_UPLOAD_MAX_NUMBER_FIELDS.
+	DefaultMaxFormFields = 1000
+	// DefaultMaxMultipartParts is the most parts in a multipart body
+	// (Config.MaxMultipartParts), as mime/multipart's ReadForm.
+	DefaultMaxMultipartParts = 1000
+)
+
+// headersPerPart is the most header lines a multipart body may have per
+// part it may have, counted over all its parts: with the default limit on
+// parts, 10,000 header lines, as mime/multipart's ReadForm allows.
+const headersPerPart = 10
 
 // StatusError is an error that carries the status the client should get,
 // such as 400 for a malformed body or 413 for one too large. A render method
@@ -28,56 +53,87 @@ func (e *StatusError) Error() string {
 // Unwrap returns the wrapped error.
 func (e *StatusError) Unwrap() error { return e.Err }
 
-// Errors that Content and Args wrap in a StatusError.
+// Errors that the body methods (Content, ContentReader, Args, Files) wrap
+// in a StatusError.
 var (
-	// ErrBodyTooLarge: the body is larger than Config.MaxBodySize (413).
+	// ErrBodyTooLarge: the body is larger than Config.MaxBodySize, or its
+	// form values than Config.MaxFormMemory (413).
 	ErrBodyTooLarge = errors.New("request: body too large")
-	// ErrMalformedBody: the body does not parse as its Content-Type says (400).
+	// ErrMalformedBody: the body does not parse as its Content-Type says,
+	// or it was cut short (400).
 	ErrMalformedBody = errors.New("request: malformed body")
+	// ErrTooManyFields: the query and body hold more arguments than
+	// Config.MaxFormFields, or the multipart body more parts (or part
+	// header lines) than Config.MaxMultipartParts allows (413).
+	ErrTooManyFields = errors.New("request: too many form fields")
+	// ErrBodyTimeout: the client sent nothing of its body for
+	// Config.BodyIdleTimeout (408).
+	ErrBodyTimeout = errors.New("request: body timed out")
 )
 
-// Content returns the raw request body, read in full on the first call and
-// kept in memory for later ones, so its size is bounded by
-// Config.MaxBodySize (Site.MaxRequestBodySize); a resource that must take
-// larger bodies streams HTTPRequest().Body itself. A body larger than Config.MaxBodySize gives a
-// *StatusError with code 413 wrapping ErrBodyTooLarge.
+// bodyState is what a Request knows of its body, read on first use.
+type bodyState struct {
+	lazy     sync.Mutex // guards the fields up to spoolMu; held while the body is read
+	store    *bodyStore // the body read in full, once storeOK
+	storeErr error
+	storeOK  bool
+	content  []byte // Content's copy of a spooled body
+	args     map[string][]string
+	files    map[string][]*File
+	argsErr  error
+	argsOK   bool
+
+	spoolMu    sync.Mutex // guards spool and spoolEnded
+	spool      *os.File   // the temporary file holding the body, if any
+	spoolEnded bool       // the response ended: the file is closed
+}
+
+// Content returns the request body, read in full on the first call and
+// kept for later ones, as Twisted's request.content.read(). The body is at
+// most Config.MaxBodySize (Site.MaxRequestBodySize) bytes: beyond it, or if
+// the client sends nothing for Config.BodyIdleTimeout, Content returns a
+// *StatusError (413 wrapping ErrBodyTooLarge, 408 wrapping
+// ErrBodyTimeout). The returned slice belongs to the Request: do not
+// modify it.
+//
+// Content holds the whole body in memory; ContentReader does not.
 func (r *Request) Content() ([]byte, error) {
 	r.ext()
 	r.lazy.Lock()
 	defer r.lazy.Unlock()
-	return r.contentLocked()
+	s, err := r.storeLocked()
+	if err != nil || s.file == nil {
+		return s.mem, err
+	}
+	if r.content == nil {
+		b := make([]byte, s.size)
+		if _, err := s.file.ReadAt(b, 0); err != nil {
+			return nil, fmt.Errorf("request: reading the spooled body: %w", err)
+		}
+		r.content = b
+	}
+	return r.content, nil
 }
 
-func (r *Request) contentLocked() ([]byte, error) {
-	if r.bodyOK {
-		return r.body, r.bodyErr
+// ContentReader returns the request body as a reader that seeks, as
+// Twisted's request.content: each call returns a new reader at the start
+// of the body. The body is read in full on the first call of ContentReader,
+// Content or Args, with the same limits as Content; beyond
+// Config.SpoolThreshold bytes it is kept in a temporary file, deleted from
+// its directory as soon as it is made, and closed when the response ends,
+// so that a large upload costs little memory. The reader may be used from
+// any goroutine until the response ends; afterwards its reads of a
+// spooled body fail, and a body over the threshold not read yet cannot be
+// (ErrFinished).
+func (r *Request) ContentReader() (*io.SectionReader, error) {
+	r.ext()
+	r.lazy.Lock()
+	defer r.lazy.Unlock()
+	s, err := r.storeLocked()
+	if err != nil {
+		return nil, err
 	}
-	r.bodyOK = true
-	if r.r.Body == nil || r.r.Body == http.NoBody {
-		return nil, nil
-	}
-	max := r.cfg.MaxBodySize
-	if max == 0 {
-		max = DefaultMaxBodySize
-	}
-	var body io.Reader = r.r.Body
-	if max > 0 {
-		if r.r.ContentLength > max {
-			r.bodyErr = &StatusError{http.StatusRequestEntityTooLarge, ErrBodyTooLarge}
-			return nil, r.bodyErr
-		}
-		body = http.MaxBytesReader(r.w, r.r.Body, max)
-	}
-	b, err := io.ReadAll(body)
-	var tooLarge *http.MaxBytesError
-	switch {
-	case errors.As(err, &tooLarge):
-		r.bodyErr = &StatusError{http.StatusRequestEntityTooLarge, ErrBodyTooLarge}
-	case err != nil:
-		r.bodyErr = &StatusError{http.StatusBadRequest, fmt.Errorf("%w: %w", ErrMalformedBody, err)}
-	}
-	r.body = b
-	return r.body, r.bodyErr
+	return io.NewSectionReader(s, 0, s.size), nil
 }
 
 // Args returns the request's arguments, parsed on the first call, as
@@ -85,45 +141,37 @@ func (r *Request) contentLocked() ([]byte, error) {
 // without "=" dropped, "+" read as a space, then percent-decoded), and, for
 // a POST, the body's form fields (application/x-www-form-urlencoded, or
 // multipart/form-data where a repeated name keeps its last part), each body
-// key replacing the query's values for that key. A malformed body gives a
-// *StatusError with code 400 wrapping ErrMalformedBody; an oversized one 413.
-// The returned map belongs to the Request: do not modify it.
+// key replacing the query's values for that key.
+//
+// A multipart body's files (parts with a filename) are in Files; those of
+// at most Config.SpoolThreshold bytes are in Args too, as Twisted has them,
+// as long as the form values fit in Config.MaxFormMemory.
+//
+// The limits: a malformed body gives a *StatusError with code 400 wrapping
+// ErrMalformedBody; more arguments than Config.MaxFormFields, or more parts
+// than Config.MaxMultipartParts, 413 wrapping ErrTooManyFields; a body or
+// form values over their size limits, 413 wrapping ErrBodyTooLarge. On an
+// error in the body, Args returns the query's arguments with it. The
+// returned map belongs to the Request: do not modify it.
 func (r *Request) Args() (map[string][]string, error) {
 	r.ext()
 	r.lazy.Lock()
 	defer r.lazy.Unlock()
-	if r.argsOK {
-		return r.args, r.argsErr
-	}
-	r.argsOK = true
-	r.args = parseQuery(r.r.URL.RawQuery)
-	if r.r.Method != http.MethodPost || r.r.ContentLength == 0 {
-		return r.args, nil
-	}
-	ctype, params, _ := mime.ParseMediaType(r.r.Header.Get("Content-Type"))
-	var form map[string][]string
-	switch ctype {
-	case "application/x-www-form-urlencoded":
-		body, err := r.contentLocked()
-		if err != nil {
-			r.argsErr = err
-			return r.args, err
-		}
-		form = parseQuery(string(body))
-	case "multipart/form-data":
-		body, err := r.contentLocked()
-		if err == nil {
-			form, err = parseMultipart(body, params["boundary"])
-		}
-		if err != nil {
-			r.argsErr = err
-			return r.args, err
-		}
-	}
-	for k, v := range form {
-		r.args[k] = v
-	}
-	return r.args, nil
+	r.argsLocked()
+	return r.args, r.argsErr
+}
+
+// Files returns the files of a multipart/form-data body (its parts with a
+// filename) by field name, in the order they came, parsed with Args (and
+// with its errors). Their contents stay where the body is, in memory or in
+// its temporary file (see ContentReader), and may be read until the
+// response ends. The returned map belongs to the Request: do not modify it.
+func (r *Request) Files() (map[string][]*File, error) {
+	r.ext()
+	r.lazy.Lock()
+	defer r.lazy.Unlock()
+	r.argsLocked()
+	return r.files, r.argsErr
 }
 
 // Arg returns the first value of the named argument, or "" if it has none
@@ -136,55 +184,183 @@ func (r *Request) Arg(name string) string {
 	return ""
 }
 
-// parseQuery parses s as Twisted's parse_qs with keep_blank_values: items
-// are separated by "&" or ";", an item without "=" is dropped, and "+" is a
-// space before percent-decoding.
-func parseQuery(s string) map[string][]string {
-	m := make(map[string][]string)
-	for len(s) > 0 {
-		var item string
-		i := strings.IndexAny(s, "&;")
-		if i < 0 {
-			item, s = s, ""
-		} else {
-			item, s = s[:i], s[i+1:]
-		}
-		k, v, ok := strings.Cut(item, "=")
-		if !ok {
-			continue
-		}
-		k = Unquote(strings.ReplaceAll(k, "+", " "))
-		v = Unquote(strings.ReplaceAll(v, "+", " "))
-		m[k] = append(m[k], v)
+// argsLocked parses the arguments, once. r.lazy must be held.
+func (r *Request) argsLocked() {
+	if r.argsOK {
+		return
 	}
-	return m
+	r.argsOK = true
+	r.args = make(map[string][]string)
+	fields := limit(r.cfg.MaxFormFields, DefaultMaxFormFields)
+	if !parseQuery(r.args, r.r.URL.RawQuery, &fields) {
+		clear(r.args)
+		r.argsErr = &StatusError{http.StatusRequestEntityTooLarge, ErrTooManyFields}
+		return
+	}
+	if r.r.Method != http.MethodPost || r.r.ContentLength == 0 {
+		return
+	}
+	ctype, params, _ := mime.ParseMediaType(r.r.Header.Get("Content-Type"))
+	if ctype != "application/x-www-form-urlencoded" && ctype != "multipart/form-data" {
+		return
+	}
+	s, err := r.storeLocked()
+	if err != nil {
+		r.argsErr = err
+		return
+	}
+	var form map[string][]string
+	if ctype == "multipart/form-data" {
+		form, r.files, err = r.parseMultipart(s, params["boundary"])
+	} else {
+		form, err = r.parseURLEncoded(s, &fields)
+	}
+	if err != nil {
+		r.argsErr = err
+		return
+	}
+	// The body's keys replace the query's: add the query's others.
+	for k, v := range r.args {
+		if _, ok := form[k]; !ok {
+			form[k] = v
+		}
+	}
+	r.args = form
 }
 
-// parseMultipart reads every part of a multipart/form-data body; a repeated
-// name keeps its last part.
-func parseMultipart(body []byte, boundary string) (map[string][]string, error) {
-	bad := func(err error) error {
-		return &StatusError{http.StatusBadRequest, fmt.Errorf("%w: %w", ErrMalformedBody, err)}
+// parseURLEncoded parses an application/x-www-form-urlencoded body, adding
+// at most *fields values.
+func (r *Request) parseURLEncoded(s *bodyStore, fields *int64) (map[string][]string, error) {
+	if s.size > limit(r.cfg.MaxFormMemory, DefaultMaxFormMemory) {
+		return nil, &StatusError{http.StatusRequestEntityTooLarge, ErrBodyTooLarge}
 	}
-	if boundary == "" {
-		return nil, bad(errors.New("multipart body without boundary"))
+	text, err := s.text()
+	if err != nil {
+		return nil, err
 	}
-	mr := multipart.NewReader(bytes.NewReader(body), boundary)
 	form := make(map[string][]string)
-	for {
-		p, err := mr.NextPart()
-		if err == io.EOF {
-			return form, nil
-		}
-		if err != nil {
-			return nil, bad(err)
-		}
-		data, err := io.ReadAll(p)
-		if err != nil {
-			return nil, bad(err)
-		}
-		if name := p.FormName(); name != "" {
-			form[name] = []string{string(data)}
+	if !parseQuery(form, text, fields) {
+		return nil, &StatusError{http.StatusRequestEntityTooLarge, ErrTooManyFields}
+	}
+	return form, nil
+}
+
+// noLimit is what limit returns for a Config field that sets none.
+const noLimit = math.MaxInt64
+
+// limit returns the limit a Config field sets: def when it is zero,
+// noLimit when it is negative.
+func limit[T int | int64](v T, def int64) int64 {
+	switch {
+	case v == 0:
+		return def
+	case v < 0:
+		return noLimit
+	}
+	return int64(v)
+}
+
+// storeLocked reads the body in full, once. r.lazy must be held.
+func (r *Request) storeLocked() (*bodyStore, error) {
+	if !r.storeOK {
+		r.storeOK = true
+		r.store, r.storeErr = r.readBody()
+		if r.storeErr != nil {
+			r.store = &bodyStore{}
 		}
 	}
+	return r.store, r.storeErr
+}
+
+// readBody reads the body, keeping it in memory up to the spool threshold
+// and in a temporary file beyond it.
+func (r *Request) readBody() (*bodyStore, error) {
+	s := &bodyStore{}
+	if r.r.Body == nil || r.r.Body == http.NoBody {
+		return s, nil
+	}
+	maxSize := limit(r.cfg.MaxBodySize, DefaultMaxBodySize)
+	if r.r.ContentLength > maxSize {
+		return nil, &StatusError{http.StatusRequestEntityTooLarge, ErrBodyTooLarge}
+	}
+	body, stop := watchBody(r.w, r.r.Body, r.cfg)
+	defer stop()
+	if maxSize < noLimit {
+		body = http.MaxBytesReader(r.w, io.NopCloser(body), maxSize)
+	}
+	threshold := limit(r.cfg.SpoolThreshold, DefaultSpoolThreshold)
+	var head []byte
+	if cl := r.r.ContentLength; cl <= threshold { // unknown (-1) or small: try memory
+		var err error
+		head, err = readUpTo(body, threshold, cl)
+		if err != nil {
+			return nil, readError(err)
+		}
+		if int64(len(head)) <= threshold {
+			s.mem, s.size = head, int64(len(head))
+			return s, nil
+		}
+	}
+	f, err := r.openSpool()
+	if err != nil {
+		return nil, err
+	}
+	s.file = f
+	s.size, err = spoolTo(f, head, body)
+	return s, err
+}
+
+// readError is the error the client gets when reading its body failed.
+func readError(err error) error {
+	var se *StatusError
+	var tooLarge *http.MaxBytesError
+	switch {
+	case errors.As(err, &se):
+		return err // the idle timeout's 408
+	case errors.As(err, &tooLarge):
+		return &StatusError{http.StatusRequestEntityTooLarge, ErrBodyTooLarge}
+	}
+	// The client went away, or sent a broken chunked body.
+	return &StatusError{http.StatusBadRequest, fmt.Errorf("%w: %w", ErrMalformedBody, err)}
+}
+
+// readUpTo reads src until EOF or until it has more than limit bytes. hint
+// is the expected length, or negative.
+func readUpTo(src io.Reader, limit, hint int64) ([]byte, error) {
+	// The buffer never needs more than limit+1 bytes, written so as not
+	// to overflow when limit is noLimit.
+	size := int64(512)
+	if hint >= 0 {
+		size = hint + 1 // room to see EOF without growing
+	}
+	buf := make([]byte, 0, min(size-1, limit)+1)
+	for {
+		n, err := src.Read(buf[len(buf):cap(buf)])
+		buf = buf[:len(buf)+n]
+		switch {
+		case err == io.EOF:
+			return buf, nil
+		case err != nil:
+			return nil, err
+		case int64(len(buf)) > limit:
+			return buf, nil
+		case len(buf) == cap(buf):
+			grown := make([]byte, len(buf), min(2*int64(cap(buf))-1, limit)+1)
+			copy(grown, buf)
+			buf = grown
+		}
+	}
+}
+
+// text returns the body as a string.
+func (s *bodyStore) text() (string, error) {
+	if s.file == nil {
+		return string(s.mem), nil
+	}
+	var b strings.Builder
+	b.Grow(int(s.size))
+	if _, err := io.Copy(&b, io.NewSectionReader(s.file, 0, s.size)); err != nil {
+		return "", fmt.Errorf("request: reading the spooled body: %w", err)
+	}
+	return b.String(), nil
 }

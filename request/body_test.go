@@ -28,8 +28,8 @@ func TestParseQuery(t *testing.T) {
 		{"k=%2b", map[string][]string{"k": {"+"}}},
 	}
 	for _, tt := range tests {
-		if got := parseQuery(tt.in); !maps.EqualFunc(got, tt.want, func(a, b []string) bool { return reflect.DeepEqual(a, b) }) {
-			t.Errorf("parseQuery(%q) = %q, want %q", tt.in, got, tt.want)
+		if got := queryMap(tt.in); !maps.EqualFunc(got, tt.want, func(a, b []string) bool { return reflect.DeepEqual(a, b) }) {
+			t.Errorf("queryMap(%q) = %q, want %q", tt.in, got, tt.want)
 		}
 	}
 }
@@ -145,4 +145,12 @@ func TestStatusError(t *testing.T) {
 	if got := err.Error(); got != "413 Request Entity Too Large: request: body too large" {
 		t.Errorf("Error() = %q", got)
 	}
+}
+
+// queryMap parses s with parseQuery and no limit on its fields.
+func queryMap(s string) map[string][]string {
+	m := make(map[string][]string)
+	fields := int64(1<<63 - 1)
+	parseQuery(m, s, &fields)
+	return m
 }

@@ -17,6 +17,15 @@
 // abandoned: later writes return an error and do nothing else, and the
 // channels returned by NotifyFinish report the reason.
 //
+// # Bodies
+//
+// The body is read on first use, by [Request.Content] (in memory),
+// [Request.ContentReader] (a stream that seeks, kept in a temporary file
+// beyond [Config.SpoolThreshold]), [Request.Args] or [Request.Files] (a
+// form's values and files), all under the limits of the [Config]: its size,
+// its form's fields, parts and memory, and how long the client may send
+// nothing. Each refusal is a [*StatusError] whose Code the client gets.
+//
 // # Concurrency
 //
 // Go serves requests concurrently. Every method of Request may be called from

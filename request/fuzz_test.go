@@ -2,11 +2,18 @@ package request
 
 import (
 	"bufio"
+	"bytes"
+	"errors"
+	"io"
+	"maps"
+	"mime"
 	"net/http"
 	"net/http/httptest"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
+	"testing/iotest"
 )
 
 // readTarget parses target as the request target of a GET, as net/http's
@@ -50,19 +57,22 @@ func FuzzSplitPath(f *testing.F) {
 
 func FuzzParseQuery(f *testing.F) {
 	for _, s := range []string{"", "x=1&x=2&y=", "a=1;b=2", "flag&a+b=c+d", "k=%zz%", "k=%E2%98%83"} {
-		f.Add(s)
+		f.Add(s, uint8(2))
 	}
-	f.Fuzz(func(t *testing.T, q string) {
-		m := parseQuery(q)
-		// Every value comes from an item of its own that holds an "=".
-		n := 0
-		for _, vs := range m {
-			n += len(vs)
+	f.Fuzz(func(t *testing.T, q string, max uint8) {
+		// With a limit: what the plain rule gives, or false beyond it.
+		m := make(map[string][]string)
+		fields := int64(max)
+		ok := parseQuery(m, q, &fields)
+		want, n := refParseQuery(q)
+		if ok != (n <= int(max)) {
+			t.Fatalf("%q: %d values, %d allowed: parseQuery says %v", q, n, max, ok)
 		}
-		if eq := strings.Count(q, "="); n > eq {
-			t.Fatalf("%q: %d values from %d \"=\"", q, n, eq)
+		if ok && (!maps.EqualFunc(m, want, slices.Equal) || fields != int64(max)-int64(n)) {
+			t.Fatalf("%q: %q, %d fields left; want %q, %d left", q, m, fields, want, int(max)-n)
 		}
 		// Re-encoding every item gives the same map back.
+		m = queryMap(q)
 		var b strings.Builder
 		for k, vs := range m {
 			for _, v := range vs {
@@ -72,7 +82,7 @@ func FuzzParseQuery(f *testing.F) {
 				b.WriteString(QuoteSegment(k) + "=" + QuoteSegment(v))
 			}
 		}
-		back := parseQuery(b.String())
+		back := queryMap(b.String())
 		if len(back) != len(m) {
 			t.Fatalf("%q: %q re-encoded as %q parses to %q", q, m, b.String(), back)
 		}
@@ -84,6 +94,94 @@ func FuzzParseQuery(f *testing.F) {
 			if !slices.Equal(got, want) {
 				t.Fatalf("%q: key %q: %q re-parsed as %q", q, k, vs, got)
 			}
+		}
+	})
+}
+
+// refParseQuery is the rule parseQuery implements, written the plain way,
+// and the number of values.
+func refParseQuery(q string) (map[string][]string, int) {
+	m := make(map[string][]string)
+	n := 0
+	for _, item := range strings.FieldsFunc(q, func(r rune) bool { return r == '&' || r == ';' }) {
+		if k, v, ok := strings.Cut(item, "="); ok {
+			k = Unquote(strings.ReplaceAll(k, "+", " "))
+			m[k] = append(m[k], Unquote(strings.ReplaceAll(v, "+", " ")))
+			n++
+		}
+	}
+	return m, n
+}
+
+func FuzzMultipart(f *testing.F) {
+	f.Add([]byte("--B\r\nContent-Disposition: form-data; name=\"a\"\r\n\r\n1\r\n--B--\r\n"), "B")
+	f.Fuzz(func(t *testing.T, body []byte, boundary string) {
+		if boundary == "" || len(boundary) > 70 {
+			return
+		}
+		got, err := partsOf(body, bytes.NewReader(body), boundary)
+		// Read one byte at a time, the body parses the same.
+		got1, err1 := partsOf(body, iotest.OneByteReader(bytes.NewReader(body)), boundary)
+		if (err == nil) != (err1 == nil) || !reflect.DeepEqual(got, got1) {
+			t.Fatalf("read at once: %q, %v; a byte at a time: %q, %v", got, err, got1, err1)
+		}
+		var se *StatusError
+		if err != nil && (!errors.As(err, &se) || se.Code != 400) {
+			t.Fatalf("error %v, want a 400", err)
+		}
+		// As mime/multipart, which takes a body cut off in a part's
+		// header for a whole body without that part.
+		want, goErr := goParts(body, boundary)
+		truncatedHeader := err != nil && errors.Is(err, io.EOF) && strings.Contains(err.Error(), "part header")
+		switch {
+		case err == nil && goErr != nil:
+			t.Fatalf("parts %q, but mime/multipart says %v", got, goErr)
+		case err != nil && goErr == nil && !truncatedHeader:
+			t.Fatalf("error %v, but mime/multipart finds %q", err, want)
+		case err == nil && len(got)+len(want) > 0 && !reflect.DeepEqual(got, want):
+			t.Fatalf("parts %q, mime/multipart's %q", got, want)
+		}
+
+		// Through Args and Files, with small limits: a value or a file in
+		// memory, or a file in the spooled body.
+		hr := httptest.NewRequest("POST", "/", bytes.NewReader(body))
+		hr.Header.Set("Content-Type", "multipart/form-data; boundary=\""+strings.ReplaceAll(boundary, `"`, `\"`)+`"`)
+		r := New(httptest.NewRecorder(), hr, &Config{SpoolThreshold: 64, MaxFormMemory: 128})
+		defer r.Finish()
+		args, aerr := r.Args()
+		files, _ := r.Files()
+		if aerr != nil {
+			if !errors.As(aerr, &se) || se.Code != 400 && se.Code != 413 {
+				t.Fatalf("Args: %v, want a 400 or 413", aerr)
+			}
+			return
+		}
+		if err != nil && !truncatedHeader && len(body) > 0 { // an empty body is not parsed
+			t.Fatalf("Args parsed a body readParts refuses (%v): %q", err, args)
+		}
+		for name, fs := range files {
+			for _, f := range fs {
+				b, err := io.ReadAll(f.Open())
+				if err != nil || int64(len(b)) != f.Size || f.Name != name {
+					t.Fatalf("file %q: %d bytes of %d, %v", name, len(b), f.Size, err)
+				}
+			}
+		}
+	})
+}
+
+func FuzzDisposition(f *testing.F) {
+	for _, s := range []string{`form-data; name="a"`, `form-data; name="f"; filename="a b.txt"`, `Form-Data;name=""`, `form-data; filename="x"; name="y"`} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, v string) {
+		name, filename, ok := quickDisposition(v)
+		if !ok {
+			return
+		}
+		d, params, err := mime.ParseMediaType(v)
+		if err != nil || d != "form-data" || params["name"] != name || params["filename"] != filename {
+			t.Fatalf("%q: quickDisposition says %q %q; ParseMediaType %q %q, %v", v, name, filename, d, params, err)
 		}
 	})
 }

@@ -48,15 +48,40 @@ func Unquote(s string) string {
 	if strings.IndexByte(s, '%') < 0 {
 		return s
 	}
-	var b strings.Builder
-	b.Grow(len(s))
+	return unquote(s, false)
+}
+
+// unquote decodes the %XX escapes of s as Unquote does, and with plus a
+// "+" as a space first (a form's rule). The result is s itself when
+// nothing changes, else one allocation of exactly its length.
+func unquote(s string, plus bool) string {
+	n := len(s) // the decoded length
+	changed := false
 	for i := 0; i < len(s); i++ {
-		if s[i] == '%' && i+2 < len(s) && ishex(s[i+1]) && ishex(s[i+2]) {
+		switch {
+		case s[i] == '%' && i+2 < len(s) && ishex(s[i+1]) && ishex(s[i+2]):
+			n -= 2
+			i += 2
+			changed = true
+		case s[i] == '+' && plus:
+			changed = true
+		}
+	}
+	if !changed {
+		return s
+	}
+	var b strings.Builder
+	b.Grow(n)
+	for i := 0; i < len(s); i++ {
+		switch {
+		case s[i] == '%' && i+2 < len(s) && ishex(s[i+1]) && ishex(s[i+2]):
 			b.WriteByte(unhex(s[i+1])<<4 | unhex(s[i+2]))
 			i += 2
-			continue
+		case s[i] == '+' && plus:
+			b.WriteByte(' ')
+		default:
+			b.WriteByte(s[i])
 		}
-		b.WriteByte(s[i])
 	}
 	return b.String()
 }

@@ -24,13 +24,10 @@ var (
 	ErrClosed = errors.New("request: server closed")
 )
 
-// DefaultMaxBodySize is the largest request body read when Config.MaxBodySize is zero.
-const DefaultMaxBodySize = 10 << 20
-
 // Config is what a Request needs from the server that made it. A Site fills one
 // in and shares it between its requests; it must not change while serving.
-// The zero value means: no sessions, no proxy headers trusted, bodies up to
-// DefaultMaxBodySize, logs to slog.Default.
+// The zero value means: no sessions, no proxy headers trusted, the default
+// body limits (see the body fields), logs to slog.Default.
 type Config struct {
 	// Sessions finds and makes sessions for GetSession; nil means the
 	// request has no sessions and GetSession panics.
@@ -39,10 +36,33 @@ type Config struct {
 	// X-Forwarded-Proto, X-Forwarded-Host and X-Forwarded-For. Set it only
 	// behind a proxy that sets (and overwrites) them.
 	TrustProxyHeaders bool
-	// MaxBodySize limits the bytes Content and Args read from a body; beyond
-	// it they return an error with status 413. Zero means
-	// DefaultMaxBodySize; negative means no limit.
+	// MaxBodySize limits the bytes Content, ContentReader and Args read
+	// from a body; beyond it they return an error with status 413. Zero
+	// means DefaultMaxBodySize; negative means no limit.
 	MaxBodySize int64
+	// SpoolThreshold is the size beyond which a body read by Content,
+	// ContentReader or Args is kept in a temporary file rather than in
+	// memory. Zero means DefaultSpoolThreshold; negative means never.
+	SpoolThreshold int64
+	// MaxFormMemory limits the bytes of form values Args keeps in memory:
+	// an urlencoded body, and the multipart parts it returns as values;
+	// beyond it Args returns an error with status 413. Zero means
+	// DefaultMaxFormMemory; negative means no limit.
+	MaxFormMemory int64
+	// MaxFormFields limits the arguments Args parses from the query and an
+	// urlencoded body together; beyond it Args returns an error with
+	// status 413. Zero means DefaultMaxFormFields; negative means no limit.
+	MaxFormFields int
+	// MaxMultipartParts limits the parts of a multipart body Args reads,
+	// and their header lines to 10 per part allowed, counted over all of
+	// them; beyond either Args returns an error with status 413. Zero means
+	// DefaultMaxMultipartParts; negative means no limit.
+	MaxMultipartParts int
+	// BodyIdleTimeout is how long Content, ContentReader and Args wait for
+	// the client to send more of the body; beyond it they return an error
+	// with status 408. Zero means DefaultBodyIdleTimeout; negative means
+	// no limit.
+	BodyIdleTimeout time.Duration
 	// DisplayTracebacks shows the error and stack on 500 pages.
 	DisplayTracebacks bool
 	// Logger receives failures; nil means slog.Default.
@@ -99,14 +119,7 @@ type Request struct {
 
 // more is the lazily allocated part of a Request.
 type more struct {
-	// body and args are read lazily, under lazy.
-	lazy    sync.Mutex
-	body    []byte
-	bodyErr error
-	bodyOK  bool
-	args    map[string][]string
-	argsErr error
-	argsOK  bool
+	bodyState // Content, Args and the spool file, under their own locks
 
 	// The rest is guarded by Request.mu.
 	filter  BodyFilter     // set by SetBodyFilter
@@ -148,7 +161,7 @@ func New(w http.ResponseWriter, r *http.Request, cfg *Config) *Request {
 }
 
 // HTTPRequest returns the standard library's view of the request. Reading its
-// Body directly bypasses Content and Args.
+// Body directly bypasses Content and Args, and their limits.
 func (r *Request) HTTPRequest() *http.Request { return r.r }
 
 // Context returns the request's context. It is cancelled when the client

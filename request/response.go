@@ -302,6 +302,7 @@ func (r *Request) endLocked(err error) {
 	if r.more == nil {
 		return // nobody waits
 	}
+	r.closeSpool()
 	if r.enc != nil && err == nil {
 		if cerr := r.enc.Close(); cerr != nil {
 			r.Logger().Error("request: closing the body filter", "uri", r.URI(), "err", cerr)

@@ -133,6 +133,8 @@ func clientErrorDetail(code int) string {
 		return "The request body is larger than this server accepts."
 	case http.StatusBadRequest:
 		return "The request could not be understood."
+	case http.StatusRequestTimeout:
+		return "The request body did not arrive in time."
 	}
 	return "The request was refused."
 }

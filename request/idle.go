@@ -1,0 +1,119 @@
+package request
+
+import (
+	"errors"
+	"io"
+	"net/http"
+	"os"
+	"time"
+)
+
+// DefaultBodyIdleTimeout is how long a read of a request body waits for the
+// client when Config.BodyIdleTimeout is zero: the default of nginx's
+// client_body_timeout.
+const DefaultBodyIdleTimeout = 60 * time.Second
+
+// idleBody is a request body whose reads give up once the client has sent
+// nothing for timeout, so that a client that stops sending its body cannot
+// hold the request (and its connection) open for ever. A slow but steady
+// upload is never cut: the clock restarts at each read.
+//
+// Where the server supports it (net/http, for HTTP/1 and HTTP/2 alike), a
+// read deadline is set through http.ResponseController for the time of each
+// read and cleared after it, so it never applies while nobody reads: not to
+// the time an asynchronous response takes, nor to a hijacked connection.
+// Elsewhere a timer closes the body when the time runs out, which ends a
+// blocked read in most bodies (pipes, HTTP/2 streams); net/http's HTTP/1
+// bodies, which it would not end, always support deadlines.
+//
+// One goroutine reads it at a time, as any io.Reader.
+type idleBody struct {
+	src     io.ReadCloser
+	w       http.ResponseWriter
+	timeout time.Duration
+
+	mode  idleMode
+	timer *time.Timer // modeTimer: closes src when it fires
+	err   error       // once the body timed out: every later read fails
+}
+
+type idleMode uint8
+
+const (
+	modeUnknown  idleMode = iota // before the first read
+	modeDeadline                 // the server takes read deadlines
+	modeTimer                    // it does not: a timer closes the body
+)
+
+// watchBody returns body read through an idleBody, unless cfg disables
+// the timeout; call the function it returns when done reading. It leaves
+// the *http.Request's Body alone: net/http looks at that body's type when
+// a response starts before the body was read.
+func watchBody(w http.ResponseWriter, body io.ReadCloser, cfg *Config) (io.Reader, func()) {
+	t := cfg.BodyIdleTimeout
+	if t == 0 {
+		t = DefaultBodyIdleTimeout
+	}
+	if t < 0 {
+		return body, func() {}
+	}
+	b := &idleBody{src: body, w: w, timeout: t}
+	return b, b.stop
+}
+
+// Read reads from the body, giving up with a *StatusError of status 408,
+// wrapping ErrBodyTimeout, if the client sends nothing for the timeout.
+func (b *idleBody) Read(p []byte) (int, error) {
+	if b.err != nil {
+		return 0, b.err
+	}
+	b.arm()
+	n, err := b.src.Read(p)
+	if b.disarm() || errors.Is(err, os.ErrDeadlineExceeded) {
+		b.err = &StatusError{http.StatusRequestTimeout, ErrBodyTimeout}
+		if b.mode == modeDeadline {
+			// Leave the deadline in the past: whatever reads the
+			// connection next (net/http looking for the end of the body)
+			// fails at once, and the connection is closed.
+			_ = http.NewResponseController(b.w).SetReadDeadline(time.Unix(1, 0))
+		}
+		return n, b.err
+	}
+	return n, err
+}
+
+// arm starts the clock for one read.
+func (b *idleBody) arm() {
+	if b.mode != modeTimer {
+		err := http.NewResponseController(b.w).SetReadDeadline(time.Now().Add(b.timeout))
+		if err == nil {
+			b.mode = modeDeadline
+			return
+		}
+		b.mode = modeTimer
+	}
+	if b.timer == nil {
+		b.timer = time.AfterFunc(b.timeout, b.expire)
+	} else {
+		b.timer.Reset(b.timeout)
+	}
+}
+
+// disarm stops the clock after a read and reports whether it ran out.
+func (b *idleBody) disarm() bool {
+	if b.mode == modeDeadline {
+		_ = http.NewResponseController(b.w).SetReadDeadline(time.Time{})
+		return false
+	}
+	return !b.timer.Stop() // it fired: expire closed the body
+}
+
+// expire runs when the timer fires: closing the body ends the blocked read.
+func (b *idleBody) expire() { b.src.Close() }
+
+// stop stops the timer, if any: the body is read no more.
+func (b *idleBody) stop() {
+	if b.timer != nil {
+		b.timer.Stop()
+	}
+}
