@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"strconv"
 	"sync"
+	"time"
 
 	"github.com/google/uuid"
 
@@ -50,9 +51,52 @@ type Site struct {
 	MaxSessions int
 
 	// MaxRequestBodySize caps the bytes read from a request body by
-	// Request.Content and Request.Args (413 beyond it). Zero means
+	// Request.Content, ContentReader and Args (413 beyond it). Zero means
 	// request.DefaultMaxBodySize (10 MiB); negative means no limit.
 	MaxRequestBodySize int64
+
+	// SpoolThreshold is the size beyond which a request body read by
+	// Request.Content, ContentReader or Args is kept in a temporary file
+	// (deleted from its directory at once, closed when the response ends)
+	// rather than in memory, as Twisted's request.content; the files of a
+	// multipart body beyond it stay there. Zero means
+	// request.DefaultSpoolThreshold (1 MiB); negative means never.
+	SpoolThreshold int64
+
+	// MaxFormMemory caps the bytes of form values Request.Args keeps in
+	// memory: an urlencoded body, and the values of a multipart body (413
+	// beyond it). Zero means request.DefaultMaxFormMemory (10 MiB);
+	// negative means no limit.
+	MaxFormMemory int64
+
+	// MaxFormFields caps the arguments Request.Args parses from the query
+	// and an urlencoded body together (413 beyond it). Zero means
+	// request.DefaultMaxFormFields (1000); negative means no limit.
+	MaxFormFields int
+
+	// MaxMultipartParts caps the parts of a multipart body Request.Args
+	// reads, and their header lines to 10 per part allowed, counted over
+	// all of them (413 beyond either). Zero means
+	// request.DefaultMaxMultipartParts (1000); negative means no limit.
+	MaxMultipartParts int
+
+	// BodyIdleTimeout cuts a request body when its client sends nothing
+	// for that long, wherever the body is read (Request.Content, Args, or
+	// HTTPRequest().Body), under any server and for HTTP/2 streams: the
+	// read fails with a 408 request.StatusError, and the connection is
+	// closed. A slow but steady upload is never cut, and the time an
+	// asynchronous response takes does not count. Zero means
+	// request.DefaultBodyIdleTimeout (60 s, as nginx's
+	// client_body_timeout); negative means no limit.
+	BodyIdleTimeout time.Duration
+
+	// MaxConns caps the connections that ListenAndServe and Serve keep
+	// open at once, so that idle or slow clients cannot use up the
+	// process's open files: beyond it, new connections wait in the
+	// listener's queue until one closes. Zero means DefaultMaxConns, or
+	// half the process's open-file limit if that is lower; negative means
+	// no limit. It does not apply to a server of your own.
+	MaxConns int
 
 	// DisplayTracebacks shows the error and stack on 500 pages. Leave it
 	// off in production.
@@ -124,6 +168,11 @@ func (s *Site) init() {
 			Sessions:          s,
 			TrustProxyHeaders: s.TrustProxyHeaders,
 			MaxBodySize:       s.MaxRequestBodySize,
+			SpoolThreshold:    s.SpoolThreshold,
+			MaxFormMemory:     s.MaxFormMemory,
+			MaxFormFields:     s.MaxFormFields,
+			MaxMultipartParts: s.MaxMultipartParts,
+			BodyIdleTimeout:   s.BodyIdleTimeout,
 			DisplayTracebacks: s.DisplayTracebacks,
 			Logger:            s.Logger,
 		}
