@@ -23,8 +23,9 @@ const DefaultBodyIdleTimeout = 60 * time.Second
 // read and cleared after it, so it never applies while nobody reads: not to
 // the time an asynchronous response takes, nor to a hijacked connection.
 // Elsewhere a timer closes the body when the time runs out, which ends a
-// blocked read in most bodies (pipes, HTTP/2 streams); net/http's HTTP/1
-// bodies, which it would not end, always support deadlines.
+// blocked read in most bodies (pipes, HTTP/2 streams). Closing does not end
+// a read of net/http's HTTP/1 bodies, but their server takes deadlines,
+// unless a middleware hides its ResponseWriter without an Unwrap method.
 //
 // One goroutine reads it at a time, as any io.Reader.
 type idleBody struct {
@@ -86,11 +87,11 @@ func (b *idleBody) Read(p []byte) (int, error) {
 func (b *idleBody) arm() {
 	if b.mode != modeTimer {
 		err := http.NewResponseController(b.w).SetReadDeadline(time.Now().Add(b.timeout))
-		if err == nil {
+		if err == nil || b.mode == modeDeadline {
 			b.mode = modeDeadline
 			return
 		}
-		b.mode = modeTimer
+		b.mode = modeTimer // the first read: the server takes no deadlines
 	}
 	if b.timer == nil {
 		b.timer = time.AfterFunc(b.timeout, b.expire)
