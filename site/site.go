@@ -90,12 +90,13 @@ type Site struct {
 	// client_body_timeout); negative means no limit.
 	BodyIdleTimeout time.Duration
 
-	// MaxConns caps the connections that ListenAndServe and Serve keep
-	// open at once, so that idle or slow clients cannot use up the
-	// process's open files: beyond it, new connections wait in the
-	// listener's queue until one closes. Zero means DefaultMaxConns, or
-	// half the process's open-file limit if that is lower; negative means
-	// no limit. It does not apply to a server of your own.
+	// MaxConns caps the connections that the serving helpers (Serve,
+	// ListenAndServe, their TLS forms, Run) keep open at once, so that
+	// idle or slow clients cannot use up the process's open files: beyond
+	// it, new connections wait in the listener's queue until one closes.
+	// Zero means 4096, or half the process's open-file limit if that is
+	// lower; negative means no limit. It does not apply to a server of
+	// your own.
 	MaxConns int
 
 	// DisplayTracebacks shows the error and stack on 500 pages. Leave it
