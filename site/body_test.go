@@ -230,11 +230,9 @@ func TestMaxConns(t *testing.T) {
 	root.PutChild("", page("ok"))
 	s := site.New(root)
 	s.MaxConns = 2
-	ln := site.LimitConns(s, mustListen(t))
-	srv := &http.Server{Handler: s}
-	go srv.Serve(ln)
+	ln := mustListen(t)
+	go s.Serve(ln) // Serve applies the cap
 	defer s.Close()
-	defer srv.Close()
 
 	// Two idle keep-alive connections take both slots.
 	var conns []net.Conn

@@ -80,6 +80,7 @@ func (s *Site) ServeTLS(ln net.Listener, certFile, keyFile string) error {
 // serve serves on ln with a fresh Server, over TLS when cfg is set or the
 // files are named, until Shutdown or Close.
 func (s *Site) serve(ln net.Listener, cfg *tls.Config, certFile, keyFile string) error {
+	ln = s.limitConns(ln)
 	srv := s.Server()
 	srv.TLSConfig = cfg
 	s.srvMu.Lock()
