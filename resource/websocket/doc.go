@@ -1,0 +1,82 @@
+// Package websocket serves WebSocket connections (RFC 6455) from a
+// resource in the tree, as Twisted's twisted.web.websocket does.
+//
+// A [Resource] answers the handshake; for each connection its [Factory]
+// makes a [Protocol], which is told of the connection's events, and hands it
+// a [Transport] to send with:
+//
+//	type Echo struct {
+//		websocket.BaseProtocol // the events Echo does not handle
+//		t *websocket.Transport
+//	}
+//
+//	func (e *Echo) NegotiationStarted(t *websocket.Transport) { e.t = t }
+//	func (e *Echo) TextMessageReceived(msg string) { e.t.SendTextMessage(msg) }
+//
+//	root.PutChild("echo", websocket.New(func(r *request.Request) (websocket.Protocol, error) {
+//		return &Echo{}, nil
+//	}))
+//
+// The factory sees the handshake's [request.Request]: its prepath, its
+// arguments, and the visitor's session through GetSession (a session made
+// there gets its cookie on the handshake's response). A factory that
+// returns an error refuses the connection with the framework's page for
+// that error, as a render method's error would.
+//
+// # Events
+//
+// A connection's Protocol methods are called one at a time, from one
+// goroutine that the connection owns: NegotiationStarted and
+// NegotiationFinished once the handshake is accepted, then the messages and
+// pongs in the order they arrive, then ConnectionLost, exactly once. The
+// Protocol's own state therefore needs no lock unless other goroutines (a
+// timer, a broadcast) touch it too. While a method runs, nothing more is
+// read from the connection, pings included: a method that blocks for long
+// gets the connection closed by the keepalive. A panic in a method is
+// logged, the connection is closed with StatusInternalError and
+// ConnectionLost is called.
+//
+// # Sending
+//
+// The Transport's methods are safe for concurrent use and never block:
+// SendTextMessage and SendBytesMessage put the message in the connection's
+// send queue, which a goroutine of the connection writes out, in order,
+// while there is something to write. The queue is bounded
+// ([Resource.SendQueueBytes]): a message that does not fit means the client
+// reads too slowly, so the message is refused with [ErrTooSlow] and the
+// connection is closed with StatusPolicyViolation. A broadcast loop over
+// many Transports therefore never waits for a slow client; that client is
+// dropped instead. A message whose writing takes longer than
+// [Resource.WriteTimeout] (the client stopped reading) also closes the
+// connection. After a connection
+// starts closing, sends return [ErrClosed]. No Transport method calls back
+// into the Protocol, so they may be called while holding a lock that the
+// Protocol's methods take.
+//
+// # Safe defaults
+//
+//   - The handshake's Origin header, which browsers always send, must name
+//     the host the request was sent to, unless [Resource.OriginPatterns]
+//     allows it; otherwise the answer is 403 (this stops cross-site
+//     WebSocket hijacking, in which another site's page opens a connection
+//     with the visitor's cookies). A handshake without Origin does not come
+//     from a browser and is accepted.
+//   - A message larger than [Resource.MaxMessageSize] (32 KiB by default)
+//     closes the connection with StatusMessageTooBig (1009) before more
+//     than that is read.
+//   - At most [Resource.MaxConnections] connections are open at once
+//     (10,000 by default); beyond it the handshake gets 503.
+//   - Every [Resource.PingInterval] (30 seconds by default) the connection
+//     is pinged; a peer that does not answer within the next interval is
+//     disconnected.
+//   - When the Site closes (Site.Close, or Site.Shutdown at its end), every
+//     connection is closed with StatusGoingAway (1001).
+//
+// A GET without the upgrade headers gets the framework's 400 page, a bad
+// Sec-WebSocket-Version 426 with the version it speaks, and any other
+// method 405 with an Allow header, as any resource that renders only GET.
+//
+// The protocol itself is github.com/coder/websocket's; [StatusCode] and
+// [CloseError] are its types, so code using it can read this package's
+// values.
+package websocket

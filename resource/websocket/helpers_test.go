@@ -1,0 +1,249 @@
+package websocket_test
+
+import (
+	"context"
+	"errors"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	cws "github.com/coder/websocket"
+
+	"github.com/gotwisted/web/request"
+	"github.com/gotwisted/web/resource"
+	"github.com/gotwisted/web/resource/websocket"
+	"github.com/gotwisted/web/site"
+)
+
+// wait is how long a test waits for something that should happen at once
+// over loopback; a slow machine only makes the tests slower.
+const wait = 20 * time.Second
+
+// A peer is the server side of one test connection: a Protocol that
+// records what it is told and lets the test act on its Transport.
+type peer struct {
+	websocket.BaseProtocol
+	r *request.Request
+
+	t      *websocket.Transport
+	opened chan struct{} // closed by NegotiationFinished
+	got    chan string   // "text:...", "bytes:...", "pong:..."
+	lost   chan error    // ConnectionLost's error
+
+	// onText, when set, answers a text message instead of recording it.
+	onText func(p *peer, msg string)
+}
+
+func newPeer(r *request.Request) *peer {
+	return &peer{r: r, opened: make(chan struct{}), got: make(chan string, 1024), lost: make(chan error, 1)}
+}
+
+func (p *peer) NegotiationStarted(t *websocket.Transport) { p.t = t }
+func (p *peer) NegotiationFinished()                      { close(p.opened) }
+func (p *peer) TextMessageReceived(msg string) {
+	if p.onText != nil {
+		p.onText(p, msg)
+		return
+	}
+	p.got <- "text:" + msg
+}
+func (p *peer) BytesMessageReceived(b []byte) { p.got <- "bytes:" + string(b) }
+func (p *peer) PongReceived(b []byte)         { p.got <- "pong:" + string(b) }
+func (p *peer) ConnectionLost(err error)      { p.lost <- err }
+
+// next returns the next event the peer recorded.
+func (p *peer) next(t *testing.T) string {
+	t.Helper()
+	select {
+	case e := <-p.got:
+		return e
+	case <-time.After(wait):
+		t.Fatal("the server received nothing")
+		return ""
+	}
+}
+
+// waitLost returns the error ConnectionLost got.
+func (p *peer) waitLost(t *testing.T) error {
+	t.Helper()
+	select {
+	case err := <-p.lost:
+		return err
+	case <-time.After(wait):
+		t.Fatal("ConnectionLost was not called")
+		return nil
+	}
+}
+
+// A server is a Site serving a websocket.Resource at /ws, whose peers the
+// test receives on a channel as they connect.
+type server struct {
+	site  *site.Site
+	srv   *httptest.Server
+	res   *websocket.Resource
+	peers chan *peer
+	url   string // ws://HOST/ws
+	logs  *strings.Builder
+}
+
+// serve starts a server; configure may set the Resource's fields and make
+// the peers answer (setting onText) before they see the connection.
+func serve(t *testing.T, configure func(res *websocket.Resource), onText func(p *peer, msg string)) *server {
+	t.Helper()
+	sv := &server{peers: make(chan *peer, 1024), logs: new(strings.Builder)}
+	var logMu sync.Mutex
+	sv.res = websocket.New(func(r *request.Request) (websocket.Protocol, error) {
+		p := newPeer(r)
+		p.onText = onText
+		sv.peers <- p
+		return p, nil
+	})
+	if configure != nil {
+		configure(sv.res)
+	}
+	root := resource.New()
+	root.PutChild("ws", sv.res)
+	sv.site = site.New(root)
+	sv.site.Logger = slog.New(slog.NewTextHandler(lockedWriter{&logMu, sv.logs}, nil))
+	sv.srv = newServer(t, sv.site)
+	sv.url = "ws" + strings.TrimPrefix(sv.srv.URL, "http") + "/ws"
+	return sv
+}
+
+// discard is a logger that drops everything.
+var discard = slog.New(slog.NewTextHandler(io.Discard, nil))
+
+// newServer serves s; both are closed when the test ends.
+func newServer(t *testing.T, s *site.Site) *httptest.Server {
+	t.Helper()
+	srv := httptest.NewServer(s)
+	t.Cleanup(func() {
+		s.Close()
+		srv.Close()
+	})
+	return srv
+}
+
+type lockedWriter struct {
+	mu *sync.Mutex
+	w  io.Writer
+}
+
+func (l lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
+}
+
+// peer returns the server side of the next connection, once it is open.
+func (sv *server) peer(t *testing.T) *peer {
+	t.Helper()
+	select {
+	case p := <-sv.peers:
+		select {
+		case <-p.opened:
+		case <-time.After(wait):
+			t.Fatal("NegotiationFinished was not called")
+		}
+		return p
+	case <-time.After(wait):
+		t.Fatal("the Factory was not called")
+		return nil
+	}
+}
+
+// dial connects a client to url; the connection is cut when the test ends.
+func dial(t *testing.T, url string, header http.Header) *cws.Conn {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), wait)
+	defer cancel()
+	c, resp, err := cws.Dial(ctx, url, &cws.DialOptions{HTTPHeader: header})
+	if err != nil {
+		status := 0
+		if resp != nil {
+			status = resp.StatusCode
+		}
+		t.Fatalf("dial %s: %v (status %d)", url, err, status)
+	}
+	c.SetReadLimit(-1)
+	t.Cleanup(func() { c.CloseNow() })
+	return c
+}
+
+// read reads one message from a client connection.
+func read(t *testing.T, c *cws.Conn) (cws.MessageType, string) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), wait)
+	defer cancel()
+	typ, p, err := c.Read(ctx)
+	if err != nil {
+		t.Fatalf("client read: %v", err)
+	}
+	return typ, string(p)
+}
+
+// readClose reads from a client connection until it closes, and returns
+// the close error.
+func readClose(t *testing.T, c *cws.Conn) error {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), wait)
+	defer cancel()
+	for {
+		_, _, err := c.Read(ctx)
+		if err != nil {
+			if errors.Is(err, context.DeadlineExceeded) {
+				t.Fatal("the connection did not close")
+			}
+			return err
+		}
+	}
+}
+
+// write writes one message from a client connection.
+func write(t *testing.T, c *cws.Conn, typ cws.MessageType, msg string) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), wait)
+	defer cancel()
+	if err := c.Write(ctx, typ, []byte(msg)); err != nil {
+		t.Fatalf("client write: %v", err)
+	}
+}
+
+// handshake sends a handshake-like request with the given method and
+// headers over plain HTTP and returns the response and its body.
+func handshake(t *testing.T, url, method string, header http.Header) (*http.Response, string) {
+	t.Helper()
+	req, err := http.NewRequest(method, url, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for k, v := range header {
+		req.Header[k] = v
+	}
+	client := &http.Client{Transport: &http.Transport{DisableKeepAlives: true}, Timeout: wait}
+	resp, err := client.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return resp, string(b)
+}
+
+// upgradeHeaders returns the headers of a valid handshake.
+func upgradeHeaders() http.Header {
+	return http.Header{
+		"Connection":            {"Upgrade"},
+		"Upgrade":               {"websocket"},
+		"Sec-Websocket-Version": {"13"},
+		"Sec-Websocket-Key":     {"dGhlIHNhbXBsZSBub25jZQ=="},
+	}
+}

@@ -1,0 +1,358 @@
+package websocket
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"runtime/debug"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+	"unicode/utf8"
+
+	"github.com/coder/websocket"
+
+	"github.com/gotwisted/web/request"
+)
+
+// Errors of the Transport, and the reasons ConnectionLost may be given.
+var (
+	// ErrClosed is returned by the Transport's methods once the
+	// connection is closing or closed.
+	ErrClosed = errors.New("websocket: connection closed")
+	// ErrTooSlow is returned by a send that did not fit in the send queue
+	// (Resource.SendQueueBytes): the client reads more slowly than it is
+	// sent to. The connection is closed with StatusPolicyViolation, and
+	// ConnectionLost is given ErrTooSlow.
+	ErrTooSlow = errors.New("websocket: client too slow: send queue full")
+	// ErrNoPong is given to ConnectionLost when a ping got no pong within
+	// Resource.PingInterval.
+	ErrNoPong = errors.New("websocket: no pong within the ping interval")
+)
+
+// queueEntryCost is what a queued message counts beyond its length: the
+// size of its entry in the queue.
+const queueEntryCost = 32
+
+// Transport sends on one WebSocket connection (Twisted's
+// WebSocketTransport). The Protocol gets it in NegotiationStarted. Its
+// methods are safe for concurrent use, never block, and never call the
+// Protocol back.
+type Transport struct {
+	// Set before the connection's goroutine starts, then read only.
+	res   *Resource
+	r     *request.Request
+	proto Protocol
+	conn  *websocket.Conn
+	nc    net.Conn    // what Accept hijacked: write deadlines, and cutting a close that hangs
+	stop  func() bool // stops the close on the Site's closing (context.AfterFunc)
+
+	pinging atomic.Bool // a ping waits for its pong
+
+	mu      sync.Mutex  // guards the fields below
+	alive   *time.Timer // the keepalive; nil without one
+	queue   []outgoing  // messages waiting to be written, oldest first
+	queued  int         // their cost, against Resource.SendQueueBytes
+	writing bool        // a goroutine is writing the queue out
+	closing bool        // the close began: sends fail
+	cause   error       // why this side closed, for ConnectionLost
+	then    *CloseError // the close to send once the queue is written
+}
+
+// outgoing is a message in the send queue.
+type outgoing struct {
+	typ websocket.MessageType
+	p   []byte
+}
+
+// SendTextMessage queues text to be sent as a text message, after the
+// messages sent before it. It returns ErrTooSlow (and closes the
+// connection) if the send queue is full, and ErrClosed once the connection
+// is closing. text should be valid UTF-8; browsers drop a connection that
+// sends anything else.
+func (t *Transport) SendTextMessage(text string) error {
+	return t.send(websocket.MessageText, []byte(text))
+}
+
+// SendBytesMessage queues a copy of data to be sent as a binary message,
+// as SendTextMessage does.
+func (t *Transport) SendBytesMessage(data []byte) error {
+	return t.send(websocket.MessageBinary, bytes.Clone(data))
+}
+
+// send queues p, which it owns, and starts the writer if none runs.
+func (t *Transport) send(typ websocket.MessageType, p []byte) error {
+	cost := len(p) + queueEntryCost
+	t.mu.Lock()
+	if t.closing {
+		t.mu.Unlock()
+		return ErrClosed
+	}
+	if t.queued > 0 && t.queued+cost > t.res.sendQueueBytes() {
+		t.mu.Unlock()
+		t.close(CloseError{Code: StatusPolicyViolation, Reason: "too slow"}, ErrTooSlow, false)
+		return ErrTooSlow
+	}
+	t.queue = append(t.queue, outgoing{typ, p})
+	t.queued += cost
+	start := !t.writing
+	t.writing = true
+	t.mu.Unlock()
+	if start {
+		go t.write()
+	}
+	return nil
+}
+
+// write writes the queue out until it is empty, then sends the close
+// LoseConnection left for it, if any. It runs while there is something to
+// write, so an idle connection has no writing goroutine.
+func (t *Transport) write() {
+	timeout := t.res.writeTimeout()
+	written := 0 // the cost of the message just written
+	for {
+		t.mu.Lock()
+		t.queued -= written
+		if len(t.queue) == 0 {
+			then := t.then
+			t.then = nil
+			t.queue = nil // let the backing array go
+			t.writing = false
+			t.mu.Unlock()
+			t.nc.SetWriteDeadline(time.Time{})
+			if then != nil {
+				t.closeConn(*then)
+			}
+			return
+		}
+		m := t.queue[0]
+		t.queue[0] = outgoing{}
+		t.queue = t.queue[1:]
+		t.mu.Unlock()
+
+		t.nc.SetWriteDeadline(time.Now().Add(timeout))
+		if err := t.conn.Write(context.Background(), m.typ, m.p); err != nil {
+			t.mu.Lock()
+			t.writing = false
+			t.mu.Unlock()
+			t.abort(err)
+			return
+		}
+		written = len(m.p) + queueEntryCost
+	}
+}
+
+// Ping sends a ping; the peer's pong comes to the Protocol's PongReceived.
+// While a ping waits for its pong, Ping sends no other (the pong will
+// answer both: RFC 6455 lets a peer answer only the last ping). If no pong
+// comes within Resource.PingInterval, the connection is closed as dead
+// (ConnectionLost gets ErrNoPong). Ping returns ErrClosed once the
+// connection is closing.
+func (t *Transport) Ping() error {
+	if t.isClosing() {
+		return ErrClosed
+	}
+	if t.pinging.CompareAndSwap(false, true) {
+		go t.ping()
+	}
+	return nil
+}
+
+// ping sends a ping and waits for its pong; t.pinging is set.
+func (t *Transport) ping() {
+	defer t.pinging.Store(false)
+	ctx, cancel := context.WithTimeout(context.Background(), t.res.pingInterval())
+	defer cancel()
+	if err := t.conn.Ping(ctx); err != nil && ctx.Err() != nil {
+		t.abort(ErrNoPong)
+	}
+}
+
+// keepalive is the keepalive timer's function: it pings, unless a ping is
+// already out, and arms the timer again.
+func (t *Transport) keepalive() {
+	if t.pinging.CompareAndSwap(false, true) {
+		t.ping()
+	}
+	t.mu.Lock()
+	if !t.closing {
+		t.alive.Reset(t.res.pingInterval())
+	}
+	t.mu.Unlock()
+}
+
+// pongReceived hands a pong to the Protocol. It runs inside the read of
+// the connection's goroutine, between the Protocol's other methods.
+func (t *Transport) pongReceived(_ context.Context, payload []byte) {
+	t.proto.PongReceived(bytes.Clone(payload))
+}
+
+// LoseConnection closes the connection with code and reason (Twisted's
+// loseConnection, whose default code is StatusNormalClosure): the messages
+// already sent go out first, then the close; later sends return ErrClosed,
+// and messages that arrive meanwhile are dropped. ConnectionLost follows
+// when the peer has answered the close, or after five seconds without an
+// answer. reason must be at most 123 bytes; a longer one is cut. It does
+// nothing if the connection is already closing.
+func (t *Transport) LoseConnection(code StatusCode, reason string) {
+	if len(reason) > 123 {
+		reason = strings.ToValidUTF8(reason[:123], "")
+	}
+	ce := CloseError{Code: code, Reason: reason}
+	t.close(ce, ce, true)
+}
+
+// isClosing reports whether the close began.
+func (t *Transport) isClosing() bool {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.closing
+}
+
+// close begins the close handshake with ce, unless it began already, and
+// records cause for ConnectionLost. With drain, the messages queued are
+// written first; otherwise they are dropped. It never blocks: the
+// handshake runs on the writing goroutine, or on one of its own.
+func (t *Transport) close(ce CloseError, cause error, drain bool) {
+	t.mu.Lock()
+	if t.closing {
+		t.mu.Unlock()
+		return
+	}
+	t.closing = true
+	t.cause = cause
+	if drain && t.writing {
+		t.then = &ce
+		t.mu.Unlock()
+		return
+	}
+	t.queue, t.queued = nil, 0
+	t.mu.Unlock()
+	go t.closeConn(ce)
+}
+
+// closeConn runs the close handshake, cutting the connection if the peer
+// has not answered within closeTimeout.
+func (t *Transport) closeConn(ce CloseError) {
+	cut := time.AfterFunc(closeTimeout, func() { t.nc.Close() })
+	defer cut.Stop()
+	t.conn.Close(ce.Code, ce.Reason)
+}
+
+// abort cuts the connection without a handshake: the peer is not reading,
+// or not answering.
+func (t *Transport) abort(cause error) {
+	t.mu.Lock()
+	if !t.closing {
+		t.closing = true
+		t.cause = cause
+	}
+	t.queue, t.queued, t.then = nil, 0, nil
+	t.mu.Unlock()
+	t.nc.Close() // first: it unblocks a write or close in progress
+	t.conn.CloseNow()
+}
+
+// start starts the connection's goroutine, the keepalive, and the watch on
+// the Site: the Site's closing ends the request (request.ErrClosed), after
+// which the server returns from the handler and cancels the request's
+// context; context.AfterFunc turns that into a close with StatusGoingAway
+// without a goroutine waiting meanwhile.
+func (t *Transport) start() {
+	t.stop = context.AfterFunc(t.r.Context(), func() {
+		ce := CloseError{Code: StatusGoingAway, Reason: "server closing"}
+		t.close(ce, ce, false)
+	})
+	if t.res.PingInterval >= 0 {
+		t.mu.Lock() // keepalive reads t.alive under t.mu
+		t.alive = time.AfterFunc(t.res.pingInterval(), t.keepalive)
+		t.mu.Unlock()
+	}
+	go t.serve()
+}
+
+// serve runs the Protocol and reads the connection until it closes, then
+// tells the Protocol and ends the request.
+func (t *Transport) serve() {
+	err := t.run()
+	t.mu.Lock()
+	first := !t.closing // nothing on this side began the close
+	t.closing = true
+	t.queue, t.queued, t.then = nil, 0, nil
+	cause := t.cause
+	if t.alive != nil {
+		t.alive.Stop()
+	}
+	t.mu.Unlock()
+	t.stop()
+	if first {
+		cause = err
+		var ce CloseError
+		switch {
+		case errors.As(err, &ce):
+			cause = ce // the peer closed; the library has answered
+		case errors.Is(err, websocket.ErrMessageTooBig):
+			cause = CloseError{Code: StatusMessageTooBig, Reason: "message too big"}
+		}
+		// Finish the handshake the library began (it sent the close of a
+		// message too big or a protocol error), or close what broke.
+		t.closeConn(CloseError{Code: StatusProtocolError})
+	}
+	t.res.release()
+	t.call(func() { t.proto.ConnectionLost(cause) })
+	t.r.Finish()
+}
+
+// run tells the Protocol that the connection is open and delivers the
+// messages that arrive, until reading fails; it returns why. A panic in
+// the Protocol closes the connection with StatusInternalError.
+func (t *Transport) run() (err error) {
+	defer func() {
+		if v := recover(); v != nil {
+			err = t.panicked(v)
+		}
+	}()
+	t.proto.NegotiationStarted(t)
+	t.proto.NegotiationFinished()
+	for {
+		typ, p, err := t.conn.Read(context.Background())
+		if err != nil {
+			return err
+		}
+		if t.isClosing() {
+			continue // the close began: read on until the peer answers it
+		}
+		if typ == websocket.MessageBinary {
+			t.proto.BytesMessageReceived(p)
+			continue
+		}
+		if !utf8.Valid(p) {
+			t.close(CloseError{Code: StatusInvalidFramePayloadData, Reason: "invalid UTF-8"},
+				CloseError{Code: StatusInvalidFramePayloadData, Reason: "invalid UTF-8"}, false)
+			continue
+		}
+		t.proto.TextMessageReceived(string(p))
+	}
+}
+
+// call runs a method of the Protocol, logging a panic.
+func (t *Transport) call(f func()) {
+	defer func() {
+		if v := recover(); v != nil {
+			t.panicked(v)
+		}
+	}()
+	f()
+}
+
+// panicked logs a panic of the Protocol and closes the connection with
+// StatusInternalError; it returns the error ConnectionLost gets.
+func (t *Transport) panicked(v any) error {
+	err := fmt.Errorf("websocket: panic in the Protocol: %v", v)
+	t.r.Logger().Error("websocket: panic in the Protocol", "uri", t.r.URI(), "err", err, "stack", string(debug.Stack()))
+	t.close(CloseError{Code: StatusInternalError, Reason: "internal error"}, err, false)
+	return err
+}
