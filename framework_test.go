@@ -60,6 +60,8 @@ var examples = []string{
 	"session-store",
 	"session-endings",
 	"resource-templates",
+	"websocket",
+	"websocket-chat",
 }
 
 // moreExamples lists the examples beyond the tutorial's: each has a test in
@@ -89,6 +91,8 @@ var exampleTests = map[string]func(t *testing.T, bin string){
 	"session-endings":       testSessionEndings,
 	"resource-templates":    testResourceTemplates,
 	"xmlrpc":                testXMLRPC,
+	"websocket":             testWebSocket,
+	"websocket-chat":        testWebSocketChat,
 }
 
 // TestExamples builds every example once, then runs each example's test in
