@@ -19,9 +19,9 @@
 //     Store whose min-heap scheduler expires sessions.
 //   - [github.com/gotwisted/web/site]: Site, the http.Handler that serves a
 //     tree, owns the sessions, writes the access log and runs the server.
-//   - resource/static, util, vhost, proxy, guard, handler, router, template
-//     and gzip: ready-made resources, named after the Twisted modules they
-//     stand for.
+//   - resource/static, util, vhost, proxy, guard, handler, router, template,
+//     gzip and websocket: ready-made resources, named after the Twisted
+//     modules they stand for.
 //
 // The dependencies point one way: session ← request ← resource ←
 // resource/* ← site ← your program.
