@@ -40,18 +40,20 @@
 //
 // The Transport's methods are safe for concurrent use and never block:
 // SendTextMessage and SendBytesMessage put the message in the connection's
-// send queue, which a goroutine of the connection writes out, in order,
-// while there is something to write. The queue is bounded
+// send queue, whose messages are written in order. While a Protocol method
+// runs, they wait for it to return, and the connection's goroutine writes
+// them before it reads on (in Twisted too, what a callback writes leaves
+// once the reactor has control back); otherwise a goroutine of the
+// connection writes while there is something to write. The queue is bounded
 // ([Resource.SendQueueBytes]): a message that does not fit means the client
 // reads too slowly, so the message is refused with [ErrTooSlow] and the
 // connection is closed with StatusPolicyViolation. A broadcast loop over
 // many Transports therefore never waits for a slow client; that client is
-// dropped instead. A message whose writing takes longer than
+// dropped instead. A write that stays blocked for about
 // [Resource.WriteTimeout] (the client stopped reading) also closes the
-// connection. After a connection
-// starts closing, sends return [ErrClosed]. No Transport method calls back
-// into the Protocol, so they may be called while holding a lock that the
-// Protocol's methods take.
+// connection. After a connection starts closing, sends return [ErrClosed].
+// No Transport method calls back into the Protocol, so they may be called
+// while holding a lock that the Protocol's methods take.
 //
 // # Safe defaults
 //

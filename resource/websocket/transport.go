@@ -49,14 +49,19 @@ type Transport struct {
 	conn  *websocket.Conn
 	nc    net.Conn    // what Accept hijacked: write deadlines, and cutting a close that hangs
 	stop  func() bool // stops the close on the Site's closing (context.AfterFunc)
+	born  time.Time   // the monotonic clock's origin for deadline
+
+	deadline atomic.Int64 // the write deadline set on nc, as time since born
 
 	pinging atomic.Bool // a ping waits for its pong
 
 	mu      sync.Mutex  // guards the fields below
 	alive   *time.Timer // the keepalive; nil without one
-	queue   []outgoing  // messages waiting to be written, oldest first
-	queued  int         // their cost, against Resource.SendQueueBytes
+	queue   []outgoing  // queue[head:] waits to be written, oldest first
+	head    int         // the next message of queue to write
+	queued  int         // the cost of the messages not yet written, against Resource.SendQueueBytes
 	writing bool        // a goroutine is writing the queue out
+	inCall  bool        // the connection's goroutine runs a Protocol method, and writes the queue after it
 	closing bool        // the close began: sends fail
 	cause   error       // why this side closed, for ConnectionLost
 	then    *CloseError // the close to send once the queue is written
@@ -66,6 +71,18 @@ type Transport struct {
 type outgoing struct {
 	typ websocket.MessageType
 	p   []byte
+}
+
+// emptyQueueLocked forgets what the send queue holds, keeping a small
+// array for the next messages. t.mu must be held.
+func (t *Transport) emptyQueueLocked() {
+	clear(t.queue) // the messages may be large: let them go
+	if cap(t.queue) > 16 {
+		t.queue = nil
+	} else {
+		t.queue = t.queue[:0]
+	}
+	t.head, t.queued = 0, 0
 }
 
 // SendTextMessage queues text to be sent as a text message, after the
@@ -98,8 +115,10 @@ func (t *Transport) send(typ websocket.MessageType, p []byte) error {
 	}
 	t.queue = append(t.queue, outgoing{typ, p})
 	t.queued += cost
-	start := !t.writing
-	t.writing = true
+	start := !t.writing && !t.inCall
+	if start {
+		t.writing = true
+	}
 	t.mu.Unlock()
 	if start {
 		go t.write()
@@ -107,33 +126,59 @@ func (t *Transport) send(typ websocket.MessageType, p []byte) error {
 	return nil
 }
 
+// enter and leave bracket a call of a Protocol method on the connection's
+// goroutine. What is sent meanwhile is queued, and leave writes it out
+// before the goroutine reads on: an answer goes out without a hand-off to
+// another goroutine, as in Twisted, where what a callback writes leaves
+// when the reactor gets control back. enter reports false, and the method
+// is not to be called, once the close began.
+func (t *Transport) enter() bool {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.inCall = !t.closing
+	return t.inCall
+}
+
+func (t *Transport) leave() {
+	t.mu.Lock()
+	t.inCall = false
+	drain := !t.writing && (t.head < len(t.queue) || t.then != nil)
+	if drain {
+		t.writing = true
+	}
+	t.mu.Unlock()
+	if drain {
+		t.write()
+	}
+}
+
 // write writes the queue out until it is empty, then sends the close
-// LoseConnection left for it, if any. It runs while there is something to
-// write, so an idle connection has no writing goroutine.
+// LoseConnection left for it, if any. t.writing is set. It runs on a
+// goroutine of its own while there is something to write, so an idle
+// connection has no writing goroutine, or on the connection's goroutine
+// after a Protocol method (see leave).
 func (t *Transport) write() {
-	timeout := t.res.writeTimeout()
 	written := 0 // the cost of the message just written
 	for {
 		t.mu.Lock()
 		t.queued -= written
-		if len(t.queue) == 0 {
+		if t.head == len(t.queue) {
+			t.emptyQueueLocked()
 			then := t.then
 			t.then = nil
-			t.queue = nil // let the backing array go
 			t.writing = false
 			t.mu.Unlock()
-			t.nc.SetWriteDeadline(time.Time{})
 			if then != nil {
 				t.closeConn(*then)
 			}
 			return
 		}
-		m := t.queue[0]
-		t.queue[0] = outgoing{}
-		t.queue = t.queue[1:]
+		m := t.queue[t.head]
+		t.queue[t.head] = outgoing{}
+		t.head++
 		t.mu.Unlock()
 
-		t.nc.SetWriteDeadline(time.Now().Add(timeout))
+		t.keepDeadline()
 		if err := t.conn.Write(context.Background(), m.typ, m.p); err != nil {
 			t.mu.Lock()
 			t.writing = false
@@ -166,6 +211,7 @@ func (t *Transport) ping() {
 	defer t.pinging.Store(false)
 	ctx, cancel := context.WithTimeout(context.Background(), t.res.pingInterval())
 	defer cancel()
+	t.keepDeadline()
 	if err := t.conn.Ping(ctx); err != nil && ctx.Err() != nil {
 		t.abort(ErrNoPong)
 	}
@@ -215,7 +261,7 @@ func (t *Transport) isClosing() bool {
 // close begins the close handshake with ce, unless it began already, and
 // records cause for ConnectionLost. With drain, the messages queued are
 // written first; otherwise they are dropped. It never blocks: the
-// handshake runs on the writing goroutine, or on one of its own.
+// handshake runs after the queue is written, or on a goroutine of its own.
 func (t *Transport) close(ce CloseError, cause error, drain bool) {
 	t.mu.Lock()
 	if t.closing {
@@ -224,12 +270,12 @@ func (t *Transport) close(ce CloseError, cause error, drain bool) {
 	}
 	t.closing = true
 	t.cause = cause
-	if drain && t.writing {
+	if drain && (t.writing || t.head < len(t.queue)) { // (a queue no one writes is leave's)
 		t.then = &ce
 		t.mu.Unlock()
 		return
 	}
-	t.queue, t.queued = nil, 0
+	t.emptyQueueLocked()
 	t.mu.Unlock()
 	go t.closeConn(ce)
 }
@@ -239,7 +285,26 @@ func (t *Transport) close(ce CloseError, cause error, drain bool) {
 func (t *Transport) closeConn(ce CloseError) {
 	cut := time.AfterFunc(closeTimeout, func() { t.nc.Close() })
 	defer cut.Stop()
+	t.keepDeadline()
 	t.conn.Close(ce.Code, ce.Reason)
+}
+
+// keepDeadline keeps the connection's write deadline between half of
+// Resource.WriteTimeout and all of it ahead of now. Every write is preceded
+// by a call: ours (messages, pings, closes) directly, the library's (pongs,
+// close frames it answers or sends on a bad frame) through readConn, which
+// calls it when bytes arrive. So a write that blocks for WriteTimeout fails,
+// and the connection with it, while the deadline is moved only once in
+// half a WriteTimeout, not for every message: setting a deadline costs
+// about a microsecond, a round trip's twentieth (BenchmarkEchoResource).
+func (t *Transport) keepDeadline() {
+	timeout := int64(t.res.writeTimeout())
+	now := int64(time.Since(t.born))
+	if t.deadline.Load()-now >= timeout/2 {
+		return
+	}
+	t.deadline.Store(now + timeout)
+	t.nc.SetWriteDeadline(t.born.Add(time.Duration(now + timeout)))
 }
 
 // abort cuts the connection without a handshake: the peer is not reading,
@@ -250,7 +315,8 @@ func (t *Transport) abort(cause error) {
 		t.closing = true
 		t.cause = cause
 	}
-	t.queue, t.queued, t.then = nil, 0, nil
+	t.emptyQueueLocked()
+	t.then = nil
 	t.mu.Unlock()
 	t.nc.Close() // first: it unblocks a write or close in progress
 	t.conn.CloseNow()
@@ -281,7 +347,8 @@ func (t *Transport) serve() {
 	t.mu.Lock()
 	first := !t.closing // nothing on this side began the close
 	t.closing = true
-	t.queue, t.queued, t.then = nil, 0, nil
+	t.emptyQueueLocked()
+	t.then = nil
 	cause := t.cause
 	if t.alive != nil {
 		t.alive.Stop()
@@ -315,26 +382,30 @@ func (t *Transport) run() (err error) {
 			err = t.panicked(v)
 		}
 	}()
+	t.enter() // even if the close began: the Protocol always gets its Transport
 	t.proto.NegotiationStarted(t)
 	t.proto.NegotiationFinished()
+	t.leave()
 	for {
 		typ, p, err := t.conn.Read(context.Background())
 		if err != nil {
 			return err
 		}
-		if t.isClosing() {
+		text := typ == websocket.MessageText
+		if text && !utf8.Valid(p) {
+			ce := CloseError{Code: StatusInvalidFramePayloadData, Reason: "invalid UTF-8"}
+			t.close(ce, ce, false)
+			continue
+		}
+		if !t.enter() {
 			continue // the close began: read on until the peer answers it
 		}
-		if typ == websocket.MessageBinary {
+		if text {
+			t.proto.TextMessageReceived(string(p))
+		} else {
 			t.proto.BytesMessageReceived(p)
-			continue
 		}
-		if !utf8.Valid(p) {
-			t.close(CloseError{Code: StatusInvalidFramePayloadData, Reason: "invalid UTF-8"},
-				CloseError{Code: StatusInvalidFramePayloadData, Reason: "invalid UTF-8"}, false)
-			continue
-		}
-		t.proto.TextMessageReceived(string(p))
+		t.leave()
 	}
 }
 

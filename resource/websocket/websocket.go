@@ -75,9 +75,10 @@ type Resource struct {
 	// negative means no keepalive pings.
 	PingInterval time.Duration
 
-	// WriteTimeout bounds the writing of one message; a client that reads
-	// nothing for that long is disconnected. Zero means
-	// DefaultWriteTimeout (10 seconds).
+	// WriteTimeout bounds how long a write may block: a client that reads
+	// nothing while it is being written to is disconnected after between
+	// half of WriteTimeout and all of it. Zero means DefaultWriteTimeout
+	// (10 seconds).
 	WriteTimeout time.Duration
 
 	factory Factory
@@ -181,8 +182,8 @@ func (res *Resource) RenderGET(r *request.Request) ([]byte, error) {
 	if proto == nil {
 		return nil, errors.New("websocket: the Factory returned a nil Protocol")
 	}
-	t := &Transport{res: res, r: r, proto: proto}
-	w := &hijackWriter{ResponseWriter: r.ResponseWriter()}
+	t := &Transport{res: res, r: r, proto: proto, born: time.Now()}
+	w := &hijackWriter{ResponseWriter: r.ResponseWriter(), t: t}
 	conn, err := websocket.Accept(w, r.HTTPRequest(), &websocket.AcceptOptions{
 		InsecureSkipVerify: true, // checked above, so that a refusal gets the framework's page
 		OnPongReceived:     t.pongReceived,
@@ -194,25 +195,46 @@ func (res *Resource) RenderGET(r *request.Request) ([]byte, error) {
 	}
 	accepted = true
 	conn.SetReadLimit(res.maxMessageSize())
-	t.conn, t.nc = conn, w.conn
+	t.conn = conn
 	t.start()
 	return nil, resource.NotDoneYet
 }
 
 // hijackWriter is the ResponseWriter Accept writes the handshake's answer
-// through; it keeps the connection Accept hijacks, so that writes can get
-// deadlines and a close that hangs can be cut.
+// through. It gives the Transport the connection Accept hijacks, so that
+// writes get deadlines and a close that hangs can be cut, and hands Accept
+// a readConn in its place.
 type hijackWriter struct {
 	http.ResponseWriter
-	conn net.Conn
+	t *Transport
 }
 
 // Hijack hijacks through the Request's writer, which keeps the Request
 // pending until the Transport finishes it.
 func (w *hijackWriter) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 	c, rw, err := http.NewResponseController(w.ResponseWriter).Hijack()
-	w.conn = c
-	return c, rw, err
+	if err != nil {
+		return nil, nil, err
+	}
+	w.t.nc = c
+	return readConn{c, w.t}, rw, nil
+}
+
+// readConn is the hijacked connection as the library reads it: what
+// arrives may make the library write (a pong, the echo of a close, the
+// close of a message too big), so each read keeps the write deadline ahead
+// (see Transport.keepDeadline).
+type readConn struct {
+	net.Conn
+	t *Transport
+}
+
+func (c readConn) Read(p []byte) (int, error) {
+	n, err := c.Conn.Read(p)
+	if n > 0 {
+		c.t.keepDeadline()
+	}
+	return n, err
 }
 
 // checkHandshake checks what Accept would check of a handshake request

@@ -173,6 +173,25 @@ func TestCloseCodes(t *testing.T) {
 		}
 	})
 
+	t.Run("server closes from a Protocol method", func(t *testing.T) {
+		sv := serve(t, nil, func(p *peer, msg string) {
+			p.t.SendTextMessage("bye " + msg)
+			p.t.LoseConnection(4002, "done")
+		})
+		c := dial(t, sv.url, nil)
+		p := sv.peer(t)
+		write(t, c, cws.MessageText, "now")
+		if _, got := read(t, c); got != "bye now" {
+			t.Errorf("client got %q, want the message sent before the close", got)
+		}
+		if err := readClose(t, c); cws.CloseStatus(err) != 4002 {
+			t.Errorf("client got %v, want 4002", err)
+		}
+		if err := p.waitLost(t); websocket.CloseStatus(err) != 4002 {
+			t.Errorf("ConnectionLost(%v), want 4002", err)
+		}
+	})
+
 	t.Run("invalid UTF-8", func(t *testing.T) {
 		sv := serve(t, nil, nil)
 		c := dial(t, sv.url, nil)
