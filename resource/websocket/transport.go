@@ -241,8 +241,10 @@ func (t *Transport) pongReceived(_ context.Context, payload []byte) {
 // already sent go out first, then the close; later sends return ErrClosed,
 // and messages that arrive meanwhile are dropped. ConnectionLost follows
 // when the peer has answered the close, or after five seconds without an
-// answer. reason must be at most 123 bytes; a longer one is cut. It does
-// nothing if the connection is already closing.
+// answer. code must be one that RFC 6455 lets an endpoint send (1000 to
+// 1003, 1007 to 1014, 3000 to 4999); another is sent as
+// StatusInternalError. reason must be at most 123 bytes; a longer one is
+// cut. LoseConnection does nothing if the connection is already closing.
 func (t *Transport) LoseConnection(code StatusCode, reason string) {
 	if len(reason) > 123 {
 		reason = strings.ToValidUTF8(reason[:123], "")
