@@ -325,15 +325,19 @@ func readError(err error) error {
 }
 
 // readUpTo reads src until EOF or until it has more than limit bytes. hint
-// is the expected length, or negative.
+// is the expected length, or negative. The buffer grows with what arrives,
+// not with what was announced: a client that declares a large
+// Content-Length and sends nothing costs firstRead bytes, not the length.
 func readUpTo(src io.Reader, limit, hint int64) ([]byte, error) {
-	// The buffer never needs more than limit+1 bytes, written so as not
-	// to overflow when limit is noLimit.
-	size := int64(512)
+	// Capacities are written as min(c-1, limit)+1, so as not to overflow
+	// when limit or hint is math.MaxInt64: the buffer never needs more
+	// than limit+1 bytes, nor, while the body keeps to its length, more
+	// than hint+1 (the extra byte to see EOF without growing).
+	first := int64(minRead)
 	if hint >= 0 {
-		size = hint + 1 // room to see EOF without growing
+		first = min(hint, firstRead-1) + 1
 	}
-	buf := make([]byte, 0, min(size-1, limit)+1)
+	buf := make([]byte, 0, min(first-1, limit)+1)
 	for {
 		n, err := src.Read(buf[len(buf):cap(buf)])
 		buf = buf[:len(buf)+n]
@@ -345,12 +349,23 @@ func readUpTo(src io.Reader, limit, hint int64) ([]byte, error) {
 		case int64(len(buf)) > limit:
 			return buf, nil
 		case len(buf) == cap(buf):
-			grown := make([]byte, len(buf), min(2*int64(cap(buf))-1, limit)+1)
+			next := 2*int64(cap(buf)) - 1
+			if hint >= int64(len(buf)) {
+				next = min(next, hint)
+			}
+			grown := make([]byte, len(buf), min(next, limit)+1)
 			copy(grown, buf)
 			buf = grown
 		}
 	}
 }
+
+// The first buffer of readUpTo: minRead bytes for a body of unknown
+// length, and at most firstRead for one whose length was announced.
+const (
+	minRead   = 512
+	firstRead = 32 << 10
+)
 
 // text returns the body as a string.
 func (s *bodyStore) text() (string, error) {

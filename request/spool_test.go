@@ -3,8 +3,10 @@ package request
 import (
 	"errors"
 	"io"
+	"math"
 	"net/http/httptest"
 	"os"
+	"runtime"
 	"strings"
 	"testing"
 )
@@ -129,3 +131,35 @@ func TestContentCutShort(t *testing.T) {
 type iotestErr struct{}
 
 func (iotestErr) Read([]byte) (int, error) { return 0, io.ErrUnexpectedEOF }
+
+// A body's buffer grows with the bytes that arrive, not with the length
+// announced: a client that declares a large Content-Length and sends a few
+// bytes (or none, and waits) must not make the server allocate that length.
+func TestContentAnnouncedLength(t *testing.T) {
+	tests := []struct {
+		name string
+		cfg  Config
+		cl   int64
+	}{
+		{"under the spool threshold", Config{}, DefaultSpoolThreshold},
+		{"no spooling", Config{SpoolThreshold: -1}, DefaultMaxBodySize},
+		{"no limits", Config{SpoolThreshold: -1, MaxBodySize: -1}, 1 << 40},
+		{"no limits, the largest length", Config{SpoolThreshold: -1, MaxBodySize: -1}, math.MaxInt64},
+	}
+	for _, tt := range tests {
+		hr := httptest.NewRequest("POST", "/", strings.NewReader("0123456789"))
+		hr.ContentLength = tt.cl
+		r := New(httptest.NewRecorder(), hr, &tt.cfg)
+		var before, after runtime.MemStats
+		runtime.ReadMemStats(&before)
+		body, err := r.Content()
+		runtime.ReadMemStats(&after)
+		if err != nil || string(body) != "0123456789" {
+			t.Errorf("%s: Content() = %q, %v", tt.name, body, err)
+		}
+		if alloc := after.TotalAlloc - before.TotalAlloc; alloc > 256<<10 {
+			t.Errorf("%s: allocated %d B for 10 B of a body announced as %d B", tt.name, alloc, tt.cl)
+		}
+		r.Finish()
+	}
+}
