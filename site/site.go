@@ -81,12 +81,13 @@ type Site struct {
 	MaxMultipartParts int
 
 	// BodyIdleTimeout cuts a request body when its client sends nothing
-	// for that long, wherever the body is read (Request.Content, Args, or
-	// HTTPRequest().Body), under any server and for HTTP/2 streams: the
-	// read fails with a 408 request.StatusError, and the connection is
-	// closed. A slow but steady upload is never cut, and the time an
-	// asynchronous response takes does not count. Zero means
-	// request.DefaultBodyIdleTimeout (60 s, as nginx's
+	// for that long while Request.Content, ContentReader, Args or Files
+	// reads it, under any server and for HTTP/2 streams: the read fails
+	// with a 408 request.StatusError, and the connection is closed. A slow
+	// but steady upload is never cut, and the time an asynchronous
+	// response takes does not count. It does not cover code that reads
+	// HTTPRequest().Body itself (a mounted http.Handler, the reverse
+	// proxy). Zero means request.DefaultBodyIdleTimeout (60 s, as nginx's
 	// client_body_timeout); negative means no limit.
 	BodyIdleTimeout time.Duration
 
