@@ -32,7 +32,8 @@
 // Options.Env adds more. docs/cgi.md lists every variable.
 //
 // A request body is read in full before the script starts, bounded by the
-// Site's MaxRequestBodySize (413 beyond it).
+// Site's MaxRequestBodySize (413 beyond it); beyond the Site's
+// SpoolThreshold it waits in a temporary file, not in memory.
 //
 // # The response
 //

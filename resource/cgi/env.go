@@ -43,7 +43,7 @@ func loaderEnv() []string {
 // environ returns the environment of the script at filename for r, whose
 // body is bodyLen bytes long, as "KEY=value" strings sorted by key. See the
 // package documentation for what it holds.
-func (o *Options) environ(r *request.Request, filename string, bodyLen int) ([]string, error) {
+func (o *Options) environ(r *request.Request, filename string, bodyLen int64) ([]string, error) {
 	hr := r.HTTPRequest()
 	env := map[string]string{
 		"SERVER_SOFTWARE":   ServerSoftware,
@@ -56,7 +56,7 @@ func (o *Options) environ(r *request.Request, filename string, bodyLen int) ([]s
 		"SCRIPT_FILENAME":   filename,
 		"REQUEST_URI":       r.URI(),
 		"QUERY_STRING":      hr.URL.RawQuery,
-		"CONTENT_LENGTH":    strconv.Itoa(bodyLen),
+		"CONTENT_LENGTH":    strconv.FormatInt(bodyLen, 10),
 	}
 	if hr.Host != "" {
 		env["HTTP_HOST"] = hr.Host

@@ -2,7 +2,6 @@ package cgi
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"errors"
 	"io"
@@ -36,12 +35,12 @@ type process struct {
 // its standard input and its standard error kept in a tail of keep bytes
 // (none if keep < 0). When ctx ends before the process does, the whole
 // group is killed and its output closed.
-func start(ctx context.Context, argv []string, dir string, env []string, body []byte, keep int) (*process, error) {
+func start(ctx context.Context, argv []string, dir string, env []string, body *io.SectionReader, keep int) (*process, error) {
 	cmd := exec.CommandContext(ctx, argv[0], argv[1:]...)
 	cmd.Dir = dir
 	cmd.Env = env
-	if len(body) > 0 {
-		cmd.Stdin = bytes.NewReader(body)
+	if body.Size() > 0 {
+		cmd.Stdin = body
 	}
 	p := &process{cmd: cmd}
 	if keep > 0 {

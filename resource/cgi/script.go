@@ -167,15 +167,15 @@ var errTimeout = errors.New("cgi: script timed out")
 // answers the request with its output. It returns when the script and its
 // process group are gone.
 func (s *Script) run(r *request.Request, argv []string) ([]byte, error) {
-	body, err := r.Content()
+	body, err := r.ContentReader() // spooled to a file beyond the Site's SpoolThreshold
 	if err != nil {
-		return nil, err // 413 or 400
+		return nil, err // 413, 408 or 400
 	}
 	qargs, err := queryArgs(r.HTTPRequest().URL.RawQuery)
 	if err != nil {
 		return nil, err
 	}
-	env, err := s.environ(r, s.filename, len(body))
+	env, err := s.environ(r, s.filename, body.Size())
 	if err != nil {
 		return nil, err
 	}

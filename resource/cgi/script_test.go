@@ -3,11 +3,14 @@
 package cgi_test
 
 import (
+	"bytes"
 	"fmt"
 	"io"
 	"net/http"
 	"os"
 	"path/filepath"
+	"runtime"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -276,4 +279,29 @@ func TestConcurrent(t *testing.T) {
 		}()
 	}
 	wg.Wait()
+}
+
+// A body beyond the Site's SpoolThreshold reaches the script from its
+// temporary file: serving it costs far less memory than the body.
+func TestRequestBodyNotInMemory(t *testing.T) {
+	dir := t.TempDir()
+	s := cgi.NewScript(writeScript(t, dir, "count.cgi", sh(`n=$(wc -c)`, `printf 'Content-Type: text/plain\n\n%s' $n`)))
+	srv := serve(t, s)
+	body := bytes.Repeat([]byte("x"), 8<<20)
+	req, err := http.NewRequest(http.MethodPost, srv.URL+"/", bytes.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	got := srv.do(t, req)
+	runtime.ReadMemStats(&after)
+	if got.code != 200 || got.body != strconv.Itoa(len(body)) {
+		t.Errorf("got %d %q, want 200 %q", got.code, got.body, strconv.Itoa(len(body)))
+	}
+	alloc := after.TotalAlloc - before.TotalAlloc
+	t.Logf("allocated %d B", alloc)
+	if alloc > 2<<20 {
+		t.Errorf("allocated %d B to pass a body of %d B to a script", alloc, len(body))
+	}
 }
