@@ -180,12 +180,18 @@ func (x *Resource) ListProcedures() []string {
 // Twisted's strings: "procedure NAME not found", or "no such subHandler
 // PREFIX".
 func (x *Resource) LookupProcedure(name string) (*Procedure, error) {
-	if prefix, rest, ok := strings.Cut(name, separator); ok {
+	// A loop, not a recursion: sub-handlers may form a cycle, and a call
+	// of a few megabytes could then go round it millions of times.
+	for {
+		prefix, rest, ok := strings.Cut(name, separator)
+		if !ok {
+			break
+		}
 		h := x.SubHandler(prefix)
 		if h == nil {
 			return nil, &Fault{NotFound, "no such subHandler " + prefix}
 		}
-		return h.LookupProcedure(rest)
+		x, name = h, rest
 	}
 	x.mu.RLock()
 	p := x.procs[name]
