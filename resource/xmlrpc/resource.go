@@ -202,8 +202,6 @@ func (x *Resource) LookupProcedure(name string) (*Procedure, error) {
 	return p, nil
 }
 
-var textXML = []string{"text/xml; charset=utf-8"}
-
 // RenderPOST answers one method call. The response is 200 with
 // Content-Type "text/xml; charset=utf-8" and a methodResponse holding the
 // result or a fault, whatever happened, as Twisted answers; the request's
@@ -220,7 +218,7 @@ func (x *Resource) RenderPOST(r *request.Request) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	r.ResponseHeader()["Content-Type"] = textXML
+	r.SetHeader("Content-Type", "text/xml; charset=utf-8")
 	return x.answer(r, body), nil
 }
 
