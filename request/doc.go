@@ -7,6 +7,14 @@
 // [Request.Write], [Request.Finish], [Request.NotifyFinish] and
 // [Request.GetSession].
 //
+// The rest of Twisted's request is here too, for code being ported: the
+// connection's ends ([Request.RemoteAddr], [Request.LocalAddr]), the Basic
+// credentials ([Request.BasicAuth]), [Request.Proto], [Request.AllHeaders],
+// and URLs: [Request.PrePathURL], [Request.ChildLink],
+// [Request.SiblingLink], [Request.RememberRootURL] and
+// [Request.AppRootURL], and [Request.URLPath], whose [URLPath] finds the
+// URLs around it as Twisted's twisted.python.urlpath does.
+//
 // # Lifetime
 //
 // A resource that returns a body from its render method has finished the

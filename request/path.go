@@ -223,20 +223,33 @@ func (r *Request) RootURL() string { return r.urlFor(nil) }
 
 func (r *Request) urlFor(segs []string) string {
 	var b strings.Builder
+	scheme, host := r.origin()
+	b.WriteString(scheme)
+	b.WriteString("://")
+	b.WriteString(host)
+	writePath(&b, segs)
+	return b.String()
+}
+
+// origin returns the scheme of the request's URL (from IsSecure) and its
+// host, with the port unless it is the scheme's default.
+func (r *Request) origin() (scheme, host string) {
 	scheme, def := "http", "80"
 	if r.IsSecure() {
 		scheme, def = "https", "443"
 	}
-	b.WriteString(scheme)
-	b.WriteString("://")
-	h := r.Host()
-	if host, port, err := net.SplitHostPort(h); err == nil && port == def {
-		h = host
-		if strings.IndexByte(host, ':') >= 0 {
-			h = "[" + host + "]"
+	host = r.Host()
+	if h, port, err := net.SplitHostPort(host); err == nil && port == def {
+		host = h
+		if strings.IndexByte(h, ':') >= 0 {
+			host = "[" + h + "]"
 		}
 	}
-	b.WriteString(h)
+	return scheme, host
+}
+
+// writePath writes "/" and segs, each percent-encoded, joined by "/".
+func writePath(b *strings.Builder, segs []string) {
 	b.WriteByte('/')
 	for i, s := range segs {
 		if i > 0 {
@@ -244,7 +257,6 @@ func (r *Request) urlFor(segs []string) string {
 		}
 		b.WriteString(QuoteSegment(s))
 	}
-	return b.String()
 }
 
 // ChildLink returns a URL relative to the current request for the child

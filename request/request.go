@@ -127,6 +127,7 @@ type more struct {
 	gone    error          // why the response was abandoned, or nil
 	lastMod time.Time      // set by SetLastModified
 	notify  []chan error   // from NotifyFinish, told at the end
+	appRoot string         // set by RememberRootURL
 }
 
 // ext makes sure r.more is allocated. Afterwards the calling goroutine may

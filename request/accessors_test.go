@@ -1,0 +1,461 @@
+package request_test
+
+// Tests of the accessors porters use, each over HTTP against a Site, each
+// beside what Twisted's counterpart does: its tests in
+// twisted/web/test/test_http.py and test_web.py, and what a real Twisted
+// server answers (twisted_test.go serves the same tree with Twisted and
+// checks these tables against it).
+
+import (
+	"bufio"
+	"context"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/gotwisted/web/request"
+	"github.com/gotwisted/web/resource"
+	"github.com/gotwisted/web/site"
+)
+
+// probeResult is what a probe tells of its request; twisted_probe.py
+// sends the same keys.
+type probeResult struct {
+	RemoteNet, RemoteHost string // RemoteHost without its port
+	RemotePort            int
+	LocalNet, LocalAddr   string
+	User, Password        string // hex: the bytes need not be UTF-8
+	AuthOK                bool
+	Proto                 string
+	Headers               map[string]string
+	URLPath, PrePathURL   string
+	Sibling, Child        string
+	AppRoot, Client       string
+}
+
+// report is a probe's answer.
+func report(r *request.Request) ([]byte, error) {
+	res := probeResult{
+		Proto:      r.Proto(),
+		Headers:    r.AllHeaders(),
+		URLPath:    r.URLPath().String(),
+		PrePathURL: r.PrePathURL(),
+		Sibling:    r.SiblingLink("sib"),
+		Child:      r.ChildLink("kid"),
+		AppRoot:    r.AppRootURL(),
+		Client:     r.ClientAddr(),
+	}
+	if a := r.RemoteAddr(); a != nil {
+		res.RemoteNet = a.Network()
+		if t, ok := a.(*net.TCPAddr); ok {
+			res.RemoteHost, res.RemotePort = t.IP.String(), t.Port
+		} else {
+			res.RemoteHost = a.String()
+		}
+	}
+	if a := r.LocalAddr(); a != nil {
+		res.LocalNet, res.LocalAddr = a.Network(), a.String()
+	}
+	user, password, ok := r.BasicAuth()
+	res.User, res.Password, res.AuthOK = hex.EncodeToString([]byte(user)), hex.EncodeToString([]byte(password)), ok
+	return json.Marshal(res)
+}
+
+// probe is a leaf that reports.
+type probe struct{ resource.Leaf }
+
+func (probe) Render(r *request.Request) ([]byte, error) { return report(r) }
+
+// node reports, and any child it lacks is a probe.
+type node struct{ resource.Base }
+
+func (*node) Render(r *request.Request) ([]byte, error) { return report(r) }
+
+func (*node) GetChild(string, *request.Request) (resource.Resource, error) { return probe{}, nil }
+
+// rememberer is a node that remembers the root URL while traversal asks it
+// for a child, as RootResource in Twisted's RememberURLTests.
+type rememberer struct{ node }
+
+func (rr *rememberer) ChildWithDefault(name string, r *request.Request) resource.Resource {
+	r.RememberRootURL()
+	return rr.node.ChildWithDefault(name, r)
+}
+
+// newRememberer returns a rememberer that is its own "" child, with a node
+// at "bar".
+func newRememberer() *rememberer {
+	rr := &rememberer{}
+	rr.PutChild("", rr)
+	rr.PutChild("bar", &node{})
+	return rr
+}
+
+// probeTree is the tree twisted_probe.py serves too: a probe at /leaf, an
+// application root that remembers its URL at /foo, URLPath operations at
+// /urlpath.
+func probeTree() resource.Resource {
+	root := resource.New()
+	root.PutChild("leaf", probe{})
+	root.PutChild("foo", newRememberer())
+	root.PutChild("urlpath", urlPathOp{})
+	return root
+}
+
+// serve serves root on a new test server; configure may set the Site's
+// fields.
+func serve(t *testing.T, root resource.Resource, configure ...func(*site.Site)) *httptest.Server {
+	t.Helper()
+	s := site.New(root)
+	s.Logger = slog.New(slog.DiscardHandler) // the 500s of the tests are expected
+	for _, f := range configure {
+		f(s)
+	}
+	srv := httptest.NewServer(s)
+	t.Cleanup(func() {
+		srv.Close()
+		s.Close()
+	})
+	return srv
+}
+
+// get sends GET base+path with the header lines (name, value, name,
+// value...) and the Host header host (if not ""), and returns the status
+// and the body.
+func get(t *testing.T, c *http.Client, base, path, host string, header ...string) (int, string) {
+	t.Helper()
+	req, err := http.NewRequest("GET", base+path, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if host != "" {
+		req.Host = host
+	}
+	for i := 0; i+1 < len(header); i += 2 {
+		req.Header.Add(header[i], header[i+1])
+	}
+	resp, err := c.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return resp.StatusCode, string(b)
+}
+
+// probeGET is get that decodes a probe's report.
+func probeGET(t *testing.T, c *http.Client, base, path, host string, header ...string) probeResult {
+	t.Helper()
+	code, body := get(t, c, base, path, host, header...)
+	var res probeResult
+	if code != http.StatusOK {
+		t.Fatalf("GET %s: %d %s", path, code, body)
+	}
+	if err := json.Unmarshal([]byte(body), &res); err != nil {
+		t.Fatalf("GET %s: %v: %s", path, err, body)
+	}
+	return res
+}
+
+// rawProbe sends the bytes of a request to srv on a connection of its own
+// and decodes the probe's report.
+func rawProbe(t *testing.T, srv *httptest.Server, raw string) probeResult {
+	t.Helper()
+	conn, err := net.Dial("tcp", srv.Listener.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	if _, err := io.WriteString(conn, raw); err != nil {
+		t.Fatal(err)
+	}
+	resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var res probeResult
+	if err := json.NewDecoder(resp.Body).Decode(&res); err != nil {
+		t.Fatal(err)
+	}
+	return res
+}
+
+// TestRemoteAddr: the peer's address, with its port, as Twisted's
+// getClientAddress; a trusted X-Forwarded-For changes ClientAddr, not it.
+func TestRemoteAddr(t *testing.T) {
+	for _, trust := range []bool{false, true} {
+		srv := serve(t, probeTree(), func(s *site.Site) { s.TrustProxyHeaders = trust })
+		// Dial ourselves to learn the client's port.
+		var local net.Addr
+		c := &http.Client{Transport: &http.Transport{DisableKeepAlives: true,
+			DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
+				conn, err := (&net.Dialer{}).DialContext(ctx, network, addr)
+				if err == nil {
+					local = conn.LocalAddr()
+				}
+				return conn, err
+			}}}
+		res := probeGET(t, c, srv.URL, "/leaf", "", "X-Forwarded-For", "203.0.113.9, 10.0.0.1")
+		want := local.(*net.TCPAddr)
+		if res.RemoteNet != "tcp" || res.RemoteHost != want.IP.String() || res.RemotePort != want.Port {
+			t.Errorf("trust %v: RemoteAddr %s %s port %d, want tcp %v", trust, res.RemoteNet, res.RemoteHost, res.RemotePort, want)
+		}
+		wantClient := want.IP.String()
+		if trust {
+			wantClient = "203.0.113.9"
+		}
+		if res.Client != wantClient {
+			t.Errorf("trust %v: ClientAddr %q, want %q", trust, res.Client, wantClient)
+		}
+	}
+}
+
+// TestLocalAddr: the address the server listens on, as Twisted's getHost.
+func TestLocalAddr(t *testing.T) {
+	srv := serve(t, probeTree())
+	res := probeGET(t, srv.Client(), srv.URL, "/leaf", "")
+	if res.LocalNet != "tcp" || res.LocalAddr != srv.Listener.Addr().String() {
+		t.Errorf("LocalAddr %s %s, want tcp %s", res.LocalNet, res.LocalAddr, srv.Listener.Addr())
+	}
+}
+
+// TestAddrsOverUnixSocket: on a Unix socket both addresses are Unix
+// addresses, as Twisted's getClientAddress gives a UNIXAddress
+// (test_http's test_getClientAddress).
+func TestAddrsOverUnixSocket(t *testing.T) {
+	sock := filepath.Join(t.TempDir(), "s")
+	l, err := net.Listen("unix", sock)
+	if err != nil {
+		t.Skipf("no Unix sockets here: %v", err)
+	}
+	s := site.New(probeTree())
+	hs := &http.Server{Handler: s}
+	done := make(chan error, 1)
+	go func() { done <- hs.Serve(l) }()
+	defer func() {
+		hs.Close()
+		<-done
+		s.Close()
+	}()
+	c := &http.Client{Transport: &http.Transport{DisableKeepAlives: true,
+		DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
+			return (&net.Dialer{}).DialContext(ctx, "unix", sock)
+		}}}
+	res := probeGET(t, c, "http://unix", "/leaf", "")
+	if res.RemoteNet != "unix" || res.LocalNet != "unix" || res.LocalAddr != sock {
+		t.Errorf("RemoteAddr %s %q, LocalAddr %s %q; want unix addresses, the local one %q",
+			res.RemoteNet, res.RemoteHost, res.LocalNet, res.LocalAddr, sock)
+	}
+	if res.Client != "-" {
+		t.Errorf("ClientAddr %q, want -", res.Client)
+	}
+}
+
+// TestAddrsWithoutServer: a Request made by New outside a server knows the
+// peer from the http.Request, and no local address.
+func TestAddrsWithoutServer(t *testing.T) {
+	r := request.New(httptest.NewRecorder(), httptest.NewRequest("GET", "/", nil), nil)
+	if a, ok := r.RemoteAddr().(*net.TCPAddr); !ok || a.String() != "192.0.2.1:1234" {
+		t.Errorf("RemoteAddr = %v, want 192.0.2.1:1234", r.RemoteAddr())
+	}
+	if a := r.LocalAddr(); a != nil {
+		t.Errorf("LocalAddr = %v, want nil", a)
+	}
+	hr := httptest.NewRequest("GET", "/", nil)
+	hr.RemoteAddr = "somewhere"
+	if a := request.New(httptest.NewRecorder(), hr, nil).RemoteAddr(); a != nil {
+		t.Errorf("RemoteAddr of %q = %v, want nil", hr.RemoteAddr, a)
+	}
+}
+
+// basicAuthTests are Authorization headers and what Twisted's getUser and
+// getPassword make of them (checked against Twisted by twisted_test.go).
+var basicAuthTests = []struct {
+	name           string
+	header         []string // Authorization lines; none: no header
+	user, password string
+	ok             bool
+}{
+	{"none", nil, "", "", false},
+	{"plain", []string{"Basic dXNlcjpwYXNz"}, "user", "pass", true},
+	{"scheme in any case", []string{"bAsIc dXNlcjpwYXNz"}, "user", "pass", true},
+	{"white space runs", []string{"Basic \t  dXNlcjpwYXNz "}, "user", "pass", true},
+	{"last header counts", []string{"Basic Zmlyc3Q6MQ==", "Basic bGFzdDoy"}, "last", "2", true},
+	{"empty password", []string{"Basic dXNlcjo="}, "user", "", true},
+	{"empty user", []string{"Basic OnB3"}, "", "pw", true},
+	{"colons in the password", []string{"Basic dTpwOnc6"}, "u", "p:w:", true},
+	{"no colon", []string{"Basic dXNlcg=="}, "", "", false},
+	{"three words", []string{"Basic dXNlcjpwYXNz extra"}, "", "", false},
+	{"scheme alone", []string{"Basic"}, "", "", false},
+	{"other scheme", []string{"Bearer dXNlcjpwYXNz"}, "", "", false},
+	{"padding missing", []string{"Basic dTpwdw"}, "", "", false},
+	{"padding short", []string{"Basic dXNlcjpwYXM"}, "", "", false},
+	{"one character too many", []string{"Basic dXNlcjpwYXNza"}, "", "", false},
+	{"characters outside the alphabet skipped", []string{"Basic dXNl!cjpw*YXNz"}, "user", "pass", true},
+	{"stops at the padding", []string{"Basic dTpwdw==dXNlcjpwYXNz"}, "u", "pw", true},
+	{"extra padding", []string{"Basic dTpwdw==="}, "u", "pw", true},
+	{"padding, then a character", []string{"Basic dTpwdw=x="}, "u", "pw\x0c", true},
+	{"padding inside a quantum", []string{"Basic dTpw=d=="}, "", "", false},
+	{"URL-safe alphabet skipped", []string{"Basic dTp-_w=="}, "u", "p", true},
+	{"not UTF-8", []string{"Basic 6Trp"}, "\xe9", "\xe9", true},
+}
+
+// TestBasicAuth: the credentials of an Authorization header, as Twisted's
+// getUser and getPassword parse them.
+func TestBasicAuth(t *testing.T) {
+	srv := serve(t, probeTree())
+	for _, tt := range basicAuthTests {
+		var header []string
+		for _, h := range tt.header {
+			header = append(header, "Authorization", h)
+		}
+		res := probeGET(t, srv.Client(), srv.URL, "/leaf", "", header...)
+		want := probeResult{User: hex.EncodeToString([]byte(tt.user)), Password: hex.EncodeToString([]byte(tt.password)), AuthOK: tt.ok}
+		if res.User != want.User || res.Password != want.Password || res.AuthOK != want.AuthOK {
+			t.Errorf("%s: BasicAuth() = %q, %q, %v; want %q, %q, %v", tt.name,
+				unhex(res.User), unhex(res.Password), res.AuthOK, tt.user, tt.password, tt.ok)
+		}
+	}
+}
+
+func unhex(s string) string {
+	b, _ := hex.DecodeString(s)
+	return string(b)
+}
+
+// TestProto: the protocol of the request line, as Twisted's clientproto;
+// HTTP/2 is Go's own.
+func TestProto(t *testing.T) {
+	srv := serve(t, probeTree())
+	if res := probeGET(t, srv.Client(), srv.URL, "/leaf", ""); res.Proto != "HTTP/1.1" {
+		t.Errorf("HTTP/1.1 request: Proto %q", res.Proto)
+	}
+	res := rawProbe(t, srv, "GET /leaf HTTP/1.0\r\n\r\n")
+	if res.Proto != "HTTP/1.0" {
+		t.Errorf("HTTP/1.0 request: Proto %q", res.Proto)
+	}
+	if _, ok := res.Headers["host"]; ok {
+		t.Errorf("HTTP/1.0 request without Host: AllHeaders has a host: %q", res.Headers)
+	}
+
+	tls := httptest.NewUnstartedServer(site.New(probeTree()))
+	tls.EnableHTTP2 = true
+	tls.StartTLS()
+	defer tls.Close()
+	if res := probeGET(t, tls.Client(), tls.URL, "/leaf", ""); res.Proto != "HTTP/2.0" {
+		t.Errorf("HTTP/2 request: Proto %q", res.Proto)
+	}
+}
+
+// TestAllHeaders: every header, its name in lower case, its last value, as
+// Twisted's getAllHeaders (test_getAllHeaders, ...MultipleHeaders).
+func TestAllHeaders(t *testing.T) {
+	srv := serve(t, probeTree())
+	res := rawProbe(t, srv, "POST /leaf HTTP/1.1\r\nHost: example.com:81\r\nTest: lemur\r\ntest: panda\r\n"+
+		"X-Odd_Name: 1\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n3\r\nabc\r\n0\r\n\r\n")
+	want := map[string]string{"host": "example.com:81", "test": "panda", "x-odd_name": "1",
+		"transfer-encoding": "chunked", "connection": "close"}
+	if fmt.Sprint(res.Headers) != fmt.Sprint(want) {
+		t.Errorf("AllHeaders = %q, want %q", res.Headers, want)
+	}
+}
+
+// TestURLPathOfRequest: the request's URLPath is its PrePathURL, without
+// the query (Twisted's URLPath.fromRequest), and follows trusted proxy
+// headers as PrePathURL does.
+func TestURLPathOfRequest(t *testing.T) {
+	for _, tt := range []struct {
+		path, host string
+		trust      bool
+		header     []string
+		want       string
+	}{
+		{"/leaf", "example.com", false, nil, "http://example.com/leaf"},
+		{"/leaf/a/b?x=1", "example.com:81", false, nil, "http://example.com:81/leaf"},
+		{"/foo/bar/baz?x=1", "example.com:80", false, nil, "http://example.com/foo/bar/baz"},
+		{"/foo/", "example.com", false, nil, "http://example.com/foo/"},
+		{"/foo/a%2Fb%20c", "example.com", false, nil, "http://example.com/foo/a%2Fb%20c"},
+		{"/leaf", "example.com", true, []string{"X-Forwarded-Proto", "https", "X-Forwarded-Host", "public.example"}, "https://public.example/leaf"},
+		{"/leaf", "example.com", false, []string{"X-Forwarded-Proto", "https", "X-Forwarded-Host", "public.example"}, "http://example.com/leaf"},
+	} {
+		srv := serve(t, probeTree(), func(s *site.Site) { s.TrustProxyHeaders = tt.trust })
+		res := probeGET(t, srv.Client(), srv.URL, tt.path, tt.host, tt.header...)
+		if res.URLPath != tt.want || res.PrePathURL != tt.want {
+			t.Errorf("%s (Host %s, trust %v): URLPath %q, PrePathURL %q, want %q", tt.path, tt.host, tt.trust, res.URLPath, res.PrePathURL, tt.want)
+		}
+	}
+}
+
+// linkTests are paths under the probe tree, and the links its probes
+// give: SiblingLink("sib") as Twisted's sibLink(b"sib"), ChildLink("kid")
+// as childLink(b"kid"), and AppRootURL as getRootURL, whose host is
+// written HOST (Twisted's RememberURLTests testSimple: /foo/...).
+var linkTests = []struct {
+	path, sibling, child, appRoot string
+}{
+	{"/leaf", "sib", "leaf/kid", ""},
+	{"/leaf/", "../sib", "kid", ""},
+	{"/leaf/a", "../sib", "kid", ""},
+	{"/leaf/a/b", "../../sib", "../kid", ""},
+	{"/leaf/a/b/", "../../../sib", "../../kid", ""},
+	{"/foo/", "sib", "kid", "http://HOST/foo"},
+	{"/foo/bar", "sib", "bar/kid", "http://HOST/foo"},
+	{"/foo/bar/baz", "sib", "baz/kid", "http://HOST/foo"},
+	{"/foo/bar/", "sib", "kid", "http://HOST/foo"},
+}
+
+// rootLinkTests are linkTests for a Site whose root remembers (Twisted's
+// testRoot).
+var rootLinkTests = []struct {
+	path, sibling, child, appRoot string
+}{
+	{"/", "sib", "kid", "http://HOST/"},
+	{"/bar", "sib", "bar/kid", "http://HOST/"},
+	{"/bar/baz", "sib", "baz/kid", "http://HOST/"},
+	{"/bar/", "sib", "kid", "http://HOST/"},
+}
+
+// TestLinks: SiblingLink, ChildLink and AppRootURL along the probe tree.
+// Without RememberRootURL (the /leaf paths), AppRootURL is RootURL
+// (Twisted's getRootURL is None).
+func TestLinks(t *testing.T) {
+	for _, tree := range []struct {
+		root  resource.Resource
+		tests []struct{ path, sibling, child, appRoot string }
+	}{{probeTree(), linkTests}, {newRememberer(), rootLinkTests}} {
+		srv := serve(t, tree.root)
+		for _, tt := range tree.tests {
+			res := probeGET(t, srv.Client(), srv.URL, tt.path, "example.com:81")
+			appRoot := strings.ReplaceAll(tt.appRoot, "HOST", "example.com:81")
+			if appRoot == "" {
+				appRoot = "http://example.com:81/"
+			}
+			if res.Sibling != tt.sibling || res.Child != tt.child || res.AppRoot != appRoot {
+				t.Errorf("%s: SiblingLink %q, ChildLink %q, AppRootURL %q; want %q, %q, %q",
+					tt.path, res.Sibling, res.Child, res.AppRoot, tt.sibling, tt.child, appRoot)
+			}
+		}
+	}
+}
+
+// TestAppRootURLBehindProxy: the remembered URL is made as PrePathURL is,
+// so it follows trusted proxy headers.
+func TestAppRootURLBehindProxy(t *testing.T) {
+	srv := serve(t, probeTree(), func(s *site.Site) { s.TrustProxyHeaders = true })
+	res := probeGET(t, srv.Client(), srv.URL, "/foo/bar", "", "X-Forwarded-Proto", "https", "X-Forwarded-Host", "public.example:443")
+	if res.AppRoot != "https://public.example/foo" {
+		t.Errorf("AppRootURL %q, want https://public.example/foo", res.AppRoot)
+	}
+}
