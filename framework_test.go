@@ -66,7 +66,7 @@ var examples = []string{
 
 // moreExamples lists the examples beyond the tutorial's: each has a test in
 // exampleTests and a page of its own in docs/, not one in docs/web-in-60.
-var moreExamples = []string{"xmlrpc"}
+var moreExamples = []string{"xmlrpc", "porting"}
 
 // exampleTests checks each example's observable behaviour.
 var exampleTests = map[string]func(t *testing.T, bin string){
@@ -93,6 +93,7 @@ var exampleTests = map[string]func(t *testing.T, bin string){
 	"xmlrpc":                testXMLRPC,
 	"websocket":             testWebSocket,
 	"websocket-chat":        testWebSocketChat,
+	"porting":               testPorting,
 }
 
 // TestExamples builds every example once, then runs each example's test in
@@ -188,8 +189,12 @@ func TestDocsShowExamples(t *testing.T) {
 }
 
 // goBlock returns the contents of the first ```go block of a Markdown page.
-func goBlock(doc []byte) (string, bool) {
-	_, rest, ok := strings.Cut(string(doc), "\n```go\n")
+func goBlock(doc []byte) (string, bool) { return fencedBlock(doc, "go") }
+
+// fencedBlock returns the contents of the first ```lang block of a
+// Markdown page.
+func fencedBlock(doc []byte, lang string) (string, bool) {
+	_, rest, ok := strings.Cut(string(doc), "\n```"+lang+"\n")
 	if !ok {
 		return "", false
 	}

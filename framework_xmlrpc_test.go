@@ -10,15 +10,7 @@ import (
 // calls, as any XML-RPC client sends them.
 func testXMLRPC(t *testing.T, bin string) {
 	e := start(t, bin, "xmlrpc", "-delay", "10ms")
-	call := func(method string, params ...string) string {
-		var b strings.Builder
-		b.WriteString("<?xml version='1.0'?><methodCall><methodName>" + method + "</methodName><params>")
-		for _, p := range params {
-			b.WriteString("<param><value>" + p + "</value></param>")
-		}
-		b.WriteString("</params></methodCall>")
-		return b.String()
-	}
+	call := xmlrpcCall
 	header := http.Header{"Content-Type": {"text/xml"}}
 	for _, tc := range []struct {
 		body string
@@ -38,4 +30,16 @@ func testXMLRPC(t *testing.T, bin string) {
 	}
 	resp, body := e.get(t, "/RPC2")
 	expect(t, "GET /RPC2", resp, body, http.StatusMethodNotAllowed)
+}
+
+// xmlrpcCall returns the body of a call of method with params, each the
+// XML of a value, such as "<int>4</int>".
+func xmlrpcCall(method string, params ...string) string {
+	var b strings.Builder
+	b.WriteString("<?xml version='1.0'?><methodCall><methodName>" + method + "</methodName><params>")
+	for _, p := range params {
+		b.WriteString("<param><value>" + p + "</value></param>")
+	}
+	b.WriteString("</params></methodCall>")
+	return b.String()
 }
