@@ -1,0 +1,226 @@
+// Package testutil holds what the tests of several packages share: a real
+// HTTP server for a Site, requests that return their whole body, raw
+// connections for what a client library would not send, a buffer safe for
+// concurrent writers, and a few small resources. Only tests import it.
+//
+// Tests that use it must be external test packages (package x_test): it
+// imports site, resource and request.
+package testutil
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/gotwisted/web/request"
+	"github.com/gotwisted/web/resource"
+	"github.com/gotwisted/web/site"
+)
+
+// Serve starts a real HTTP server for a Site that serves root and returns
+// both; each configure func may set the Site's fields before it serves. The
+// server lets "OPTIONS *" reach the Site, as the Site's own server does.
+// Both are closed when the test ends.
+func Serve(t testing.TB, root resource.Resource, configure ...func(*site.Site)) (*site.Site, *httptest.Server) {
+	t.Helper()
+	s := site.New(root)
+	for _, f := range configure {
+		f(s)
+	}
+	return s, Start(t, s, &http.Server{Handler: s, DisableGeneralOptionsHandler: true})
+}
+
+// Start serves s with the server config on a real listener. Both are closed
+// when the test ends.
+func Start(t testing.TB, s *site.Site, config *http.Server) *httptest.Server {
+	t.Helper()
+	srv := httptest.NewUnstartedServer(s)
+	srv.Config = config
+	srv.Start()
+	t.Cleanup(func() {
+		srv.Close()
+		s.Close()
+	})
+	return srv
+}
+
+// Quiet is a configure func for Serve: the Site's log is discarded.
+func Quiet(s *site.Site) { s.Logger = slog.New(slog.DiscardHandler) }
+
+// LogTo returns a configure func for Serve that sends the Site's log to w,
+// as text.
+func LogTo(w io.Writer) func(*site.Site) {
+	return func(s *site.Site) { s.Logger = slog.New(slog.NewTextHandler(w, nil)) }
+}
+
+// NewRequest returns a request for url with the given header, as name and
+// value pairs, failing the test if url is invalid.
+func NewRequest(t testing.TB, method, url string, body io.Reader, header ...string) *http.Request {
+	t.Helper()
+	req, err := http.NewRequest(method, url, body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i+1 < len(header); i += 2 {
+		req.Header.Set(header[i], header[i+1])
+	}
+	return req
+}
+
+// Send sends req with c and returns the response with its whole body read.
+func Send(t testing.TB, c *http.Client, req *http.Request) (*http.Response, string) {
+	t.Helper()
+	resp, err := c.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return resp, string(b)
+}
+
+// Do sends one request for path to srv, with the header given as name and
+// value pairs, and returns the response with its whole body read.
+func Do(t testing.TB, srv *httptest.Server, method, path string, body io.Reader, header ...string) (*http.Response, string) {
+	t.Helper()
+	return Send(t, srv.Client(), NewRequest(t, method, srv.URL+path, body, header...))
+}
+
+// NoRedirects returns a copy of c that does not follow redirects: it returns
+// the redirect itself.
+func NoRedirects(c *http.Client) *http.Client {
+	c2 := *c
+	c2.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	return &c2
+}
+
+// Raw writes text on a new connection to srv and returns everything the
+// server sends until it closes the connection (the request should say
+// Connection: close).
+func Raw(t testing.TB, srv *httptest.Server, text string) string {
+	t.Helper()
+	return raw(t, srv, text, false)
+}
+
+// RawHalfClose is Raw, but it closes its sending side after text, so that
+// the server sees the end of the request at once.
+func RawHalfClose(t testing.TB, srv *httptest.Server, text string) string {
+	t.Helper()
+	return raw(t, srv, text, true)
+}
+
+func raw(t testing.TB, srv *httptest.Server, text string, halfClose bool) string {
+	t.Helper()
+	conn, err := net.Dial("tcp", srv.Listener.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	conn.SetDeadline(time.Now().Add(10 * time.Second))
+	if _, err := io.WriteString(conn, text); err != nil {
+		t.Fatal(err)
+	}
+	if halfClose {
+		conn.(*net.TCPConn).CloseWrite()
+	}
+	b, _ := io.ReadAll(conn)
+	return string(b)
+}
+
+// ParseResponse parses text, a response to a request with method, as Raw
+// returned it, and returns it with its body read.
+func ParseResponse(t testing.TB, text, method string) (*http.Response, string) {
+	t.Helper()
+	resp, err := http.ReadResponse(bufio.NewReader(strings.NewReader(text)), &http.Request{Method: method})
+	if err != nil {
+		t.Fatalf("parsing %q: %v", text, err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	return resp, string(b)
+}
+
+// SyncBuffer is a bytes.Buffer safe for concurrent writers.
+type SyncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+// Write appends p to the buffer.
+func (s *SyncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+// String returns what was written so far.
+func (s *SyncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// Text is a resource whose GET returns Body. It may have children.
+type Text struct {
+	resource.Base
+	Body string
+}
+
+// Page returns a Text resource with body.
+func Page(body string) *Text { return &Text{Body: body} }
+
+// RenderGET returns the body.
+func (x *Text) RenderGET(*request.Request) ([]byte, error) { return []byte(x.Body), nil }
+
+// Paths is a leaf whose GET shows where traversal left the request, as
+// JSON: {"post":[...],"pre":[...]}.
+type Paths struct{ resource.Leaf }
+
+// RenderGET returns the prepath and postpath.
+func (Paths) RenderGET(r *request.Request) ([]byte, error) {
+	return json.Marshal(map[string][]string{"pre": r.Prepath(), "post": r.Postpath()})
+}
+
+// Deferred is a leaf whose GET returns resource.NotDoneYet and hands the
+// request to the test on Reqs.
+type Deferred struct {
+	resource.Leaf
+	Reqs chan *request.Request
+}
+
+// NewDeferred returns a Deferred; Reqs holds one request unreceived.
+func NewDeferred() *Deferred { return &Deferred{Reqs: make(chan *request.Request, 1)} }
+
+// RenderGET hands r to the test and returns resource.NotDoneYet.
+func (d *Deferred) RenderGET(r *request.Request) ([]byte, error) {
+	d.Reqs <- r
+	return nil, resource.NotDoneYet
+}
+
+// Func is a leaf that renders every method by calling the function.
+type Func func(r *request.Request) ([]byte, error)
+
+// IsLeaf returns true.
+func (Func) IsLeaf() bool { return true }
+
+// ChildWithDefault returns nil: a Func has no children.
+func (Func) ChildWithDefault(string, *request.Request) resource.Resource { return nil }
+
+// PutChild panics: a Func has no children.
+func (Func) PutChild(name string, _ resource.Resource) {
+	panic("testutil: PutChild(" + name + ") on a Func")
+}
+
+// Render calls f.
+func (f Func) Render(r *request.Request) ([]byte, error) { return f(r) }
