@@ -9,30 +9,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gotwisted/web/internal/testutil"
 	"github.com/gotwisted/web/request"
 	"github.com/gotwisted/web/resource"
 	"github.com/gotwisted/web/site"
 )
-
-// lines is an access log that hands each line to the test.
-type lines chan string
-
-func (l lines) Write(p []byte) (int, error) {
-	l <- string(p)
-	return len(p), nil
-}
-
-// next returns the next access-log line.
-func (l lines) next(t *testing.T) string {
-	t.Helper()
-	select {
-	case line := <-l:
-		return line
-	case <-time.After(10 * time.Second):
-		t.Fatal("no access-log line")
-		return ""
-	}
-}
 
 var timestamp = regexp.MustCompile(`\[\d\d/(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)/\d{4}:\d\d:\d\d:\d\d \+0000\]`)
 
@@ -92,7 +73,7 @@ func TestAccessLog(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			raw(t, srv, tt.request)
+			testutil.Raw(t, srv, tt.request)
 			got := stamped(t, log.next(t))
 			if got != tt.want && !(strings.HasSuffix(tt.want, " ") && strings.HasPrefix(got, tt.want)) {
 				t.Errorf("\n got %s\nwant %s", got, tt.want)
@@ -100,8 +81,8 @@ func TestAccessLog(t *testing.T) {
 		})
 	}
 	// net/http's own refusals never reach the Site: nothing is logged.
-	raw(t, srv, "GET /%zz HTTP/1.1\r\n"+closeHdr+"\r\n")
-	raw(t, srv, "GET /x HTTP/1.1\r\n"+closeHdr+"\r\n")
+	testutil.Raw(t, srv, "GET /%zz HTTP/1.1\r\n"+closeHdr+"\r\n")
+	testutil.Raw(t, srv, "GET /x HTTP/1.1\r\n"+closeHdr+"\r\n")
 	if got := stamped(t, log.next(t)); !strings.Contains(got, `"GET /x HTTP/1.1" 200 2`) {
 		t.Errorf("after a refusal: %s", got)
 	}
@@ -132,7 +113,7 @@ func TestAccessLogProxied(t *testing.T) {
 			if tt.xff != "" {
 				hdr = "X-Forwarded-For: " + tt.xff + "\r\n"
 			}
-			raw(t, srv, "GET /x HTTP/1.1\r\nHost: h\r\nConnection: close\r\n"+hdr+"\r\n")
+			testutil.Raw(t, srv, "GET /x HTTP/1.1\r\nHost: h\r\nConnection: close\r\n"+hdr+"\r\n")
 			want := tt.want + ` - - [TS] "GET /x HTTP/1.1" 200 2 "-" "-"`
 			if got := stamped(t, log.next(t)); got != want {
 				t.Errorf("\n got %s\nwant %s", got, want)

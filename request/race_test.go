@@ -1,6 +1,6 @@
 //go:build race
 
-package site_test
+package request_test
 
 // raceEnabled says the tests run under the race detector.
 const raceEnabled = true

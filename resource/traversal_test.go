@@ -1,4 +1,4 @@
-package site_test
+package resource_test
 
 import (
 	"encoding/json"
@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/gotwisted/web/internal/testutil"
 	"github.com/gotwisted/web/request"
 	"github.com/gotwisted/web/resource"
 )
@@ -27,23 +28,30 @@ func (d *dynamic) GetChild(name string, r *request.Request) (resource.Resource, 
 	if _, err := strconv.Atoi(name); err != nil {
 		return nil, nil
 	}
-	return page("dynamic " + name), nil
+	return testutil.Page("dynamic " + name), nil
+}
+
+// nonleafPaths is testutil.Paths, but not a leaf.
+type nonleafPaths struct{ resource.Base }
+
+func (*nonleafPaths) RenderGET(r *request.Request) ([]byte, error) {
+	return testutil.Paths{}.RenderGET(r)
 }
 
 func TestTraversal(t *testing.T) {
 	root := resource.New()
-	root.PutChild("", page("root page"))
-	root.PutChild("leaf", leafEcho{})
-	nonleaf := &echo{}
+	root.PutChild("", testutil.Page("root page"))
+	root.PutChild("leaf", testutil.Paths{})
+	nonleaf := &nonleafPaths{}
 	root.PutChild("nonleaf", nonleaf)
-	nonleaf.PutChild("", page("nonleaf index"))
+	nonleaf.PutChild("", testutil.Page("nonleaf index"))
 	d := &dynamic{}
-	d.PutChild("static", page("static child"))
-	d.PutChild("7", page("static seven"))
+	d.PutChild("static", testutil.Page("static child"))
+	d.PutChild("7", testutil.Page("static seven"))
 	root.PutChild("d", d)
-	root.PutChild("a b", page("space"))
-	var log syncBuffer
-	_, srv := serve(t, root, logTo(&log))
+	root.PutChild("a b", testutil.Page("space"))
+	var log testutil.SyncBuffer
+	_, srv := testutil.Serve(t, root, testutil.LogTo(&log))
 
 	type pp struct{ pre, post []string }
 	tests := []struct {
@@ -72,7 +80,7 @@ func TestTraversal(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.path, func(t *testing.T) {
-			resp, body := do(t, srv, "GET", tt.path, nil)
+			resp, body := testutil.Do(t, srv, "GET", tt.path, nil)
 			if resp.StatusCode != tt.code {
 				t.Fatalf("status %d, want %d; body %q", resp.StatusCode, tt.code, body)
 			}
@@ -94,23 +102,9 @@ func TestTraversal(t *testing.T) {
 	}
 }
 
-const notFoundPage = "\n<html>\n  <head><title>404 - No Such Resource</title></head>\n  <body>\n" +
-	"    <h1>No Such Resource</h1>\n    <p>Sorry. No luck finding that resource.</p>\n  </body>\n</html>\n"
-
-func TestNotFoundPageIsTwisteds(t *testing.T) {
-	_, srv := serve(t, resource.New()) // a bare root has no "" child: / is 404
-	resp, body := do(t, srv, "GET", "/", nil)
-	if resp.StatusCode != 404 || body != notFoundPage || len(body) != 167 {
-		t.Fatalf("got %d %q (%d bytes), want 404 and Twisted's 167-byte page", resp.StatusCode, body, len(body))
-	}
-	if ct, cl := resp.Header.Get("Content-Type"), resp.Header.Get("Content-Length"); ct != "text/html; charset=utf-8" || cl != "167" {
-		t.Errorf("Content-Type %q Content-Length %q", ct, cl)
-	}
-}
-
 func TestLeafRoot(t *testing.T) {
-	_, srv := serve(t, leafEcho{})
-	_, body := do(t, srv, "GET", "/foo/bar", nil)
+	_, srv := testutil.Serve(t, testutil.Paths{})
+	_, body := testutil.Do(t, srv, "GET", "/foo/bar", nil)
 	if body != `{"post":["foo","bar"],"pre":[]}` {
 		t.Errorf("leaf root: %s", body)
 	}
@@ -118,19 +112,19 @@ func TestLeafRoot(t *testing.T) {
 
 func TestPutChildWhileServing(t *testing.T) {
 	root := resource.New()
-	_, srv := serve(t, root)
+	_, srv := testutil.Serve(t, root)
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
 		for i := range 200 {
-			root.PutChild("c"+strconv.Itoa(i), page("child"))
+			root.PutChild("c"+strconv.Itoa(i), testutil.Page("child"))
 		}
 	}()
 	for range 50 {
-		do(t, srv, "GET", "/c1", nil)
+		testutil.Do(t, srv, "GET", "/c1", nil)
 	}
 	<-done
-	if resp, body := do(t, srv, "GET", "/c199", nil); resp.StatusCode != 200 || body != "child" {
+	if resp, body := testutil.Do(t, srv, "GET", "/c199", nil); resp.StatusCode != 200 || body != "child" {
 		t.Errorf("child added while serving: %d %q", resp.StatusCode, body)
 	}
 }
@@ -146,7 +140,7 @@ func TestPutChildPanicsOnNil(t *testing.T) {
 
 func TestChildForRequest(t *testing.T) {
 	root := resource.New()
-	foo := leafEcho{}
+	foo := testutil.Paths{}
 	root.PutChild("foo", foo)
 	tests := []struct {
 		target    string

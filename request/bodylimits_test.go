@@ -1,18 +1,17 @@
-package site_test
+package request_test
 
 import (
-	"bufio"
 	"fmt"
 	"hash/crc32"
 	"io"
 	"mime/multipart"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/gotwisted/web/internal/testutil"
 	"github.com/gotwisted/web/request"
 	"github.com/gotwisted/web/resource"
 	"github.com/gotwisted/web/site"
@@ -23,8 +22,7 @@ import (
 func TestFormLimits(t *testing.T) {
 	root := resource.New()
 	root.PutChild("args", argsLeaf{})
-	var log syncBuffer
-	_, srv := serve(t, root, logTo(&log), func(s *site.Site) { s.MaxFormFields = 100; s.MaxMultipartParts = 10 })
+	_, srv := testutil.Serve(t, root, testutil.Quiet, func(s *site.Site) { s.MaxFormFields = 100; s.MaxMultipartParts = 10 })
 	fields := func(n int) string {
 		var b strings.Builder
 		for i := range n {
@@ -56,9 +54,7 @@ func TestFormLimits(t *testing.T) {
 		{"11 parts", "/args", mpType11, mp11, 413},
 	}
 	for _, tt := range tests {
-		req := newRequest(t, "POST", srv.URL+tt.path, strings.NewReader(tt.body))
-		req.Header.Set("Content-Type", tt.ctype)
-		resp, body := send(t, srv, req)
+		resp, body := testutil.Do(t, srv, "POST", tt.path, strings.NewReader(tt.body), "Content-Type", tt.ctype)
 		if resp.StatusCode != tt.code {
 			t.Errorf("%s: status %d, want %d", tt.name, resp.StatusCode, tt.code)
 		}
@@ -73,15 +69,14 @@ func TestFormLimits(t *testing.T) {
 func TestBodyIdleTimeoutHTTP1(t *testing.T) {
 	root := resource.New()
 	root.PutChild("content", contentLeaf{})
-	var log syncBuffer
-	_, srv := serve(t, root, logTo(&log), func(s *site.Site) { s.BodyIdleTimeout = 50 * time.Millisecond })
+	_, srv := testutil.Serve(t, root, testutil.Quiet, func(s *site.Site) { s.BodyIdleTimeout = 50 * time.Millisecond })
 	for _, head := range []string{
 		"PUT /content HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\nonly a part",
 		"PUT /content HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n",
 	} {
 		// raw reads until the server closes the connection.
-		out := raw(t, srv, head)
-		resp, body := rawResponse(t, out, "PUT")
+		out := testutil.Raw(t, srv, head)
+		resp, body := testutil.ParseResponse(t, out, "PUT")
 		if resp.StatusCode != http.StatusRequestTimeout || !strings.Contains(body, "did not arrive in time") {
 			t.Errorf("%q: %d %q", head, resp.StatusCode, body)
 		}
@@ -92,8 +87,7 @@ func TestBodyIdleTimeoutHTTP2(t *testing.T) {
 	root := resource.New()
 	root.PutChild("content", contentLeaf{})
 	s := site.New(root)
-	var log syncBuffer
-	logTo(&log)(s)
+	testutil.Quiet(s)
 	s.BodyIdleTimeout = 50 * time.Millisecond
 	srv := httptest.NewUnstartedServer(s)
 	srv.EnableHTTP2 = true
@@ -104,8 +98,7 @@ func TestBodyIdleTimeoutHTTP2(t *testing.T) {
 	pr, pw := io.Pipe()
 	defer pw.Close()
 	go pw.Write([]byte("only a part"))
-	req := newRequest(t, "PUT", srv.URL+"/content", pr)
-	resp, body := send(t, srv, req)
+	resp, body := testutil.Do(t, srv, "PUT", "/content", pr)
 	if resp.ProtoMajor != 2 || resp.StatusCode != http.StatusRequestTimeout {
 		t.Errorf("%s: %d %q", resp.Proto, resp.StatusCode, body)
 	}
@@ -132,9 +125,9 @@ func (a asyncAfterBody) Render(r *request.Request) ([]byte, error) {
 func TestBodyIdleTimeoutSparesAsync(t *testing.T) {
 	root := resource.New()
 	root.PutChild("async", asyncAfterBody{wait: 300 * time.Millisecond})
-	_, srv := serve(t, root, func(s *site.Site) { s.BodyIdleTimeout = 20 * time.Millisecond })
+	_, srv := testutil.Serve(t, root, func(s *site.Site) { s.BodyIdleTimeout = 20 * time.Millisecond })
 	for range 2 { // the second time on the same connection
-		resp, body := do(t, srv, "POST", "/async", strings.NewReader("the body"))
+		resp, body := testutil.Do(t, srv, "POST", "/async", strings.NewReader("the body"))
 		if resp.StatusCode != 200 || body != "the body" {
 			t.Errorf("%d %q", resp.StatusCode, body)
 		}
@@ -191,11 +184,11 @@ func TestUploadSpooled(t *testing.T) {
 	root := resource.New()
 	root.PutChild("crc", crcLeaf{})
 	root.PutChild("files", filesLeaf{})
-	_, srv := serve(t, root, func(s *site.Site) { s.MaxRequestBodySize = 64 << 20 })
+	_, srv := testutil.Serve(t, root, func(s *site.Site) { s.MaxRequestBodySize = 64 << 20 })
 
 	h := crc32.NewIEEE()
 	upload := io.TeeReader(io.LimitReader(&pattern{}, 20<<20), h)
-	resp, body := do(t, srv, "PUT", "/crc", upload)
+	resp, body := testutil.Do(t, srv, "PUT", "/crc", upload)
 	if want := fmt.Sprintf("%d %08x", 20<<20, h.Sum32()); resp.StatusCode != 200 || body != want {
 		t.Errorf("PUT: %d %q, want %q", resp.StatusCode, body, want)
 	}
@@ -217,74 +210,9 @@ func TestUploadSpooled(t *testing.T) {
 		pw.Close()
 		sums <- want
 	}()
-	resp, body = do(t, srv, "POST", "/files", pr, "Content-Type", mw.FormDataContentType())
+	resp, body = testutil.Do(t, srv, "POST", "/files", pr, "Content-Type", mw.FormDataContentType())
 	if want := "2 args" + <-sums; resp.StatusCode != 200 || body != want {
 		// title, and f: the small file (the big one is in Files only).
 		t.Errorf("POST: %d %q, want %q", resp.StatusCode, body, want)
-	}
-}
-
-// The serving helpers' listener keeps at most MaxConns connections open.
-func TestMaxConns(t *testing.T) {
-	root := resource.New()
-	root.PutChild("", page("ok"))
-	s := site.New(root)
-	s.MaxConns = 2
-	ln := mustListen(t)
-	go s.Serve(ln) // Serve applies the cap
-	defer s.Close()
-
-	// Two idle keep-alive connections take both slots.
-	var conns []net.Conn
-	for range 2 {
-		c, err := net.Dial("tcp", ln.Addr().String())
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer c.Close()
-		fmt.Fprint(c, "GET / HTTP/1.1\r\nHost: x\r\n\r\n")
-		if resp, err := http.ReadResponse(bufio.NewReader(c), nil); err != nil || resp.StatusCode != 200 {
-			t.Fatalf("connection %d: %v", len(conns), err)
-		}
-		conns = append(conns, c)
-	}
-	// A third waits for one to close.
-	third, err := net.Dial("tcp", ln.Addr().String())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer third.Close()
-	fmt.Fprint(third, "GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
-	third.SetReadDeadline(time.Now().Add(100 * time.Millisecond))
-	if _, err := third.Read(make([]byte, 1)); err == nil {
-		t.Fatal("a third connection was served while two were open")
-	}
-	conns[0].Close()
-	third.SetReadDeadline(time.Now().Add(10 * time.Second))
-	if resp, err := http.ReadResponse(bufio.NewReader(third), nil); err != nil || resp.StatusCode != 200 {
-		t.Fatalf("third connection, after one closed: %v", err)
-	}
-}
-
-func mustListen(t *testing.T) net.Listener {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	return ln
-}
-
-func TestMaxConnsDefault(t *testing.T) {
-	s := site.New(resource.New())
-	for _, tt := range []struct{ set, min, max int }{
-		{0, 1, 4096}, // 4096, or half the open-file limit if lower
-		{10, 10, 10},
-		{-1, 0, 0}, // none
-	} {
-		s.MaxConns = tt.set
-		if n := site.EffectiveMaxConns(s); n < tt.min || n > tt.max {
-			t.Errorf("MaxConns %d: the cap is %d, want %d to %d", tt.set, n, tt.min, tt.max)
-		}
 	}
 }

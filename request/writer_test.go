@@ -1,4 +1,4 @@
-package site_test
+package request_test
 
 import (
 	"bufio"
@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gotwisted/web/internal/testutil"
 	"github.com/gotwisted/web/request"
 	"github.com/gotwisted/web/resource"
 	"github.com/gotwisted/web/site"
@@ -37,7 +38,7 @@ func (rangePage) RenderGET(r *request.Request) ([]byte, error) {
 func TestResponseWriterKeepsRequestInStep(t *testing.T) {
 	root := resource.New()
 	root.PutChild("r", rangePage{})
-	var accessLog, serverLog syncBuffer
+	var accessLog, serverLog testutil.SyncBuffer
 	s := site.New(root)
 	s.AccessLog = &accessLog
 	srv := httptest.NewUnstartedServer(s)
@@ -46,11 +47,11 @@ func TestResponseWriterKeepsRequestInStep(t *testing.T) {
 	defer s.Close()
 	defer srv.Close()
 
-	resp, body := do(t, srv, "GET", "/r", nil, "Range", "bytes=2-5")
+	resp, body := testutil.Do(t, srv, "GET", "/r", nil, "Range", "bytes=2-5")
 	if resp.StatusCode != http.StatusPartialContent || body != "2345" {
 		t.Fatalf("GET /r with Range: %d %q, want 206 \"2345\"", resp.StatusCode, body)
 	}
-	resp, body = do(t, srv, "GET", "/r", nil)
+	resp, body = testutil.Do(t, srv, "GET", "/r", nil)
 	if resp.StatusCode != http.StatusOK || body != "0123456789" {
 		t.Fatalf("GET /r: %d %q", resp.StatusCode, body)
 	}
@@ -63,29 +64,21 @@ func TestResponseWriterKeepsRequestInStep(t *testing.T) {
 	}
 }
 
-// rawFunc renders by calling f with the Request.
-type rawFunc struct {
-	resource.Leaf
-	f func(r *request.Request) ([]byte, error)
-}
-
-func (p *rawFunc) Render(r *request.Request) ([]byte, error) { return p.f(r) }
-
 // TestResponseWriterEdges covers what a resource may do with the writer
 // besides ServeContent: a body net/http measures itself (HEAD must keep the
 // Content-Length GET gets), an invalid status (the failure page, not a cut
 // connection), and hijacking the connection (the server stops waiting).
 func TestResponseWriterEdges(t *testing.T) {
 	root := resource.New()
-	root.PutChild("text", &rawFunc{f: func(r *request.Request) ([]byte, error) {
+	root.PutChild("text", testutil.Func(func(r *request.Request) ([]byte, error) {
 		io.WriteString(r.ResponseWriter(), "hello world")
 		return nil, r.Finish()
-	}})
-	root.PutChild("bad", &rawFunc{f: func(r *request.Request) ([]byte, error) {
+	}))
+	root.PutChild("bad", testutil.Func(func(r *request.Request) ([]byte, error) {
 		r.ResponseWriter().WriteHeader(42)
 		return nil, r.Finish()
-	}})
-	root.PutChild("hijack", &rawFunc{f: func(r *request.Request) ([]byte, error) {
+	}))
+	root.PutChild("hijack", testutil.Func(func(r *request.Request) ([]byte, error) {
 		c, rw, err := r.ResponseWriter().(http.Hijacker).Hijack()
 		if err != nil {
 			return nil, err
@@ -96,17 +89,17 @@ func TestResponseWriterEdges(t *testing.T) {
 			rw.Flush()
 		}()
 		return nil, resource.NotDoneYet
-	}})
-	var logged syncBuffer
-	_, srv := serve(t, root, logTo(&logged))
+	}))
+	var logged testutil.SyncBuffer
+	_, srv := testutil.Serve(t, root, testutil.LogTo(&logged))
 
 	for _, method := range []string{"GET", "HEAD"} {
-		resp, _ := do(t, srv, method, "/text", nil)
+		resp, _ := testutil.Do(t, srv, method, "/text", nil)
 		if resp.ContentLength != 11 || !strings.HasPrefix(resp.Header.Get("Content-Type"), "text/plain") {
 			t.Errorf("%s /text: Content-Length %d, Content-Type %q; want 11, text/plain", method, resp.ContentLength, resp.Header.Get("Content-Type"))
 		}
 	}
-	if resp, body := do(t, srv, "GET", "/bad", nil); resp.StatusCode != http.StatusInternalServerError || !strings.Contains(body, "Processing Failed") {
+	if resp, body := testutil.Do(t, srv, "GET", "/bad", nil); resp.StatusCode != http.StatusInternalServerError || !strings.Contains(body, "Processing Failed") {
 		t.Errorf("GET /bad: %d %q, want the 500 page", resp.StatusCode, body)
 	}
 	if !strings.Contains(logged.String(), "invalid WriteHeader code 42") {

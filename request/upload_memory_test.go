@@ -1,4 +1,4 @@
-package site_test
+package request_test
 
 import (
 	"bufio"
@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gotwisted/web/internal/testutil"
 	"github.com/gotwisted/web/resource"
 	"github.com/gotwisted/web/site"
 )
@@ -66,7 +67,7 @@ func TestLargeUploadMemory(t *testing.T) {
 	}
 	root := resource.New()
 	root.PutChild("crc", crcLeaf{})
-	_, srv := serve(t, root, func(s *site.Site) { s.MaxRequestBodySize = 2 << 30 })
+	_, srv := testutil.Serve(t, root, func(s *site.Site) { s.MaxRequestBodySize = 2 << 30 })
 
 	runtime.GC()
 	debug.FreeOSMemory()
@@ -95,10 +96,10 @@ func TestLargeUploadMemory(t *testing.T) {
 	(&pattern{}).Read(block)
 	h := crc32.NewIEEE()
 	upload := io.TeeReader(io.LimitReader(&cycle{block: block}, size), h)
-	req := newRequest(t, "PUT", srv.URL+"/crc", upload)
+	req := testutil.NewRequest(t, "PUT", srv.URL+"/crc", upload)
 	req.ContentLength = size
 	start := time.Now()
-	resp, body := send(t, srv, req)
+	resp, body := testutil.Send(t, srv.Client(), req)
 	elapsed := time.Since(start)
 	close(done)
 	wg.Wait()

@@ -1,10 +1,11 @@
-package site_test
+package resource_test
 
 import (
 	"net/http"
 	"strings"
 	"testing"
 
+	"github.com/gotwisted/web/internal/testutil"
 	"github.com/gotwisted/web/request"
 	"github.com/gotwisted/web/resource"
 )
@@ -41,7 +42,7 @@ func TestMethods(t *testing.T) {
 	root.PutChild("heh", &heh{})
 	root.PutChild("nothing", &nothing{})
 	root.PutChild("options", &options{})
-	_, srv := serve(t, root)
+	_, srv := testutil.Serve(t, root)
 	tests := []struct {
 		method, path string
 		code         int
@@ -69,7 +70,7 @@ func TestMethods(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.method+tt.path, func(t *testing.T) {
-			resp, body := do(t, srv, tt.method, tt.path, nil)
+			resp, body := testutil.Do(t, srv, tt.method, tt.path, nil)
 			if resp.StatusCode != tt.code {
 				t.Fatalf("status %d, want %d (%q)", resp.StatusCode, tt.code, body)
 			}
@@ -91,9 +92,9 @@ func TestMethods(t *testing.T) {
 
 func TestHEADKeepsContentLength(t *testing.T) {
 	root := resource.New()
-	root.PutChild("x", page("hello"))
-	_, srv := serve(t, root)
-	resp, body := do(t, srv, "HEAD", "/x", nil)
+	root.PutChild("x", testutil.Page("hello"))
+	_, srv := testutil.Serve(t, root)
+	resp, body := testutil.Do(t, srv, "HEAD", "/x", nil)
 	if resp.StatusCode != 200 || body != "" || resp.ContentLength != 5 || resp.Header.Get("Content-Type") != "text/html" {
 		t.Errorf("HEAD: %d %q length %d type %q", resp.StatusCode, body, resp.ContentLength, resp.Header.Get("Content-Type"))
 	}
@@ -101,49 +102,29 @@ func TestHEADKeepsContentLength(t *testing.T) {
 
 func TestAutomaticOPTIONSIsEmpty(t *testing.T) {
 	root := resource.New()
-	root.PutChild("x", page("hello"))
-	_, srv := serve(t, root)
-	resp, body := do(t, srv, "OPTIONS", "/x", nil)
+	root.PutChild("x", testutil.Page("hello"))
+	_, srv := testutil.Serve(t, root)
+	resp, body := testutil.Do(t, srv, "OPTIONS", "/x", nil)
 	if resp.StatusCode != 200 || body != "" || resp.Header.Get("Content-Length") != "0" || resp.Header.Get("Content-Type") != "" {
 		t.Errorf("OPTIONS: %d %q %v", resp.StatusCode, body, resp.Header)
 	}
 }
 
-func TestStarTarget(t *testing.T) {
-	_, srv := serve(t, resource.New())
-	tests := []struct {
-		method string
-		code   int
-		allow  string
-	}{
-		{"OPTIONS", 200, ""},
-		{"GET", 405, "OPTIONS"},
-	}
-	for _, tt := range tests {
-		out := raw(t, srv, tt.method+" * HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
-		resp, body := rawResponse(t, out, tt.method)
-		if resp.StatusCode != tt.code || resp.Header.Get("Allow") != tt.allow ||
-			resp.Header.Get("Content-Length") != "0" || body != "" {
-			t.Errorf("%s *: %q", tt.method, out)
-		}
-	}
-}
-
 func TestMethodPagesEscape(t *testing.T) {
 	root := resource.New()
-	root.PutChild("x", page("hello"))
-	_, srv := serve(t, root)
-	out := raw(t, srv, "POST /x?<script>alert(1)</script> HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
-	resp, body := rawResponse(t, out, "POST")
+	root.PutChild("x", testutil.Page("hello"))
+	_, srv := testutil.Serve(t, root)
+	out := testutil.Raw(t, srv, "POST /x?<script>alert(1)</script> HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
+	resp, body := testutil.ParseResponse(t, out, "POST")
 	if resp.StatusCode != http.StatusMethodNotAllowed || strings.Contains(body, "<script>") ||
 		!strings.Contains(body, "&lt;script&gt;") {
 		t.Errorf("405 page did not escape the URI: %q", body)
 	}
-	out = raw(t, srv, "<style> /x HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+	out = testutil.Raw(t, srv, "<style> /x HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
 	if !strings.HasPrefix(out, "HTTP/1.1 400 ") {
 		t.Errorf("a malformed method token is net/http's 400: %q", out)
 	}
-	out = raw(t, srv, "ST<Y>LE /x HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+	out = testutil.Raw(t, srv, "ST<Y>LE /x HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
 	if !strings.HasPrefix(out, "HTTP/1.1 400 ") {
 		t.Errorf("a malformed method token is net/http's 400: %q", out)
 	}
