@@ -6,6 +6,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -170,5 +171,29 @@ func TestClientGoesAwayMidStream(t *testing.T) {
 	}
 	if strings.Contains(log.String(), "panic") {
 		t.Errorf("a panic was logged:\n%s", log.String())
+	}
+}
+
+// TestAbort gives up on responses: the reason reaches NotifyFinish, and
+// every later Write and Finish returns it.
+func TestAbort(t *testing.T) {
+	custom := errors.New("the resource gave up")
+	tests := []struct{ given, want error }{
+		{nil, request.ErrGone},
+		{request.ErrClosed, request.ErrClosed},
+		{custom, custom},
+	}
+	for _, tt := range tests {
+		r := request.New(httptest.NewRecorder(), httptest.NewRequest("GET", "/", nil), nil)
+		notify := r.NotifyFinish()
+		r.Abort(tt.given)
+		r.Abort(errors.New("a second reason")) // ignored: the response ended
+		_, werr := r.Write([]byte("x"))
+		got := []error{<-notify, werr, r.Finish(), r.Flush(), <-r.NotifyFinish()}
+		for i, err := range got {
+			if !errors.Is(err, tt.want) {
+				t.Errorf("Abort(%v): result %d is %v, want %v", tt.given, i, err, tt.want)
+			}
+		}
 	}
 }

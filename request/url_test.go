@@ -61,9 +61,7 @@ func getURLs(t *testing.T, srv *httptest.Server, path, host string, header ...st
 
 func TestURLs(t *testing.T) {
 	_, plain := testutil.Serve(t, urlTree())
-	tlsSite := site.New(urlTree())
-	tlsSrv := httptest.NewTLSServer(tlsSite)
-	t.Cleanup(func() { tlsSrv.Close(); tlsSite.Close() })
+	_, tlsSrv := testutil.ServeTLS(t, urlTree())
 
 	tests := []struct {
 		name      string

@@ -195,3 +195,43 @@ func TestResponseCodeAfterHeadersIsIgnored(t *testing.T) {
 		t.Errorf("client got %d; access log: %s", resp.StatusCode, access.String())
 	}
 }
+
+// info renders what the request says of itself, as JSON.
+var info = testutil.Func(func(r *request.Request) ([]byte, error) {
+	now := r.Now()
+	return json.Marshal(map[string]any{
+		"method": r.Method(), "uri": r.URI(), "path": r.Path(),
+		"now": now.UnixNano(), "same": r.Now().Equal(now),
+	})
+})
+
+func TestRequestInfo(t *testing.T) {
+	_, srv := testutil.Serve(t, info)
+	tests := []struct{ method, target, path string }{
+		{"GET", "/", "/"},
+		{"GET", "/a/b?x=1&y", "/a/b"},
+		{"POST", "/a%2Fb/sp%20ace?q=%20", "/a%2Fb/sp%20ace"},
+		{"BREW", "/pot", "/pot"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.method+" "+tt.target, func(t *testing.T) {
+			before := time.Now()
+			_, body := testutil.Do(t, srv, tt.method, tt.target, nil)
+			var got struct {
+				Method, URI, Path string
+				Now               int64
+				Same              bool
+			}
+			if err := json.Unmarshal([]byte(body), &got); err != nil {
+				t.Fatalf("%v: %q", err, body)
+			}
+			if got.Method != tt.method || got.URI != tt.target || got.Path != tt.path {
+				t.Errorf("Method %q URI %q Path %q; want %q %q %q", got.Method, got.URI, got.Path, tt.method, tt.target, tt.path)
+			}
+			// Now is read once, and is the time of the request.
+			if now := time.Unix(0, got.Now); !got.Same || now.Before(before.Add(-time.Second)) || now.After(time.Now().Add(time.Second)) {
+				t.Errorf("Now %v (the same twice: %v), want a time between %v and now", now, got.Same, before)
+			}
+		})
+	}
+}

@@ -2,6 +2,7 @@ package request_test
 
 import (
 	"bufio"
+	"errors"
 	"io"
 	"log"
 	"net"
@@ -78,15 +79,22 @@ func TestResponseWriterEdges(t *testing.T) {
 		r.ResponseWriter().WriteHeader(42)
 		return nil, r.Finish()
 	}))
+	hijacked := make(chan []error, 1)
 	root.PutChild("hijack", testutil.Func(func(r *request.Request) ([]byte, error) {
 		c, rw, err := r.ResponseWriter().(http.Hijacker).Hijack()
 		if err != nil {
 			return nil, err
 		}
 		go func() {
-			defer c.Close()
 			rw.WriteString("HTTP/1.1 200 OK\r\nContent-Length: 8\r\nConnection: close\r\n\r\nhijacked")
 			rw.Flush()
+			c.Close()
+			// The Request writes nothing more, and stays pending until
+			// the connection's new owner says it is done.
+			_, werr := r.Write([]byte("x"))
+			pending := ended(r)
+			ferr := r.Finish()
+			hijacked <- []error{werr, pending, ferr, r.Finish(), <-r.NotifyFinish()}
 		}()
 		return nil, resource.NotDoneYet
 	}))
@@ -120,5 +128,76 @@ func TestResponseWriterEdges(t *testing.T) {
 	body, _ := io.ReadAll(resp.Body)
 	if string(body) != "hijacked" {
 		t.Errorf("GET /hijack: %q, want what the hijacker wrote", body)
+	}
+	// Write, whether it had ended before Finish, Finish, a second Finish,
+	// NotifyFinish.
+	want := []error{http.ErrHijacked, errPending, nil, request.ErrFinished, nil}
+	if got := <-hijacked; !errorsAre(got, want) {
+		t.Errorf("after Hijack: %v, want %v", got, want)
+	}
+}
+
+// ended returns the error that ended r's response (nil if it finished), or
+// errPending if it has not ended.
+func ended(r *request.Request) error {
+	select {
+	case err := <-r.NotifyFinish():
+		return err
+	default:
+		return errPending
+	}
+}
+
+var errPending = errors.New("pending")
+
+// errorsAre reports whether each error of got is its counterpart in want,
+// as errors.Is says.
+func errorsAre(got, want []error) bool {
+	if len(got) != len(want) {
+		return false
+	}
+	for i := range got {
+		if !errors.Is(got[i], want[i]) || (got[i] == nil) != (want[i] == nil) {
+			return false
+		}
+	}
+	return true
+}
+
+// TestResponseWriterFlush streams through the adapter: what the resource
+// flushes reaches the client while the render method still runs, the
+// adapter reaches the server's writer for http.ResponseController through
+// Unwrap, and flushing after Finish fails.
+func TestResponseWriterFlush(t *testing.T) {
+	read := make(chan struct{})
+	after := make(chan []error, 1)
+	_, srv := testutil.Serve(t, testutil.Func(func(r *request.Request) ([]byte, error) {
+		w := r.ResponseWriter()
+		rc := http.NewResponseController(w)
+		deadline := rc.SetWriteDeadline(time.Now().Add(time.Minute)) // through Unwrap
+		io.WriteString(w, "early;")
+		w.(http.Flusher).Flush()
+		<-read
+		io.WriteString(w, "late")
+		r.Finish()
+		after <- []error{deadline, rc.Flush()}
+		return nil, nil
+	}))
+	resp, err := srv.Client().Get(srv.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	p := make([]byte, len("early;"))
+	if _, err := io.ReadFull(resp.Body, p); err != nil || string(p) != "early;" {
+		t.Fatalf("read %q, %v before the render returned", p, err)
+	}
+	close(read)
+	if rest, _ := io.ReadAll(resp.Body); string(rest) != "late" {
+		t.Errorf("then %q", rest)
+	}
+	// SetWriteDeadline, Flush after Finish.
+	if got, want := <-after, []error{nil, request.ErrFinished}; !errorsAre(got, want) {
+		t.Errorf("got %v, want %v", got, want)
 	}
 }

@@ -32,20 +32,40 @@ import (
 // Both are closed when the test ends.
 func Serve(t testing.TB, root resource.Resource, configure ...func(*site.Site)) (*site.Site, *httptest.Server) {
 	t.Helper()
+	return serve(t, false, root, configure)
+}
+
+// ServeTLS is Serve over TLS; the server's Client trusts its certificate.
+func ServeTLS(t testing.TB, root resource.Resource, configure ...func(*site.Site)) (*site.Site, *httptest.Server) {
+	t.Helper()
+	return serve(t, true, root, configure)
+}
+
+func serve(t testing.TB, tls bool, root resource.Resource, configure []func(*site.Site)) (*site.Site, *httptest.Server) {
+	t.Helper()
 	s := site.New(root)
 	for _, f := range configure {
 		f(s)
 	}
-	return s, Start(t, s, &http.Server{Handler: s, DisableGeneralOptionsHandler: true})
+	return s, start(t, s, &http.Server{Handler: s, DisableGeneralOptionsHandler: true}, tls)
 }
 
 // Start serves s with the server config on a real listener. Both are closed
 // when the test ends.
 func Start(t testing.TB, s *site.Site, config *http.Server) *httptest.Server {
 	t.Helper()
+	return start(t, s, config, false)
+}
+
+func start(t testing.TB, s *site.Site, config *http.Server, tls bool) *httptest.Server {
+	t.Helper()
 	srv := httptest.NewUnstartedServer(s)
 	srv.Config = config
-	srv.Start()
+	if tls {
+		srv.StartTLS()
+	} else {
+		srv.Start()
+	}
 	t.Cleanup(func() {
 		srv.Close()
 		s.Close()

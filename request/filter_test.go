@@ -1,0 +1,111 @@
+package request_test
+
+import (
+	"errors"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/gotwisted/web/internal/testutil"
+	"github.com/gotwisted/web/request"
+	"github.com/gotwisted/web/resource"
+)
+
+// upper is a body filter's writer: it upper-cases what it is given, counts
+// the flushes that follow a write, and ends the body with "!" and the count
+// when closed, or fails to close if failClose.
+type upper struct {
+	dst       io.Writer
+	written   bool // since the last flush
+	flushes   int
+	failClose bool
+}
+
+func (u *upper) Write(p []byte) (int, error) {
+	u.written = true
+	return u.dst.Write([]byte(strings.ToUpper(string(p))))
+}
+
+func (u *upper) Flush() error {
+	if u.written {
+		u.flushes++
+	}
+	u.written = false
+	return nil
+}
+
+func (u *upper) Close() error {
+	if u.failClose {
+		return errors.New("filter close failed")
+	}
+	_, err := io.WriteString(u.dst, "!"+strconv.Itoa(u.flushes))
+	return err
+}
+
+// filtered renders "hello" through a body filter chosen by its first
+// postpath segment.
+var filtered = testutil.Func(func(r *request.Request) ([]byte, error) {
+	how := r.Postpath()[0]
+	filter := func(h http.Header, code int, dst io.Writer) io.WriteCloser {
+		h.Set("X-Filtered", strconv.Itoa(code))
+		if how == "nil" {
+			return nil // the body is left alone
+		}
+		return &upper{dst: dst, failClose: how == "failclose"}
+	}
+	switch how {
+	case "late":
+		r.Write([]byte("hel"))
+		r.SetBodyFilter(filter) // the headers went out: too late
+		return []byte("lo"), nil
+	case "async":
+		r.SetBodyFilter(filter)
+		r.Stream() // the writes below stream even if made before NotDoneYet is returned
+		go func() {
+			r.Write([]byte("hel"))
+			r.Write([]byte("lo"))
+			r.Finish()
+		}()
+		return nil, resource.NotDoneYet
+	}
+	r.SetBodyFilter(filter)
+	r.SetResponseCode(201)
+	return []byte("hello"), nil
+})
+
+func TestSetBodyFilter(t *testing.T) {
+	var log testutil.SyncBuffer
+	_, srv := testutil.Serve(t, filtered, testutil.LogTo(&log))
+	// For GET, net/http measures a body the handler wrote in full itself:
+	// the Content-Length the filter removes shows on HEAD.
+	tests := []struct {
+		method, path string
+		code         int
+		body         string
+		length       int64  // the Content-Length, -1 for none; 0 is not checked
+		filtered     string // the X-Filtered header: the status the filter saw
+	}{
+		{"GET", "/upper", 201, "HELLO!0", 0, "201"},
+		{"HEAD", "/upper", 201, "", -1, "201"},
+		{"GET", "/nil", 201, "hello", 5, "201"},
+		{"HEAD", "/nil", 201, "", 5, "201"},
+		{"GET", "/late", 200, "hello", 0, ""},
+		{"GET", "/async", 200, "HELLO!2", -1, "200"}, // each async Write flushes the filter
+		{"GET", "/failclose", 201, "HELLO", 0, "201"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.method+tt.path, func(t *testing.T) {
+			resp, body := testutil.Do(t, srv, tt.method, tt.path, nil)
+			if resp.StatusCode != tt.code || body != tt.body || tt.length != 0 && resp.ContentLength != tt.length ||
+				resp.Header.Get("X-Filtered") != tt.filtered {
+				t.Errorf("%d %q length %d X-Filtered %q; want %d %q %d %q", resp.StatusCode, body,
+					resp.ContentLength, resp.Header.Get("X-Filtered"), tt.code, tt.body, tt.length, tt.filtered)
+			}
+		})
+	}
+	if !strings.Contains(log.String(), "filter close failed") {
+		t.Errorf("the failed Close was not logged: %s", log.String())
+	}
+}
