@@ -1,6 +1,7 @@
 package resource_test
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/gotwisted/web/internal/testutil"
@@ -22,21 +23,30 @@ func TestNotFoundPageIsTwisteds(t *testing.T) {
 }
 
 func TestErrorPagesEscape(t *testing.T) {
-	root := resource.New()
-	root.PutChild("e", resource.ErrorPage(321, "<b>brief</b>", "<script>detail</script>"))
-	root.PutChild("nf", resource.NoResource("<i>gone</i>"))
-	root.PutChild("fb", resource.Forbidden(""))
-	_, srv := testutil.Serve(t, root)
 	tests := []struct {
 		path string
+		page *resource.Page
 		code int
 		body string
 	}{
-		{"/e", 321, "\n<html>\n  <head><title>321 - &lt;b&gt;brief&lt;/b&gt;</title></head>\n  <body>\n    <h1>&lt;b&gt;brief&lt;/b&gt;</h1>\n    <p>&lt;script&gt;detail&lt;/script&gt;</p>\n  </body>\n</html>\n"},
-		{"/nf/deeper/still", 404, "\n<html>\n  <head><title>404 - No Such Resource</title></head>\n  <body>\n    <h1>No Such Resource</h1>\n    <p>&lt;i&gt;gone&lt;/i&gt;</p>\n  </body>\n</html>\n"},
-		{"/fb", 403, "\n<html>\n  <head><title>403 - Forbidden Resource</title></head>\n  <body>\n    <h1>Forbidden Resource</h1>\n    <p>Sorry, resource is forbidden.</p>\n  </body>\n</html>\n"},
+		{"/e", resource.ErrorPage(321, "<b>brief</b>", "<script>detail</script>"), 321,
+			"\n<html>\n  <head><title>321 - &lt;b&gt;brief&lt;/b&gt;</title></head>\n  <body>\n    <h1>&lt;b&gt;brief&lt;/b&gt;</h1>\n    <p>&lt;script&gt;detail&lt;/script&gt;</p>\n  </body>\n</html>\n"},
+		{"/nf/deeper/still", resource.NoResource("<i>gone</i>"), 404,
+			"\n<html>\n  <head><title>404 - No Such Resource</title></head>\n  <body>\n    <h1>No Such Resource</h1>\n    <p>&lt;i&gt;gone&lt;/i&gt;</p>\n  </body>\n</html>\n"},
+		{"/fb", resource.Forbidden(""), 403,
+			"\n<html>\n  <head><title>403 - Forbidden Resource</title></head>\n  <body>\n    <h1>Forbidden Resource</h1>\n    <p>Sorry, resource is forbidden.</p>\n  </body>\n</html>\n"},
+		{"/fb2", resource.Forbidden("Go away."), 403,
+			"\n<html>\n  <head><title>403 - Forbidden Resource</title></head>\n  <body>\n    <h1>Forbidden Resource</h1>\n    <p>Go away.</p>\n  </body>\n</html>\n"},
 	}
+	root := resource.New()
 	for _, tt := range tests {
+		root.PutChild(strings.Split(tt.path, "/")[1], tt.page)
+	}
+	_, srv := testutil.Serve(t, root)
+	for _, tt := range tests {
+		if tt.page.Code() != tt.code {
+			t.Errorf("%s: Code() = %d, want %d", tt.path, tt.page.Code(), tt.code)
+		}
 		for _, method := range []string{"GET", "POST"} {
 			resp, body := testutil.Do(t, srv, method, tt.path, nil)
 			if resp.StatusCode != tt.code || body != tt.body || resp.Header.Get("Content-Type") != "text/html; charset=utf-8" {

@@ -25,6 +25,20 @@ func (*heh) RenderExtra(m string, _ *request.Request) ([]byte, error) {
 	return []byte("extra " + m), nil
 }
 
+// every renders each standard method it can, with a body naming it; its
+// HEAD answers 203, to show that RenderHEAD, not RenderGET, ran.
+type every struct{ resource.Base }
+
+func (*every) RenderGET(*request.Request) ([]byte, error)    { return []byte("GET"), nil }
+func (*every) RenderPOST(*request.Request) ([]byte, error)   { return []byte("POST"), nil }
+func (*every) RenderPUT(*request.Request) ([]byte, error)    { return []byte("PUT"), nil }
+func (*every) RenderDELETE(*request.Request) ([]byte, error) { return []byte("DELETE"), nil }
+func (*every) RenderPATCH(*request.Request) ([]byte, error)  { return []byte("PATCH"), nil }
+func (*every) RenderHEAD(r *request.Request) ([]byte, error) {
+	r.SetResponseCode(http.StatusNonAuthoritativeInfo)
+	return []byte("HEAD"), nil
+}
+
 // nothing renders no method at all.
 type nothing struct{ resource.Base }
 
@@ -42,6 +56,7 @@ func TestMethods(t *testing.T) {
 	root.PutChild("heh", &heh{})
 	root.PutChild("nothing", &nothing{})
 	root.PutChild("options", &options{})
+	root.PutChild("every", &every{})
 	_, srv := testutil.Serve(t, root)
 	tests := []struct {
 		method, path string
@@ -67,6 +82,14 @@ func TestMethods(t *testing.T) {
 		{"GET", "/nothing", 405, "OPTIONS", `~I only allow the method OPTIONS here.`},
 		{"HEAD", "/nothing", 405, "OPTIONS", ""}, // Twisted: 500; a client error is not a server error
 		{"OPTIONS", "/options", 200, "GET", "custom options"},
+		{"GET", "/every", 200, "", "GET"},
+		{"HEAD", "/every", 203, "", ""},
+		{"POST", "/every", 200, "", "POST"},
+		{"PUT", "/every", 200, "", "PUT"},
+		{"DELETE", "/every", 200, "", "DELETE"},
+		{"PATCH", "/every", 200, "", "PATCH"},
+		{"OPTIONS", "/every", 200, "GET, HEAD, POST, PUT, DELETE, OPTIONS, PATCH", ""},
+		{"TRACE", "/every", 405, "GET, HEAD, POST, PUT, DELETE, OPTIONS, PATCH", ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.method+tt.path, func(t *testing.T) {

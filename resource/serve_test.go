@@ -3,6 +3,8 @@ package resource_test
 import (
 	"errors"
 	"io"
+	"net/http"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -22,8 +24,6 @@ func (f *failing) RenderGET(*request.Request) ([]byte, error) {
 	switch f.how {
 	case "panic":
 		panic("kaboom <b>")
-	case "status":
-		return nil, &request.StatusError{Code: 418, Err: errors.New("secret detail")}
 	case "unicode":
 		return nil, errors.New("snowman \u2603 <i>")
 	}
@@ -41,7 +41,7 @@ const processingFailed = "<html><head><title>Processing Failed</title></head><bo
 
 func failingTree() *resource.Base {
 	root := resource.New()
-	for _, how := range []string{"error", "panic", "status", "unicode"} {
+	for _, how := range []string{"error", "panic", "unicode"} {
 		root.PutChild(how, &failing{how: how})
 	}
 	root.PutChild("child", &failingChild{})
@@ -71,10 +71,6 @@ func TestFailures(t *testing.T) {
 	}
 	if n := strings.Count(logged, "processing failed"); n != 3 {
 		t.Errorf("%d failures logged, want 3 (one each)", n)
-	}
-	resp, body := testutil.Do(t, srv, "GET", "/status", nil)
-	if resp.StatusCode != 418 || strings.Contains(body, "secret") || !strings.Contains(body, "418 - I&#39;m a teapot") {
-		t.Errorf("StatusError: %d %q", resp.StatusCode, body)
 	}
 }
 
@@ -134,49 +130,123 @@ func (*later) RenderGET(r *request.Request) ([]byte, error) {
 	return nil, resource.NotDoneYet
 }
 
-// halfThenFail writes part of its body, then fails.
-type halfThenFail struct{ resource.Leaf }
-
-func (halfThenFail) RenderGET(r *request.Request) ([]byte, error) {
+// cut writes part of its body, then fails in the way its postpath says.
+var cut = testutil.Func(func(r *request.Request) ([]byte, error) {
 	r.Write([]byte("half a page"))
+	switch r.Postpath()[0] {
+	case "status":
+		return nil, &request.StatusError{Code: 400, Err: errors.New("kaboom after the first byte")}
+	case "abort":
+		panic(http.ErrAbortHandler)
+	}
 	return nil, errors.New("kaboom after the first byte")
-}
+})
 
 // A response that fails after its first byte is cut off, so that the
 // client sees an error rather than a short body that looks whole.
 func TestFailureAfterFirstByteBreaksTheConnection(t *testing.T) {
+	tests := []struct {
+		path   string
+		logged string // what the log says; "" for nothing
+	}{
+		{"/error", "processing failed"},
+		{"/status", "request refused"},
+		{"/abort", ""}, // net/http's own way to cut a response
+	}
+	for _, tt := range tests {
+		t.Run(tt.path, func(t *testing.T) {
+			var log testutil.SyncBuffer
+			_, srv := testutil.Serve(t, cut, testutil.LogTo(&log))
+			// The half page may still be in the server's buffer when the
+			// connection is cut: the client sees an error either way.
+			resp, err := srv.Client().Get(srv.URL + tt.path)
+			if err == nil {
+				body, rerr := io.ReadAll(resp.Body)
+				resp.Body.Close()
+				if rerr == nil {
+					t.Errorf("read %q with no error: a truncated response looked complete", body)
+				}
+			}
+			got := log.String()
+			if tt.logged == "" && got != "" {
+				t.Errorf("logged %s, want nothing", got)
+			}
+			if tt.logged != "" && (!strings.Contains(got, tt.logged) || !strings.Contains(got, "kaboom after the first byte")) {
+				t.Errorf("log: %s, want %q", got, tt.logged)
+			}
+		})
+	}
+}
+
+// refuse returns a StatusError with the status its query names.
+var refuse = testutil.Func(func(r *request.Request) ([]byte, error) {
+	code, _ := strconv.Atoi(r.Arg("code"))
+	return nil, &request.StatusError{Code: code, Err: errors.New("secret detail")}
+})
+
+// TestStatusErrors shows what a StatusError gives: the page for its status
+// if it is a 4xx or 5xx (its error logged, never shown; at level ERROR for
+// a 5xx), the failure page otherwise.
+func TestStatusErrors(t *testing.T) {
+	tests := []struct {
+		code, status int
+		title, text  string
+		level        string
+	}{
+		{400, 400, "400 - Bad Request", "The request could not be understood.", "INFO"},
+		{413, 413, "413 - Request Entity Too Large", "The request body is larger than this server accepts.", "INFO"},
+		{418, 418, "418 - I&#39;m a teapot", "The request was refused.", "INFO"},
+		{503, 503, "503 - Service Unavailable", "The request was refused.", "ERROR"},
+		{302, 500, "Processing Failed", "Processing Failed", "ERROR"},
+		{0, 500, "Processing Failed", "Processing Failed", "ERROR"},
+	}
+	for _, tt := range tests {
+		t.Run(strconv.Itoa(tt.code), func(t *testing.T) {
+			var log testutil.SyncBuffer
+			_, srv := testutil.Serve(t, refuse, testutil.LogTo(&log))
+			resp, body := testutil.Do(t, srv, "GET", "/?code="+strconv.Itoa(tt.code), nil)
+			if resp.StatusCode != tt.status || !strings.Contains(body, "<title>"+tt.title+"</title>") ||
+				!strings.Contains(body, tt.text) || strings.Contains(body, "secret") {
+				t.Errorf("%d %q, want %d %q with %q", resp.StatusCode, body, tt.status, tt.title, tt.text)
+			}
+			if got := log.String(); !strings.Contains(got, "level="+tt.level) || !strings.Contains(got, "secret detail") {
+				t.Errorf("log: %s, want the error at level %s", got, tt.level)
+			}
+		})
+	}
+}
+
+// failLater fails after returning NotDoneYet, through Fail, with the
+// error its query names.
+var failLater = testutil.Func(func(r *request.Request) ([]byte, error) {
+	go func() {
+		var err error = errors.New("failed later")
+		if r.Arg("status") != "" {
+			err = &request.StatusError{Code: http.StatusServiceUnavailable, Err: err}
+		}
+		resource.Fail(r, err, nil)
+	}()
+	return nil, resource.NotDoneYet
+})
+
+func TestFailAfterNotDoneYet(t *testing.T) {
 	var log testutil.SyncBuffer
-	_, srv := testutil.Serve(t, halfThenFail{}, testutil.LogTo(&log))
-	// The half page may still be in the server's buffer when the
-	// connection is cut: the client sees an error either way.
-	resp, err := srv.Client().Get(srv.URL + "/")
-	if err == nil {
-		body, rerr := io.ReadAll(resp.Body)
-		resp.Body.Close()
-		if rerr == nil {
-			t.Errorf("read %q with no error: a truncated response looked complete", body)
+	_, srv := testutil.Serve(t, failLater, testutil.LogTo(&log))
+	tests := []struct {
+		query string
+		code  int
+		body  string
+	}{
+		{"", 500, processingFailed},
+		{"?status=1", 503, "<title>503 - Service Unavailable</title>"},
+	}
+	for _, tt := range tests {
+		resp, body := testutil.Do(t, srv, "GET", "/"+tt.query, nil)
+		if resp.StatusCode != tt.code || !strings.Contains(body, tt.body) {
+			t.Errorf("%q: %d %q, want %d with %q", tt.query, resp.StatusCode, body, tt.code, tt.body)
 		}
 	}
-	if !strings.Contains(log.String(), "kaboom after the first byte") {
-		t.Errorf("failure not logged: %s", log.String())
-	}
-}
-
-// unavailable returns a 5xx StatusError.
-type unavailable struct{ resource.Leaf }
-
-func (unavailable) RenderGET(*request.Request) ([]byte, error) {
-	return nil, &request.StatusError{Code: 503, Err: errors.New("database down")}
-}
-
-func TestStatusError5xx(t *testing.T) {
-	var log testutil.SyncBuffer
-	_, srv := testutil.Serve(t, unavailable{}, testutil.LogTo(&log))
-	resp, body := testutil.Do(t, srv, "GET", "/", nil)
-	if resp.StatusCode != 503 || !strings.Contains(body, "503 - Service Unavailable") || strings.Contains(body, "database") {
-		t.Errorf("%d %q", resp.StatusCode, body)
-	}
-	if !strings.Contains(log.String(), "level=ERROR") {
-		t.Errorf("a 5xx StatusError is logged as an error: %s", log.String())
+	if n := strings.Count(log.String(), "failed later"); n != 2 {
+		t.Errorf("%d failures logged, want 2:\n%s", n, log.String())
 	}
 }

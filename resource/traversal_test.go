@@ -129,13 +129,40 @@ func TestPutChildWhileServing(t *testing.T) {
 	}
 }
 
-func TestPutChildPanicsOnNil(t *testing.T) {
-	defer func() {
-		if v := recover(); v == nil || !strings.HasPrefix(v.(string), "resource: ") {
-			t.Errorf("recover() = %v", v)
-		}
-	}()
-	resource.New().PutChild("x", nil)
+// TestPutChildPanics shows the programmer errors PutChild refuses: a nil
+// child, and a child for a resource that cannot have one.
+func TestPutChildPanics(t *testing.T) {
+	tests := []struct {
+		name  string
+		res   resource.Resource
+		child resource.Resource
+	}{
+		{"nil child", resource.New(), nil},
+		{"leaf", testutil.Paths{}, testutil.Page("x")},
+		{"error page", resource.NoResource(""), testutil.Page("x")},
+	}
+	for _, tt := range tests {
+		func() {
+			defer func() {
+				if v, _ := recover().(string); !strings.HasPrefix(v, "resource: PutChild(x") {
+					t.Errorf("%s: recover() = %q, want a resource: panic", tt.name, v)
+				}
+			}()
+			tt.res.PutChild("x", tt.child)
+		}()
+	}
+}
+
+// TestChildOfLeafAndPage shows what the ready-made kinds of resource answer
+// for a static child: a leaf has none, an error page is its own child.
+func TestChildOfLeafAndPage(t *testing.T) {
+	if got := (testutil.Paths{}).ChildWithDefault("x", nil); got != nil {
+		t.Errorf("a leaf's child: %v", got)
+	}
+	page := resource.Forbidden("")
+	if got := page.ChildWithDefault("x", nil); got != resource.Resource(page) {
+		t.Errorf("an error page's child: %v, want the page", got)
+	}
 }
 
 func TestChildForRequest(t *testing.T) {
