@@ -7,6 +7,7 @@ import (
 	"net/http/httptest"
 	"testing"
 
+	"github.com/gotwisted/web/internal/testutil"
 	"github.com/gotwisted/web/request"
 	"github.com/gotwisted/web/site"
 )
@@ -15,7 +16,7 @@ import (
 // n over loopback, and fetches it b.N times.
 func benchWrites(b *testing.B, n int) {
 	piece := bytes.Repeat([]byte("x"), n)
-	s := site.New(renderFunc(func(r *request.Request) ([]byte, error) {
+	s := site.New(testutil.Func(func(r *request.Request) ([]byte, error) {
 		for range 10000 / n {
 			r.Write(piece)
 		}
@@ -24,6 +25,11 @@ func benchWrites(b *testing.B, n int) {
 	srv := httptest.NewServer(s)
 	defer srv.Close()
 	defer s.Close()
+	fetchLoop(b, srv)
+}
+
+// fetchLoop fetches srv's root b.N times, reading each 10,000-byte body.
+func fetchLoop(b *testing.B, srv *httptest.Server) {
 	client := srv.Client()
 	b.SetBytes(10000)
 	b.ReportAllocs()
@@ -56,15 +62,5 @@ func BenchmarkNetHTTPWrites1000x10(b *testing.B) {
 		}
 	}))
 	defer srv.Close()
-	client := srv.Client()
-	b.SetBytes(10000)
-	b.ReportAllocs()
-	for b.Loop() {
-		resp, err := client.Get(srv.URL)
-		if err != nil {
-			b.Fatal(err)
-		}
-		io.Copy(io.Discard, resp.Body)
-		resp.Body.Close()
-	}
+	fetchLoop(b, srv)
 }

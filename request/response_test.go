@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"io"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/http/httptrace"
@@ -14,6 +13,7 @@ import (
 	"sync/atomic"
 	"testing"
 
+	"github.com/gotwisted/web/internal/testutil"
 	"github.com/gotwisted/web/request"
 	"github.com/gotwisted/web/resource"
 	"github.com/gotwisted/web/site"
@@ -44,39 +44,16 @@ func serveCounting(t *testing.T, root resource.Resource) (*httptest.Server, *ato
 	return srv, n
 }
 
-// renderFunc is a leaf rendering GET with a function.
-type renderFunc func(r *request.Request) ([]byte, error)
-
-func (renderFunc) IsLeaf() bool                                                { return true }
-func (renderFunc) ChildWithDefault(string, *request.Request) resource.Resource { return nil }
-func (renderFunc) PutChild(string, resource.Resource)                          { panic("leaf") }
-func (f renderFunc) RenderGET(r *request.Request) ([]byte, error)              { return f(r) }
-
-func fetch(t *testing.T, method, url string) (*http.Response, string) {
-	t.Helper()
-	req, _ := http.NewRequest(method, url, nil)
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	body, err := io.ReadAll(resp.Body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return resp, string(body)
-}
-
 // Writes made while the render method runs are coalesced: no flush, and
 // the whole body goes out with a Content-Length.
 func TestSyncWritesAreCoalesced(t *testing.T) {
-	srv, flushes := serveCounting(t, renderFunc(func(r *request.Request) ([]byte, error) {
+	srv, flushes := serveCounting(t, testutil.Func(func(r *request.Request) ([]byte, error) {
 		for range 100 {
 			r.Write([]byte("0123456789"))
 		}
 		return nil, nil
 	}))
-	resp, body := fetch(t, "GET", srv.URL)
+	resp, body := testutil.Do(t, srv, "GET", "/", nil)
 	if len(body) != 1000 || resp.ContentLength != 1000 {
 		t.Errorf("got %d bytes, Content-Length %d; want 1000 and 1000", len(body), resp.ContentLength)
 	}
@@ -88,7 +65,7 @@ func TestSyncWritesAreCoalesced(t *testing.T) {
 // After NotDoneYet, each Write reaches the client before the next is made.
 func TestAsyncWritesArePrompt(t *testing.T) {
 	next := make(chan string)
-	srv, flushes := serveCounting(t, renderFunc(func(r *request.Request) ([]byte, error) {
+	srv, flushes := serveCounting(t, testutil.Func(func(r *request.Request) ([]byte, error) {
 		r.Write([]byte("during render;")) // coalesced, sent at NotDoneYet
 		go func() {
 			for chunk := range next {
@@ -132,7 +109,7 @@ func TestAsyncWritesArePrompt(t *testing.T) {
 // Flush sends what was written while the render method still runs.
 func TestFlushDuringRender(t *testing.T) {
 	read := make(chan struct{})
-	srv, flushes := serveCounting(t, renderFunc(func(r *request.Request) ([]byte, error) {
+	srv, flushes := serveCounting(t, testutil.Func(func(r *request.Request) ([]byte, error) {
 		r.Write([]byte("early;"))
 		if err := r.Flush(); err != nil {
 			return nil, err
@@ -140,19 +117,8 @@ func TestFlushDuringRender(t *testing.T) {
 		<-read // the client has the early part before the render returns
 		return []byte("late"), nil
 	}))
-	resp, err := http.Get(srv.URL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	p := make([]byte, len("early;"))
-	if _, err := io.ReadFull(resp.Body, p); err != nil || string(p) != "early;" {
-		t.Fatalf("read %q, %v", p, err)
-	}
-	close(read)
-	rest, _ := io.ReadAll(resp.Body)
-	if string(rest) != "late" || resp.ContentLength != -1 {
-		t.Errorf("rest %q, Content-Length %d", rest, resp.ContentLength)
+	if resp := earlyThenLate(t, srv.URL, read); resp.ContentLength != -1 {
+		t.Errorf("Content-Length %d", resp.ContentLength)
 	}
 	if n := flushes.Load(); n != 1 {
 		t.Errorf("%d flushes, want 1", n)
@@ -161,7 +127,7 @@ func TestFlushDuringRender(t *testing.T) {
 
 // Stream before any Write sends nothing: the status may still change.
 func TestStreamKeepsStatusOpen(t *testing.T) {
-	srv, _ := serveCounting(t, renderFunc(func(r *request.Request) ([]byte, error) {
+	srv, _ := serveCounting(t, testutil.Func(func(r *request.Request) ([]byte, error) {
 		r.Stream()
 		if r.HeadersSent() {
 			t.Error("Stream sent the headers with nothing written")
@@ -169,7 +135,7 @@ func TestStreamKeepsStatusOpen(t *testing.T) {
 		r.SetResponseCode(http.StatusAccepted)
 		return []byte("ok"), nil
 	}))
-	if resp, body := fetch(t, "GET", srv.URL); resp.StatusCode != 202 || body != "ok" {
+	if resp, body := testutil.Do(t, srv, "GET", "/", nil); resp.StatusCode != 202 || body != "ok" {
 		t.Errorf("%d %q", resp.StatusCode, body)
 	}
 }
@@ -180,7 +146,7 @@ func TestStreamKeepsStatusOpen(t *testing.T) {
 // is sent, so the failure page still can be.
 func TestResponseWriterRules(t *testing.T) {
 	root := resource.New()
-	root.PutChild("hints", renderFunc(func(r *request.Request) ([]byte, error) {
+	root.PutChild("hints", testutil.Func(func(r *request.Request) ([]byte, error) {
 		w := r.ResponseWriter()
 		w.Header().Set("Link", "</style.css>; rel=preload")
 		w.WriteHeader(http.StatusEarlyHints)
@@ -189,12 +155,12 @@ func TestResponseWriterRules(t *testing.T) {
 		io.WriteString(w, "after hints")
 		return nil, nil
 	}))
-	root.PutChild("sized", renderFunc(func(r *request.Request) ([]byte, error) {
+	root.PutChild("sized", testutil.Func(func(r *request.Request) ([]byte, error) {
 		io.WriteString(r.ResponseWriter(), "<p>twelve b</p>") // sniffed: text/html
 		return nil, nil
 	}))
 	for _, code := range []int{http.StatusNoContent, http.StatusNotModified} {
-		root.PutChild(http.StatusText(code), renderFunc(func(r *request.Request) ([]byte, error) {
+		root.PutChild(http.StatusText(code), testutil.Func(func(r *request.Request) ([]byte, error) {
 			w := r.ResponseWriter()
 			w.WriteHeader(code)
 			if _, err := io.WriteString(w, "no body allowed"); !errors.Is(err, http.ErrBodyNotAllowed) {
@@ -203,15 +169,11 @@ func TestResponseWriterRules(t *testing.T) {
 			return nil, nil
 		}))
 	}
-	root.PutChild("invalid", renderFunc(func(r *request.Request) ([]byte, error) {
+	root.PutChild("invalid", testutil.Func(func(r *request.Request) ([]byte, error) {
 		r.ResponseWriter().WriteHeader(42)
 		return nil, nil
 	}))
-	s := site.New(root)
-	s.Logger = discard()
-	srv := httptest.NewServer(s)
-	defer srv.Close()
-	defer s.Close()
+	_, srv := testutil.Serve(t, root, testutil.Quiet)
 
 	var hints []int
 	trace := &httptrace.ClientTrace{Got1xxResponse: func(code int, _ textproto.MIMEHeader) error {
@@ -230,7 +192,7 @@ func TestResponseWriterRules(t *testing.T) {
 	}
 
 	for _, method := range []string{"GET", "HEAD"} {
-		resp, body := fetch(t, method, srv.URL+"/sized")
+		resp, body := testutil.Do(t, srv, method, "/sized", nil)
 		if resp.ContentLength != 15 || resp.Header.Get("Content-Type") != "text/html; charset=utf-8" {
 			t.Errorf("%s: Content-Length %d, Content-Type %q", method, resp.ContentLength, resp.Header.Get("Content-Type"))
 		}
@@ -239,15 +201,12 @@ func TestResponseWriterRules(t *testing.T) {
 		}
 	}
 	for _, code := range []int{http.StatusNoContent, http.StatusNotModified} {
-		resp, body := fetch(t, "GET", srv.URL+"/"+strings.ReplaceAll(http.StatusText(code), " ", "%20"))
+		resp, body := testutil.Do(t, srv, "GET", "/"+strings.ReplaceAll(http.StatusText(code), " ", "%20"), nil)
 		if resp.StatusCode != code || body != "" {
 			t.Errorf("%d: got %d %q", code, resp.StatusCode, body)
 		}
 	}
-	if resp, body := fetch(t, "GET", srv.URL+"/invalid"); resp.StatusCode != 500 || !strings.Contains(body, "Processing Failed") {
+	if resp, body := testutil.Do(t, srv, "GET", "/invalid", nil); resp.StatusCode != 500 || !strings.Contains(body, "Processing Failed") {
 		t.Errorf("invalid status: %d %q, want the 500 page", resp.StatusCode, body)
 	}
 }
-
-// discard returns a logger that drops everything.
-func discard() *slog.Logger { return slog.New(slog.DiscardHandler) }

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"io"
 	"net"
-	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
@@ -22,14 +21,7 @@ import (
 func TestAsyncWritesStreamAndFinish(t *testing.T) {
 	d := testutil.NewDeferred()
 	_, srv := testutil.Serve(t, d)
-	respc := make(chan *http.Response, 1)
-	go func() {
-		resp, err := srv.Client().Get(srv.URL + "/")
-		if err != nil {
-			t.Error(err)
-		}
-		respc <- resp
-	}()
+	respc := testutil.GetLater(t, srv.Client(), srv.URL+"/")
 	r := <-d.Reqs
 	done := r.NotifyFinish()
 	// The status and each chunk arrive before Finish: each Write is flushed.

@@ -183,19 +183,7 @@ func TestResponseWriterFlush(t *testing.T) {
 		after <- []error{deadline, rc.Flush()}
 		return nil, nil
 	}))
-	resp, err := srv.Client().Get(srv.URL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	p := make([]byte, len("early;"))
-	if _, err := io.ReadFull(resp.Body, p); err != nil || string(p) != "early;" {
-		t.Fatalf("read %q, %v before the render returned", p, err)
-	}
-	close(read)
-	if rest, _ := io.ReadAll(resp.Body); string(rest) != "late" {
-		t.Errorf("then %q", rest)
-	}
+	earlyThenLate(t, srv.URL, read)
 	// SetWriteDeadline, Flush after Finish.
 	if got, want := <-after, []error{nil, request.ErrFinished}; !errorsAre(got, want) {
 		t.Errorf("got %v, want %v", got, want)

@@ -55,22 +55,7 @@ func TestAsyncClientGoesAway(t *testing.T) {
 func TestCloseEndsPendingResponses(t *testing.T) {
 	d := newDeferred()
 	s, srv := serve(t, d)
-	type answer struct {
-		code int
-		body string
-		err  error
-	}
-	answers := make(chan answer, 1)
-	go func() {
-		resp, err := srv.Client().Get(srv.URL + "/")
-		if err != nil {
-			answers <- answer{err: err}
-			return
-		}
-		b, err := io.ReadAll(resp.Body)
-		resp.Body.Close()
-		answers <- answer{resp.StatusCode, string(b), err}
-	}()
+	respc := testutil.GetLater(t, srv.Client(), srv.URL+"/")
 	r := <-d.reqs
 	notify := r.NotifyFinish()
 	s.Close()
@@ -79,9 +64,14 @@ func TestCloseEndsPendingResponses(t *testing.T) {
 	}
 	// A client that was sent nothing is told the server is going away,
 	// not given an empty 200.
-	if a := <-answers; a.err != nil || a.code != http.StatusServiceUnavailable ||
-		!strings.Contains(a.body, "503 - Service Unavailable") {
-		t.Errorf("client got %d %q %v, want the 503 page", a.code, a.body, a.err)
+	resp := <-respc
+	if resp == nil {
+		t.FailNow()
+	}
+	body, err := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if err != nil || resp.StatusCode != http.StatusServiceUnavailable || !strings.Contains(string(body), "503 - Service Unavailable") {
+		t.Errorf("client got %d %q %v, want the 503 page", resp.StatusCode, body, err)
 	}
 	if _, err := r.Write([]byte("x")); !errors.Is(err, request.ErrClosed) {
 		t.Errorf("Write after Close: %v", err)
@@ -100,14 +90,7 @@ func (h *headersThenWait) RenderGET(r *request.Request) ([]byte, error) {
 func TestCloseAnswerDropsTheResourcesHeaders(t *testing.T) {
 	h := &headersThenWait{newDeferred()}
 	s, srv := serve(t, h)
-	respc := make(chan *http.Response, 1)
-	go func() {
-		resp, err := srv.Client().Get(srv.URL + "/")
-		if err != nil {
-			t.Error(err)
-		}
-		respc <- resp
-	}()
+	respc := testutil.GetLater(t, srv.Client(), srv.URL+"/")
 	<-h.reqs
 	s.Close()
 	resp := <-respc

@@ -118,6 +118,23 @@ func Do(t testing.TB, srv *httptest.Server, method, path string, body io.Reader,
 	return Send(t, srv.Client(), NewRequest(t, method, srv.URL+path, body, header...))
 }
 
+// GetLater sends GET url with c from a new goroutine, so that the test
+// may go on (finish an asynchronous response, close the Site) while the
+// response is on its way. The channel receives the response, its body
+// unread, or nil if the request failed, which is reported with t.Error:
+// receive from it before the test ends.
+func GetLater(t testing.TB, c *http.Client, url string) <-chan *http.Response {
+	respc := make(chan *http.Response, 1)
+	go func() {
+		resp, err := c.Get(url)
+		if err != nil {
+			t.Error(err)
+		}
+		respc <- resp
+	}()
+	return respc
+}
+
 // NoRedirects returns a copy of c that does not follow redirects: it returns
 // the redirect itself.
 func NoRedirects(c *http.Client) *http.Client {
