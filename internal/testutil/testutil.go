@@ -16,6 +16,8 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"net/http/httptrace"
+	"net/textproto"
 	"strings"
 	"sync"
 	"testing"
@@ -109,6 +111,26 @@ func Send(t testing.TB, c *http.Client, req *http.Request) (*http.Response, stri
 		t.Fatal(err)
 	}
 	return resp, string(b)
+}
+
+// Informational is an informational (1xx) response a client received
+// before the final one.
+type Informational struct {
+	Code   int
+	Header http.Header
+}
+
+// SendTraced is Send that also returns the informational responses that
+// came before the final one.
+func SendTraced(t testing.TB, c *http.Client, req *http.Request) ([]Informational, *http.Response, string) {
+	t.Helper()
+	var early []Informational
+	trace := &httptrace.ClientTrace{Got1xxResponse: func(code int, h textproto.MIMEHeader) error {
+		early = append(early, Informational{code, http.Header(h)})
+		return nil
+	}}
+	resp, body := Send(t, c, req.WithContext(httptrace.WithClientTrace(req.Context(), trace)))
+	return early, resp, body
 }
 
 // Do sends one request for path to srv, with the header given as name and
@@ -261,3 +283,39 @@ func (Func) PutChild(name string, _ resource.Resource) {
 
 // Render calls f.
 func (f Func) Render(r *request.Request) ([]byte, error) { return f(r) }
+
+// Discard is a reusable http.ResponseWriter that counts the body's bytes
+// and drops them, for benchmarks that measure the handler rather than a
+// recorder. Reset readies it for the next request.
+type Discard struct {
+	H    http.Header
+	Code int // the status written, 200 once the body starts without one
+	N    int // the body bytes written
+}
+
+// NewDiscard returns a Discard with an empty header map.
+func NewDiscard() *Discard { return &Discard{H: make(http.Header)} }
+
+// Header returns the header map.
+func (d *Discard) Header() http.Header { return d.H }
+
+// WriteHeader records code.
+func (d *Discard) WriteHeader(code int) { d.Code = code }
+
+// Write counts p.
+func (d *Discard) Write(p []byte) (int, error) {
+	if d.Code == 0 {
+		d.Code = http.StatusOK
+	}
+	d.N += len(p)
+	return len(p), nil
+}
+
+// Flush does nothing: there is no client.
+func (d *Discard) Flush() {}
+
+// Reset empties the header map and forgets the status and byte count.
+func (d *Discard) Reset() {
+	clear(d.H)
+	d.Code, d.N = 0, 0
+}
