@@ -2,13 +2,10 @@ package request_test
 
 import (
 	"bufio"
-	"context"
 	"errors"
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"net/http/httptrace"
-	"net/textproto"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -175,19 +172,8 @@ func TestResponseWriterRules(t *testing.T) {
 	}))
 	_, srv := testutil.Serve(t, root, testutil.Quiet)
 
-	var hints []int
-	trace := &httptrace.ClientTrace{Got1xxResponse: func(code int, _ textproto.MIMEHeader) error {
-		hints = append(hints, code)
-		return nil
-	}}
-	req, _ := http.NewRequestWithContext(httptrace.WithClientTrace(context.Background(), trace), "GET", srv.URL+"/hints", nil)
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	body, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	if len(hints) != 1 || hints[0] != 103 || resp.StatusCode != 200 || string(body) != "after hints" {
+	hints, resp, body := testutil.SendTraced(t, srv.Client(), testutil.NewRequest(t, "GET", srv.URL+"/hints", nil))
+	if len(hints) != 1 || hints[0].Code != 103 || resp.StatusCode != 200 || body != "after hints" {
 		t.Errorf("1xx: hints %v, then %d %q", hints, resp.StatusCode, body)
 	}
 

@@ -3,57 +3,21 @@ package handler_test
 import (
 	"bufio"
 	"bytes"
-	"context"
 	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"net/http/httptrace"
-	"net/textproto"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
+	"github.com/gotwisted/web/internal/testutil"
 	"github.com/gotwisted/web/request"
 	"github.com/gotwisted/web/resource"
 	"github.com/gotwisted/web/resource/handler"
 	"github.com/gotwisted/web/site"
 )
-
-// serve serves root over HTTP for the test's lifetime.
-func serve(t *testing.T, root resource.Resource, setup ...func(*site.Site)) *httptest.Server {
-	t.Helper()
-	s := site.New(root)
-	for _, f := range setup {
-		f(s)
-	}
-	srv := httptest.NewServer(s)
-	t.Cleanup(func() {
-		srv.Close()
-		s.Close()
-	})
-	return srv
-}
-
-func get(t *testing.T, method, url string, body io.Reader) (*http.Response, string) {
-	t.Helper()
-	req, err := http.NewRequest(method, url, body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return resp, string(b)
-}
 
 // echo answers with what the handler saw of its request.
 var echo = http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
@@ -67,7 +31,7 @@ func TestPaths(t *testing.T) {
 	sub := resource.New()
 	sub.PutChild("deep", handler.New(echo))
 	root.PutChild("sub", sub)
-	srv := serve(t, root)
+	_, srv := testutil.Serve(t, root)
 
 	tests := []struct {
 		target, want string
@@ -85,7 +49,7 @@ func TestPaths(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.target, func(t *testing.T) {
-			_, body := get(t, "GET", srv.URL+tt.target, nil)
+			_, body := testutil.Do(t, srv, "GET", tt.target, nil)
 			if !strings.Contains(body, tt.want) {
 				t.Errorf("GET %s = %q, want %q", tt.target, body, tt.want)
 			}
@@ -96,14 +60,14 @@ func TestPaths(t *testing.T) {
 func TestMountAtRoot(t *testing.T) {
 	root := resource.New()
 	root.PutChild("", handler.New(echo))
-	srv := serve(t, root)
-	_, body := get(t, "GET", srv.URL+"/", nil)
+	_, srv := testutil.Serve(t, root)
+	_, body := testutil.Do(t, srv, "GET", "/", nil)
 	if want := "path=/ raw=/ query= prefix=/ uri=/"; body != want {
 		t.Errorf("GET / = %q, want %q", body, want)
 	}
 	// The root itself as the handler: nothing is consumed.
-	srv2 := serve(t, handler.New(echo))
-	_, body = get(t, "GET", srv2.URL+"/a/b", nil)
+	_, srv2 := testutil.Serve(t, handler.New(echo))
+	_, body = testutil.Do(t, srv2, "GET", "/a/b", nil)
 	if want := "path=/a/b raw=/a/b query= prefix= uri=/a/b"; body != want {
 		t.Errorf("GET /a/b = %q, want %q", body, want)
 	}
@@ -120,22 +84,22 @@ func TestServeMux(t *testing.T) {
 	})
 	root := resource.New()
 	root.PutChild("app", handler.New(mux))
-	srv := serve(t, root)
+	_, srv := testutil.Serve(t, root)
 
-	resp, body := get(t, "GET", srv.URL+"/app/hello/bob", nil)
+	resp, body := testutil.Do(t, srv, "GET", "/app/hello/bob", nil)
 	if resp.StatusCode != 200 || body != "hello, bob" {
 		t.Errorf("GET = %d %q", resp.StatusCode, body)
 	}
-	resp, _ = get(t, "GET", srv.URL+"/app/nothing", nil)
+	resp, _ = testutil.Do(t, srv, "GET", "/app/nothing", nil)
 	if resp.StatusCode != 404 {
 		t.Errorf("GET unknown = %d, want the mux's 404", resp.StatusCode)
 	}
-	resp, _ = get(t, "PUT", srv.URL+"/app/hello/bob", nil)
+	resp, _ = testutil.Do(t, srv, "PUT", "/app/hello/bob", nil)
 	if resp.StatusCode != 405 {
 		t.Errorf("PUT = %d, want the mux's 405", resp.StatusCode)
 	}
 	big := bytes.Repeat([]byte("0123456789"), 100_000)
-	resp, body = get(t, "POST", srv.URL+"/app/echo", bytes.NewReader(big))
+	resp, body = testutil.Do(t, srv, "POST", "/app/echo", bytes.NewReader(big))
 	if resp.StatusCode != 200 || body != string(big) {
 		t.Errorf("POST echo = %d, %d bytes, want %d", resp.StatusCode, len(body), len(big))
 	}
@@ -187,8 +151,8 @@ func TestResponses(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			srv := serve(t, handler.New(tt.h))
-			resp, body := get(t, tt.method, srv.URL+"/", nil)
+			_, srv := testutil.Serve(t, handler.New(tt.h))
+			resp, body := testutil.Do(t, srv, tt.method, "/", nil)
 			if resp.StatusCode != tt.code || body != tt.body {
 				t.Errorf("got %d %q, want %d %q", resp.StatusCode, body, tt.code, tt.body)
 			}
@@ -221,7 +185,7 @@ func TestFlushStreams(t *testing.T) {
 			t.Errorf("ResponseController.Flush: %v", err)
 		}
 	})
-	srv := serve(t, handler.New(h))
+	_, srv := testutil.Serve(t, handler.New(h))
 	resp, err := http.Get(srv.URL + "/events")
 	if err != nil {
 		t.Fatal(err)
@@ -240,7 +204,7 @@ func TestFlushStreams(t *testing.T) {
 }
 
 func TestAccessLog(t *testing.T) {
-	var log syncBuffer
+	var log testutil.SyncBuffer
 	h := http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 		w.WriteHeader(http.StatusTeapot)
 		io.WriteString(w, "I'm a teapot")
@@ -277,7 +241,7 @@ func TestPanic(t *testing.T) {
 			}
 			panic("boom")
 		})
-		srv := serve(t, handler.New(h), func(s *site.Site) { s.Logger = discardLogger() })
+		_, srv := testutil.Serve(t, handler.New(h), testutil.Quiet)
 		resp, err := srv.Client().Get(srv.URL + "/")
 		if wrote {
 			if err == nil {
@@ -314,8 +278,8 @@ func TestRequestFromContext(t *testing.T) {
 	})
 	root := resource.New()
 	root.PutChild("m", handler.New(h))
-	srv := serve(t, root)
-	if _, body := get(t, "GET", srv.URL+"/m/a/b", nil); body != `["m"] ["a" "b"]` {
+	_, srv := testutil.Serve(t, root)
+	if _, body := testutil.Do(t, srv, "GET", "/m/a/b", nil); body != `["m"] ["a" "b"]` {
 		t.Errorf("body = %s", body)
 	}
 	if handler.Request(httptest.NewRequest("GET", "/", nil)) != nil || handler.Prefix(httptest.NewRequest("GET", "/", nil)) != "" {
@@ -331,23 +295,6 @@ func TestNewNilPanics(t *testing.T) {
 		}
 	}()
 	handler.New(nil)
-}
-
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }
 
 // TestSessionInMountedHandler checks that a mounted handler that uses a
@@ -368,22 +315,11 @@ func TestSessionInMountedHandler(t *testing.T) {
 	})
 	root := resource.New()
 	root.PutChild("m", handler.New(h))
-	srv := serve(t, root)
+	_, srv := testutil.Serve(t, root)
 
-	var early []http.Header
-	trace := &httptrace.ClientTrace{Got1xxResponse: func(code int, h textproto.MIMEHeader) error {
-		early = append(early, http.Header(h))
-		return nil
-	}}
-	req, _ := http.NewRequestWithContext(httptrace.WithClientTrace(context.Background(), trace), "GET", srv.URL+"/m", nil)
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	body, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
+	early, resp, body := testutil.SendTraced(t, srv.Client(), testutil.NewRequest(t, "GET", srv.URL+"/m", nil))
 
-	if got := resp.Header.Values("Set-Cookie"); len(got) != 1 || !strings.HasPrefix(got[0], site.DefaultSessionCookieName+"="+string(body)+";") {
+	if got := resp.Header.Values("Set-Cookie"); len(got) != 1 || !strings.HasPrefix(got[0], site.DefaultSessionCookieName+"="+body+";") {
 		t.Errorf("Set-Cookie %q, want the new session's (%s)", got, body)
 	}
 	if got := resp.Header.Values("Cache-Control"); !slices.Equal(got, []string{"public, max-age=60", "private"}) {
@@ -392,7 +328,7 @@ func TestSessionInMountedHandler(t *testing.T) {
 	if got := resp.Header.Values("Vary"); !slices.Equal(got, []string{"Cookie"}) {
 		t.Errorf("Vary %q, want Cookie", got)
 	}
-	if len(early) != 1 || early[0].Get("Link") == "" || early[0].Get("Set-Cookie") != "" || early[0].Get("Vary") != "" {
+	if len(early) != 1 || early[0].Header.Get("Link") == "" || early[0].Header.Get("Set-Cookie") != "" || early[0].Header.Get("Vary") != "" {
 		t.Errorf("1xx responses %v, want one 103 with Link and no session headers", early)
 	}
 }
