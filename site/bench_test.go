@@ -8,30 +8,11 @@ import (
 
 	"github.com/julienschmidt/httprouter"
 
+	"github.com/gotwisted/web/internal/testutil"
 	"github.com/gotwisted/web/request"
 	"github.com/gotwisted/web/resource"
 	"github.com/gotwisted/web/site"
 )
-
-// benchWriter is a minimal reusable http.ResponseWriter, so that the
-// benchmarks measure routing and dispatch, not a recorder.
-type benchWriter struct {
-	h    http.Header
-	code int
-	n    int
-}
-
-func (w *benchWriter) Header() http.Header  { return w.h }
-func (w *benchWriter) WriteHeader(code int) { w.code = code }
-func (w *benchWriter) Write(p []byte) (int, error) {
-	w.n += len(p)
-	return len(p), nil
-}
-
-func (w *benchWriter) reset() {
-	clear(w.h)
-	w.code, w.n = 0, 0
-}
 
 var helloBody = []byte("hello")
 
@@ -86,15 +67,15 @@ func peerHandler(w http.ResponseWriter) {
 
 func runBench(b *testing.B, h http.Handler) {
 	req := httptest.NewRequest("GET", "/a/b/c", nil)
-	w := &benchWriter{h: make(http.Header)}
+	w := testutil.NewDiscard() // the benchmarks measure routing and dispatch, not a recorder
 	h.ServeHTTP(w, req)
-	if w.code != 200 || w.n != 5 {
-		b.Fatalf("GET /a/b/c: %d, %d bytes", w.code, w.n)
+	if w.Code != 200 || w.N != 5 {
+		b.Fatalf("GET /a/b/c: %d, %d bytes", w.Code, w.N)
 	}
 	b.ReportAllocs()
 	b.ResetTimer()
 	for b.Loop() {
-		w.reset()
+		w.Reset()
 		h.ServeHTTP(w, req)
 	}
 }

@@ -8,32 +8,8 @@ import (
 	"path/filepath"
 	"testing"
 
-	"github.com/gotwisted/web/resource"
-	"github.com/gotwisted/web/site"
+	"github.com/gotwisted/web/internal/testutil"
 )
-
-// discard is a reusable ResponseWriter that drops the body.
-type discard struct {
-	h    http.Header
-	code int
-	n    int
-}
-
-func (d *discard) Header() http.Header  { return d.h }
-func (d *discard) WriteHeader(code int) { d.code = code }
-func (d *discard) Write(p []byte) (int, error) {
-	if d.code == 0 {
-		d.code = http.StatusOK
-	}
-	d.n += len(p)
-	return len(p), nil
-}
-func (d *discard) Flush() {}
-
-func (d *discard) reset() {
-	clear(d.h)
-	d.code, d.n = 0, 0
-}
 
 // file4K writes a 4 KiB file for the benchmarks and returns its directory.
 func file4K(b *testing.B) string {
@@ -47,25 +23,20 @@ func file4K(b *testing.B) string {
 
 func bench(b *testing.B, h http.Handler, target string) {
 	req := httptest.NewRequest("GET", target, nil)
-	w := &discard{h: make(http.Header)}
+	w := testutil.NewDiscard()
 	b.ReportAllocs()
 	for b.Loop() {
-		w.reset()
+		w.Reset()
 		h.ServeHTTP(w, req)
 	}
-	if w.code != http.StatusOK || w.n != 4096 {
-		b.Fatalf("got %d with %d bytes", w.code, w.n)
+	if w.Code != http.StatusOK || w.N != 4096 {
+		b.Fatalf("got %d with %d bytes", w.Code, w.N)
 	}
 }
 
 // BenchmarkFile4K serves a 4 KiB file with static.File through a Site.
 func BenchmarkFile4K(b *testing.B) {
-	f := newFile(b, file4K(b))
-	root := resource.New()
-	root.PutChild("files", f)
-	s := site.New(root)
-	defer s.Close()
-	bench(b, s, "/files/file4k.txt")
+	bench(b, filesSite(b, newFile(b, file4K(b))), "/files/file4k.txt")
 }
 
 // BenchmarkHTTPFileServer4K serves the same file with http.FileServer, for

@@ -13,7 +13,6 @@ import (
 
 	"github.com/gotwisted/web/resource"
 	"github.com/gotwisted/web/resource/static"
-	"github.com/gotwisted/web/site"
 )
 
 func serveFiles(t *testing.T) *server {
@@ -287,11 +286,7 @@ func TestConcurrent(t *testing.T) {
 // The status and bytes ServeContent sends reach the Request, and so the
 // access log.
 func TestAccessLog(t *testing.T) {
-	f := newFile(t, makeTree(t))
-	root := resource.New()
-	root.PutChild("files", f)
-	s := site.New(root)
-	defer s.Close()
+	s := filesSite(t, newFile(t, makeTree(t)))
 	var log strings.Builder
 	s.AccessLog = &log
 	tests := []struct {

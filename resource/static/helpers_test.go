@@ -1,12 +1,7 @@
 package static_test
 
 import (
-	"bufio"
-	"fmt"
-	"io"
 	"io/fs"
-	"log/slog"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -15,6 +10,7 @@ import (
 	"syscall"
 	"testing"
 
+	"github.com/gotwisted/web/internal/testutil"
 	"github.com/gotwisted/web/resource"
 	"github.com/gotwisted/web/resource/static"
 	"github.com/gotwisted/web/site"
@@ -111,17 +107,21 @@ func serveTree(t testing.TB, children map[string]resource.Resource) *server {
 	for name, res := range children {
 		root.PutChild(name, res)
 	}
-	s := site.New(root)
-	s.Logger = slog.New(slog.DiscardHandler)
-	srv := httptest.NewServer(s)
-	t.Cleanup(func() {
-		srv.Close()
-		s.Close()
-	})
-	c := srv.Client()
-	c.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	_, srv := testutil.Serve(t, root, testutil.Quiet)
+	c := testutil.NoRedirects(srv.Client())
 	c.Transport.(*http.Transport).DisableCompression = true
 	return &server{srv, c}
+}
+
+// filesSite returns a Site, not served, with f at /files; it is closed when
+// the test ends.
+func filesSite(t testing.TB, f *static.File) *site.Site {
+	t.Helper()
+	root := resource.New()
+	root.PutChild("files", f)
+	s := site.New(root)
+	t.Cleanup(func() { s.Close() })
+	return s
 }
 
 // newFile returns a File for dir that is closed when the test ends.
@@ -138,43 +138,17 @@ func newFile(t testing.TB, dir string) *static.File {
 // do sends a request with the header lines given as "Name: value".
 func (s *server) do(t testing.TB, method, path string, header ...string) (*http.Response, string) {
 	t.Helper()
-	req, err := http.NewRequest(method, s.URL+path, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	req := testutil.NewRequest(t, method, s.URL+path, nil)
 	for _, h := range header {
 		k, v, _ := strings.Cut(h, ": ")
 		req.Header.Set(k, v)
 	}
-	resp, err := s.client.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	body, err := io.ReadAll(resp.Body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return resp, string(body)
+	return testutil.Send(t, s.client, req)
 }
 
 // raw sends target exactly as given, where a client would clean the path.
 func (s *server) raw(t testing.TB, target string) (*http.Response, string) {
 	t.Helper()
-	conn, err := net.Dial("tcp", s.Listener.Addr().String())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
-	fmt.Fprintf(conn, "GET %s HTTP/1.1\r\nHost: example.com\r\nConnection: close\r\n\r\n", target)
-	resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	body, err := io.ReadAll(resp.Body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return resp, string(body)
+	text := testutil.Raw(t, s.Server, "GET "+target+" HTTP/1.1\r\nHost: example.com\r\nConnection: close\r\n\r\n")
+	return testutil.ParseResponse(t, text, "GET")
 }
