@@ -8,8 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"hash"
-	"io"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -18,19 +16,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gotwisted/web/internal/testutil"
 	"github.com/gotwisted/web/request"
 	"github.com/gotwisted/web/resource"
 	"github.com/gotwisted/web/resource/guard"
-	"github.com/gotwisted/web/site"
 )
-
-// text is a page with a fixed body.
-type text struct {
-	resource.Base
-	s string
-}
-
-func (t *text) RenderGET(*request.Request) ([]byte, error) { return []byte(t.s), nil }
 
 // postpath is a leaf showing what is left of the path.
 type postpath struct{ resource.Leaf }
@@ -40,9 +30,9 @@ func (postpath) RenderGET(r *request.Request) ([]byte, error) {
 }
 
 func home(user string) resource.Resource {
-	h := &text{s: user + "'s home"}
-	h.PutChild("", &text{s: user + "'s index"})
-	h.PutChild("a", &text{s: user + "'s a"})
+	h := testutil.Page(user + "'s home")
+	h.PutChild("", testutil.Page(user+"'s index"))
+	h.PutChild("a", testutil.Page(user+"'s a"))
 	return h
 }
 
@@ -72,32 +62,21 @@ func newFixture(t *testing.T) *fixture {
 	g := guard.New(realm, users, guard.Basic("example.org"), d)
 	root := resource.New()
 	root.PutChild("private", g)
-	s := site.New(root)
-	s.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
-	srv := httptest.NewServer(s)
-	t.Cleanup(func() {
-		srv.Close()
-		s.Close()
-	})
+	_, srv := testutil.Serve(t, root, testutil.Quiet)
 	return &fixture{srv: srv, digest: d, g: g}
 }
 
 func (f *fixture) do(t *testing.T, method, target, auth string) (*http.Response, string) {
 	t.Helper()
-	req, _ := http.NewRequest(method, f.srv.URL+target, nil)
+	req := testutil.NewRequest(t, method, f.srv.URL+target, nil)
 	if auth != "" {
 		req.Header.Set("Authorization", auth)
 	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
+	resp, body := testutil.Send(t, f.srv.Client(), req)
 	if resp.Header.Get("Set-Cookie") != "" {
 		t.Errorf("%s %s set a cookie: the guard must not make sessions", method, target)
 	}
-	return resp, string(b)
+	return resp, body
 }
 
 func basicAuth(user, pw string) string {

@@ -11,11 +11,11 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/gotwisted/web/internal/testutil"
 	"github.com/gotwisted/web/request"
 	"github.com/gotwisted/web/resource"
 	"github.com/gotwisted/web/resource/gzip"
 	"github.com/gotwisted/web/resource/static"
-	"github.com/gotwisted/web/site"
 )
 
 // data is a page with a fixed body and optional extra headers.
@@ -56,20 +56,21 @@ func newServer(t *testing.T) *httptest.Server {
 	best := gzip.Wrap(&data{body: page})
 	best.Level = stdgzip.BestCompression
 	root.PutChild("best", best)
-	s := site.New(root)
-	srv := httptest.NewServer(s)
-	t.Cleanup(func() {
-		srv.Close()
-		s.Close()
-	})
+	_, srv := testutil.Serve(t, root)
 	return srv
+}
+
+// identityClient returns a client that neither asks for gzip by itself nor
+// decodes it.
+func identityClient(t *testing.T) *http.Client {
+	c := &http.Client{Transport: &http.Transport{DisableCompression: true}}
+	t.Cleanup(c.CloseIdleConnections)
+	return c
 }
 
 func TestCompression(t *testing.T) {
 	srv := newServer(t)
-	// The transport must not ask for gzip by itself, nor decode it.
-	client := &http.Client{Transport: &http.Transport{DisableCompression: true}}
-	defer client.CloseIdleConnections()
+	client := identityClient(t)
 	tests := []struct {
 		name, method, target string
 		accept               []string
@@ -99,30 +100,17 @@ func TestCompression(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			req, _ := http.NewRequest(tt.method, srv.URL+tt.target, nil)
+			req := testutil.NewRequest(t, tt.method, srv.URL+tt.target, nil)
 			for _, a := range tt.accept {
 				req.Header.Add("Accept-Encoding", a)
 			}
-			resp, err := client.Do(req)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer resp.Body.Close()
-			raw, _ := io.ReadAll(resp.Body)
+			resp, raw := testutil.Send(t, client, req)
 			if tt.target != "/async" && resp.ContentLength != int64(len(raw)) {
 				t.Errorf("Content-Length = %d for %d bytes", resp.ContentLength, len(raw))
 			}
-			body := string(raw)
+			body := raw
 			if tt.gzipped {
-				zr, err := stdgzip.NewReader(strings.NewReader(body))
-				if err != nil {
-					t.Fatalf("not gzip: %v", err)
-				}
-				b, err := io.ReadAll(zr)
-				if err != nil {
-					t.Fatal(err)
-				}
-				body = string(b)
+				body = gunzip(t, raw)
 				if tt.target != "/async" && len(raw) >= len(body) { // "streamed" is too short to shrink
 					t.Errorf("compressed %d bytes to %d", len(body), len(raw))
 				}
@@ -142,18 +130,10 @@ func TestCompression(t *testing.T) {
 
 func TestHeadMatchesGet(t *testing.T) {
 	srv := newServer(t)
-	client := &http.Client{Transport: &http.Transport{DisableCompression: true}}
-	defer client.CloseIdleConnections()
+	client := identityClient(t)
 	lengths := map[string]int64{}
 	for _, m := range []string{"GET", "HEAD"} {
-		req, _ := http.NewRequest(m, srv.URL+"/page", nil)
-		req.Header.Set("Accept-Encoding", "gzip")
-		resp, err := client.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		io.Copy(io.Discard, resp.Body)
-		resp.Body.Close()
+		resp, _ := testutil.Send(t, client, testutil.NewRequest(t, m, srv.URL+"/page", nil, "Accept-Encoding", "gzip"))
 		lengths[m] = resp.ContentLength
 		if resp.Header.Get("Content-Encoding") != "gzip" {
 			t.Errorf("%s: Content-Encoding = %q", m, resp.Header.Get("Content-Encoding"))
@@ -205,40 +185,35 @@ func TestStaticFileCompressed(t *testing.T) {
 	defer file.Close()
 	root := resource.New()
 	root.PutChild("big.txt", gzip.Wrap(file)) // children are not wrapped: wrap the file
-	s := site.New(root)
-	defer s.Close()
-	srv := httptest.NewServer(s)
-	defer srv.Close()
-	client := &http.Client{Transport: &http.Transport{DisableCompression: true}}
-	defer client.CloseIdleConnections()
+	_, srv := testutil.Serve(t, root)
+	client := identityClient(t)
 
-	req, _ := http.NewRequest("GET", srv.URL+"/big.txt", nil)
-	req.Header.Set("Accept-Encoding", "gzip")
-	resp, err := client.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	raw, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
+	req := testutil.NewRequest(t, "GET", srv.URL+"/big.txt", nil, "Accept-Encoding", "gzip")
+	resp, raw := testutil.Send(t, client, req)
 	if resp.Header.Get("Content-Encoding") != "gzip" || len(raw) >= len(text) {
 		t.Fatalf("file not compressed: %v, %d bytes", resp.Header, len(raw))
 	}
-	zr, err := stdgzip.NewReader(strings.NewReader(string(raw)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if b, _ := io.ReadAll(zr); string(b) != text {
+	if b := gunzip(t, raw); b != text {
 		t.Errorf("decompressed file differs (%d bytes)", len(b))
 	}
 
 	req.Header.Set("Range", "bytes=0-9")
-	resp, err = client.Do(req)
+	resp, raw = testutil.Send(t, client, req)
+	if resp.StatusCode != http.StatusPartialContent || resp.Header.Get("Content-Encoding") != "" || raw != text[:10] {
+		t.Errorf("range: %d %v %q", resp.StatusCode, resp.Header, raw)
+	}
+}
+
+// gunzip decompresses a gzip body.
+func gunzip(t *testing.T, body string) string {
+	t.Helper()
+	zr, err := stdgzip.NewReader(strings.NewReader(body))
+	if err != nil {
+		t.Fatalf("not gzip: %v", err)
+	}
+	b, err := io.ReadAll(zr)
 	if err != nil {
 		t.Fatal(err)
 	}
-	raw, _ = io.ReadAll(resp.Body)
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusPartialContent || resp.Header.Get("Content-Encoding") != "" || string(raw) != text[:10] {
-		t.Errorf("range: %d %v %q", resp.StatusCode, resp.Header, raw)
-	}
+	return string(b)
 }

@@ -19,6 +19,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gotwisted/web/internal/testutil"
 	"github.com/gotwisted/web/resource"
 	"github.com/gotwisted/web/resource/proxy"
 	"github.com/gotwisted/web/site"
@@ -94,7 +95,8 @@ func proxyTo(t *testing.T, upstream string) string {
 	}
 	root := resource.New()
 	root.PutChild("proxy", proxy.NewReverseProxy(u))
-	return serve(t, root).Listener.Addr().String()
+	_, srv := testutil.Serve(t, root, testutil.Quiet)
+	return srv.Listener.Addr().String()
 }
 
 // The paths a Go upstream receives are exactly those of the requests that

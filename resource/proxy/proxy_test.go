@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"fmt"
 	"io"
-	"log/slog"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -12,9 +11,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/gotwisted/web/internal/testutil"
 	"github.com/gotwisted/web/resource"
 	"github.com/gotwisted/web/resource/proxy"
-	"github.com/gotwisted/web/site"
 )
 
 // upstream answers with what it received.
@@ -40,18 +39,6 @@ func upstream(t *testing.T) *httptest.Server {
 	return srv
 }
 
-func serve(t *testing.T, root resource.Resource) *httptest.Server {
-	t.Helper()
-	s := site.New(root)
-	s.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
-	srv := httptest.NewServer(s)
-	t.Cleanup(func() {
-		srv.Close()
-		s.Close()
-	})
-	return srv
-}
-
 func TestForwarding(t *testing.T) {
 	up := upstream(t)
 	u, _ := url.Parse(up.URL + "/base")
@@ -62,7 +49,7 @@ func TestForwarding(t *testing.T) {
 	root.PutChild("xff", xff)
 	uq, _ := url.Parse(up.URL + "/base?key=k")
 	root.PutChild("withquery", proxy.NewReverseProxy(uq))
-	srv := serve(t, root)
+	_, srv := testutil.Serve(t, root, testutil.Quiet)
 	host := strings.TrimPrefix(up.URL, "http://")
 
 	tests := []struct {
@@ -80,16 +67,9 @@ func TestForwarding(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.method+" "+tt.target, func(t *testing.T) {
-			req, _ := http.NewRequest(tt.method, srv.URL+tt.target, strings.NewReader(tt.body))
-			req.Header.Set("X-Test", "t")
-			req.Header.Set("X-Forwarded-For", "6.6.6.6") // never passed on
-			resp, err := http.DefaultClient.Do(req)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer resp.Body.Close()
-			b, _ := io.ReadAll(resp.Body)
-			if resp.StatusCode != 201 || !strings.Contains(string(b), tt.want) {
+			resp, b := testutil.Do(t, srv, tt.method, tt.target, strings.NewReader(tt.body),
+				"X-Test", "t", "X-Forwarded-For", "6.6.6.6") // X-Forwarded-For is never passed on
+			if resp.StatusCode != 201 || !strings.Contains(b, tt.want) {
 				t.Errorf("got %d %q, want 201 containing %q", resp.StatusCode, b, tt.want)
 			}
 			if resp.Header.Get("X-Upstream") != "yes" || resp.Header.Get("Content-Type") != "text/plain; charset=us-ascii" {
@@ -102,7 +82,7 @@ func TestForwarding(t *testing.T) {
 func TestStreaming(t *testing.T) {
 	up := upstream(t)
 	u, _ := url.Parse(up.URL + "/base")
-	srv := serve(t, proxy.NewReverseProxy(u))
+	_, srv := testutil.Serve(t, proxy.NewReverseProxy(u), testutil.Quiet)
 	resp, err := http.Get(srv.URL + "/stream")
 	if err != nil {
 		t.Fatal(err)
@@ -124,19 +104,13 @@ func TestUnreachable(t *testing.T) {
 	u, _ := url.Parse("http://" + addr + "/base")
 	root := resource.New()
 	root.PutChild("proxy", proxy.NewReverseProxy(u))
-	srv := serve(t, root)
+	_, srv := testutil.Serve(t, root, testutil.Quiet)
 	for _, m := range []string{"GET", "HEAD", "POST"} {
-		req, _ := http.NewRequest(m, srv.URL+"/proxy/x", nil)
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		b, _ := io.ReadAll(resp.Body)
-		resp.Body.Close()
+		resp, b := testutil.Do(t, srv, m, "/proxy/x", nil)
 		if resp.StatusCode != http.StatusBadGateway {
 			t.Errorf("%s: status %d, want 502", m, resp.StatusCode)
 		}
-		if m != "HEAD" && !strings.Contains(string(b), "<title>502 - Bad Gateway</title>") {
+		if m != "HEAD" && !strings.Contains(b, "<title>502 - Bad Gateway</title>") {
 			t.Errorf("%s: body %q", m, b)
 		}
 		if ct := resp.Header.Get("Content-Type"); ct != "text/html; charset=utf-8" {

@@ -3,17 +3,13 @@ package router_test
 import (
 	"errors"
 	"fmt"
-	"io"
-	"log/slog"
-	"net/http"
-	"net/http/httptest"
 	"strings"
 	"testing"
 
+	"github.com/gotwisted/web/internal/testutil"
 	"github.com/gotwisted/web/request"
 	"github.com/gotwisted/web/resource"
 	"github.com/gotwisted/web/resource/router"
-	"github.com/gotwisted/web/site"
 )
 
 func show(r *request.Request, p router.Params) ([]byte, error) {
@@ -44,12 +40,8 @@ func newTree() resource.Resource {
 }
 
 func TestRoutes(t *testing.T) {
-	s := site.New(newTree())
-	s.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
-	srv := httptest.NewServer(s)
-	defer s.Close()
-	defer srv.Close()
-	client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	_, srv := testutil.Serve(t, newTree(), testutil.Quiet)
+	client := testutil.NoRedirects(srv.Client())
 
 	tests := []struct {
 		method, target string
@@ -84,14 +76,8 @@ func TestRoutes(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.method+" "+tt.target, func(t *testing.T) {
-			req, _ := http.NewRequest(tt.method, srv.URL+tt.target, nil)
-			resp, err := client.Do(req)
-			if err != nil {
-				t.Fatal(err)
-			}
-			b, _ := io.ReadAll(resp.Body)
-			resp.Body.Close()
-			if resp.StatusCode != tt.code || !strings.Contains(string(b), tt.body) {
+			resp, b := testutil.Send(t, client, testutil.NewRequest(t, tt.method, srv.URL+tt.target, nil))
+			if resp.StatusCode != tt.code || !strings.Contains(b, tt.body) {
 				t.Errorf("got %d %q, want %d containing %q", resp.StatusCode, b, tt.code, tt.body)
 			}
 			if got := resp.Header.Get("Allow"); got != tt.allow {
@@ -106,18 +92,10 @@ func TestRoutes(t *testing.T) {
 
 // The 404 for an unknown route is the tree's own, byte for byte.
 func TestNotFoundIsTheTrees(t *testing.T) {
-	s := site.New(newTree())
-	srv := httptest.NewServer(s)
-	defer s.Close()
-	defer srv.Close()
+	_, srv := testutil.Serve(t, newTree())
 	bodyOf := func(target string) string {
-		resp, err := http.Get(srv.URL + target)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		b, _ := io.ReadAll(resp.Body)
-		return resp.Status + resp.Header.Get("Content-Type") + resp.Header.Get("Content-Length") + string(b)
+		resp, b := testutil.Do(t, srv, "GET", target, nil)
+		return resp.Status + resp.Header.Get("Content-Type") + resp.Header.Get("Content-Length") + b
 	}
 	if a, b := bodyOf("/api/nothing"), bodyOf("/nothing"); a != b {
 		t.Errorf("router 404 %q != tree 404 %q", a, b)

@@ -5,45 +5,16 @@ import (
 	"errors"
 	"html/template"
 	"io"
-	"log/slog"
 	"net/http"
-	"net/http/httptest"
 	"strings"
 	"testing"
 
+	"github.com/gotwisted/web/internal/testutil"
 	"github.com/gotwisted/web/request"
 	"github.com/gotwisted/web/resource"
 	webtemplate "github.com/gotwisted/web/resource/template"
 	"github.com/gotwisted/web/site"
 )
-
-func serve(t *testing.T, root resource.Resource, tracebacks bool) *httptest.Server {
-	t.Helper()
-	s := site.New(root)
-	s.DisplayTracebacks = tracebacks
-	s.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
-	srv := httptest.NewServer(s)
-	t.Cleanup(func() {
-		srv.Close()
-		s.Close()
-	})
-	return srv
-}
-
-func fetch(t *testing.T, method, url string) (*http.Response, string) {
-	t.Helper()
-	req, _ := http.NewRequest(method, url, nil)
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	if err != nil {
-		t.Fatalf("reading the body: %v", err)
-	}
-	return resp, string(b)
-}
 
 var tmpl = template.Must(template.New("page").Funcs(template.FuncMap{
 	"fail": func(s string) (string, error) {
@@ -113,8 +84,8 @@ func TestRender(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			srv := serve(t, root, tt.tracebacks)
-			resp, body := fetch(t, tt.method, srv.URL+tt.target)
+			_, srv := testutil.Serve(t, root, testutil.Quiet, func(s *site.Site) { s.DisplayTracebacks = tt.tracebacks })
+			resp, body := testutil.Do(t, srv, tt.method, tt.target, nil)
 			if resp.StatusCode != tt.code {
 				t.Errorf("status = %d, want %d", resp.StatusCode, tt.code)
 			}
@@ -146,7 +117,7 @@ func TestStreamIsIncremental(t *testing.T) {
 	res.Stream = true
 	root := resource.New()
 	root.PutChild("s", res)
-	srv := serve(t, root, false)
+	_, srv := testutil.Serve(t, root, testutil.Quiet)
 	resp, err := http.Get(srv.URL + "/s")
 	if err != nil {
 		t.Fatal(err)

@@ -1,49 +1,27 @@
 package util_test
 
 import (
-	"io"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"testing"
 
+	"github.com/gotwisted/web/internal/testutil"
 	"github.com/gotwisted/web/request"
 	"github.com/gotwisted/web/resource"
 	"github.com/gotwisted/web/resource/util"
-	"github.com/gotwisted/web/site"
 )
 
 // serve starts a real server for the tree at root and returns its URL and a
 // client that does not follow redirects.
 func serve(t *testing.T, root resource.Resource) (string, *http.Client) {
 	t.Helper()
-	s := site.New(root)
-	srv := httptest.NewServer(s)
-	t.Cleanup(func() {
-		srv.Close()
-		s.Close()
-	})
-	c := srv.Client()
-	c.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
-	return srv.URL, c
+	_, srv := testutil.Serve(t, root)
+	return srv.URL, testutil.NoRedirects(srv.Client())
 }
 
 func do(t *testing.T, c *http.Client, method, url string) (*http.Response, string) {
 	t.Helper()
-	req, err := http.NewRequest(method, url, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp, err := c.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	body, err := io.ReadAll(resp.Body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return resp, string(body)
+	return testutil.Send(t, c, testutil.NewRequest(t, method, url, nil))
 }
 
 // redirectTo is a page whose GET calls util.RedirectTo with its URL.

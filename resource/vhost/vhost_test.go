@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"log/slog"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -13,19 +12,11 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/gotwisted/web/internal/testutil"
 	"github.com/gotwisted/web/request"
 	"github.com/gotwisted/web/resource"
 	"github.com/gotwisted/web/resource/vhost"
-	"github.com/gotwisted/web/site"
 )
-
-// text is a page that answers GET with a fixed body.
-type text struct {
-	resource.Base
-	body string
-}
-
-func (p *text) RenderGET(*request.Request) ([]byte, error) { return []byte(p.body), nil }
 
 // paths is a leaf that shows the prepath and postpath it was rendered with.
 type paths struct{ resource.Leaf }
@@ -46,47 +37,31 @@ type dynamic struct{ resource.Base }
 
 func (*dynamic) GetChild(name string, _ *request.Request) (resource.Resource, error) {
 	if name == "dyn" {
-		return &text{body: "dynamic child"}, nil
+		return testutil.Page("dynamic child"), nil
 	}
 	return nil, nil
 }
 
 func tree(name string) resource.Resource {
 	root := resource.New()
-	root.PutChild("", &text{body: name + " root"})
-	root.PutChild("x", &text{body: name + " x"})
+	root.PutChild("", testutil.Page(name+" root"))
+	root.PutChild("x", testutil.Page(name+" x"))
 	return root
 }
 
 func serve(t *testing.T, root resource.Resource) *httptest.Server {
 	t.Helper()
-	s := site.New(root)
-	s.Logger = slog.New(slog.DiscardHandler)
-	srv := httptest.NewServer(s)
-	t.Cleanup(func() {
-		srv.Close()
-		s.Close()
-	})
+	_, srv := testutil.Serve(t, root, testutil.Quiet)
 	return srv
 }
 
+// get sends GET path to srv for host.
 func get(t *testing.T, srv *httptest.Server, host, path string) (int, string) {
 	t.Helper()
-	req, err := http.NewRequest("GET", srv.URL+path, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	req := testutil.NewRequest(t, "GET", srv.URL+path, nil)
 	req.Host = host
-	resp, err := srv.Client().Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	body, err := io.ReadAll(resp.Body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return resp.StatusCode, string(body)
+	resp, body := testutil.Send(t, srv.Client(), req)
+	return resp.StatusCode, body
 }
 
 func notFoundPage(brief, detail string) string {
@@ -202,7 +177,7 @@ func TestUnknownHostEscaped(t *testing.T) {
 
 func TestRenderDelegates(t *testing.T) {
 	v := vhost.New()
-	v.AddHost("a.example", &text{body: "A itself"})
+	v.AddHost("a.example", testutil.Page("A itself"))
 	root := resource.New()
 	root.PutChild("vh", v)
 	srv := serve(t, root)
@@ -226,7 +201,7 @@ func TestRenderDelegates(t *testing.T) {
 
 func TestStaticChildFirst(t *testing.T) {
 	v := newVHost()
-	v.PutChild("shared", &text{body: "shared"})
+	v.PutChild("shared", testutil.Page("shared"))
 	srv := serve(t, v)
 	for _, host := range []string{"a.example", "zzz.example"} {
 		if code, body := get(t, srv, host, "/shared"); code != 200 || body != "shared" {
