@@ -5,7 +5,6 @@ package cgi_test
 import (
 	"bytes"
 	"fmt"
-	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -14,32 +13,14 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
 
+	"github.com/gotwisted/web/internal/testutil"
 	"github.com/gotwisted/web/resource"
 	"github.com/gotwisted/web/site"
 )
-
-// syncBuffer collects what loggers on several goroutines write.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
 
 // writeScript writes an executable file name in dir and returns its path.
 func writeScript(t *testing.T, dir, name, text string) string {
@@ -60,24 +41,18 @@ func sh(lines ...string) string {
 type served struct {
 	*httptest.Server
 	site *site.Site
-	log  *syncBuffer
+	log  *testutil.SyncBuffer
 }
 
-// serve serves root until the test ends; configure may set the Site's
-// fields before the first request.
+// serve serves root until the test ends, logging at level Debug;
+// configure may set the Site's fields before the first request.
 func serve(t *testing.T, root resource.Resource, configure ...func(*site.Site)) *served {
 	t.Helper()
-	s := site.New(root)
-	log := new(syncBuffer)
-	s.Logger = slog.New(slog.NewTextHandler(log, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	for _, f := range configure {
-		f(s)
+	log := new(testutil.SyncBuffer)
+	debug := func(s *site.Site) {
+		s.Logger = slog.New(slog.NewTextHandler(log, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	}
-	srv := httptest.NewServer(s)
-	t.Cleanup(func() {
-		srv.Close()
-		s.Close()
-	})
+	s, srv := testutil.Serve(t, root, append([]func(*site.Site){debug}, configure...)...)
 	return &served{Server: srv, site: s, log: log}
 }
 
@@ -91,28 +66,14 @@ type response struct {
 // do sends req and reads the whole response, without following redirects.
 func (s *served) do(t *testing.T, req *http.Request) response {
 	t.Helper()
-	c := s.Client()
-	c.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
-	resp, err := c.Do(req)
-	if err != nil {
-		t.Fatalf("%s %s: %v", req.Method, req.URL, err)
-	}
-	defer resp.Body.Close()
-	body, err := io.ReadAll(resp.Body)
-	if err != nil {
-		t.Fatalf("%s %s: reading the body: %v", req.Method, req.URL, err)
-	}
-	return response{resp.StatusCode, resp.Header, string(body)}
+	resp, body := testutil.Send(t, testutil.NoRedirects(s.Client()), req)
+	return response{resp.StatusCode, resp.Header, body}
 }
 
 // get sends a GET for target, a path and query.
 func (s *served) get(t *testing.T, target string) response {
 	t.Helper()
-	req, err := http.NewRequest(http.MethodGet, s.URL+target, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return s.do(t, req)
+	return s.do(t, testutil.NewRequest(t, http.MethodGet, s.URL+target, nil))
 }
 
 // python returns the path of a python3 interpreter (the real one, not a
@@ -183,4 +144,17 @@ func waitGone(t *testing.T, pids ...int) {
 	for _, pid := range pids {
 		waitFor(t, fmt.Sprintf("process %d to be killed", pid), func() bool { return !alive(pid) })
 	}
+}
+
+// killed waits until none of the processes pids runs and the log says
+// logged.
+func (s *served) killed(t *testing.T, pids []int, logged string) {
+	t.Helper()
+	waitGone(t, pids...)
+	defer func() {
+		if t.Failed() {
+			t.Logf("the log:\n%s", s.log)
+		}
+	}()
+	waitFor(t, "the log line "+logged, func() bool { return strings.Contains(s.log.String(), logged) })
 }

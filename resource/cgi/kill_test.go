@@ -51,10 +51,7 @@ func TestTimeoutBeforeHeaders(t *testing.T) {
 	if got.code != http.StatusGatewayTimeout || !strings.Contains(got.body, "<title>504 - Gateway Timeout</title>") {
 		t.Errorf("got %d %q", got.code, got.body)
 	}
-	waitGone(t, pids(t, dir)...)
-	if !strings.Contains(srv.log.String(), "timed out before its headers") {
-		t.Errorf("the log:\n%s", srv.log)
-	}
+	srv.killed(t, pids(t, dir), "timed out before its headers")
 }
 
 func TestTimeoutAfterHeaders(t *testing.T) {
@@ -71,10 +68,7 @@ func TestTimeoutAfterHeaders(t *testing.T) {
 	if resp.StatusCode != 200 || string(body) != "partial" || err == nil {
 		t.Errorf("got %d %q, %v; want 200, the partial body and a cut connection", resp.StatusCode, body, err)
 	}
-	waitGone(t, pids(t, dir)...)
-	if !strings.Contains(srv.log.String(), "script timed out") {
-		t.Errorf("the log:\n%s", srv.log)
-	}
+	srv.killed(t, pids(t, dir), "script timed out")
 }
 
 func TestClientGoneBeforeHeaders(t *testing.T) {
@@ -95,8 +89,7 @@ func TestClientGoneBeforeHeaders(t *testing.T) {
 	if err := <-done; !errors.Is(err, context.Canceled) {
 		t.Errorf("the request ended with %v", err)
 	}
-	waitGone(t, ps...)
-	waitFor(t, "the log line", func() bool { return strings.Contains(srv.log.String(), "client went away") })
+	srv.killed(t, ps, "client went away")
 }
 
 func TestClientGoneMidBody(t *testing.T) {
@@ -112,8 +105,7 @@ func TestClientGoneMidBody(t *testing.T) {
 	}
 	ps := pids(t, dir)
 	resp.Body.Close() // unread: the connection is closed
-	waitGone(t, ps...)
-	waitFor(t, "the log line", func() bool { return strings.Contains(srv.log.String(), "client went away") })
+	srv.killed(t, ps, "client went away")
 }
 
 func TestHeaderTooLarge(t *testing.T) {
@@ -124,10 +116,7 @@ func TestHeaderTooLarge(t *testing.T) {
 	if got := srv.get(t, "/"); got.code != http.StatusBadGateway {
 		t.Errorf("got %d %q", got.code, got.body)
 	}
-	waitGone(t, pids(t, dir)...)
-	if !strings.Contains(srv.log.String(), "script headers too large") {
-		t.Errorf("the log:\n%s", srv.log)
-	}
+	srv.killed(t, pids(t, dir), "script headers too large")
 }
 
 // TestLeftoversKilled: a script that exits normally leaves no process
