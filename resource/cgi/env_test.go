@@ -3,7 +3,6 @@
 package cgi_test
 
 import (
-	"bufio"
 	"net/http"
 	"net/url"
 	"strings"
@@ -13,29 +12,6 @@ import (
 	"github.com/gotwisted/web/resource/cgi"
 	"github.com/gotwisted/web/site"
 )
-
-// envScript prints its environment, then each argument as ARG=[...].
-var envScript = sh(
-	`printf 'Content-Type: text/plain\n\n'`,
-	`env`,
-	`for a in "$@"; do printf 'ARG=[%s]\n' "$a"; done`,
-)
-
-// parseEnv reads what envScript printed: the variables, and the arguments.
-func parseEnv(body string) (map[string]string, []string) {
-	env := make(map[string]string)
-	var args []string
-	sc := bufio.NewScanner(strings.NewReader(body))
-	for sc.Scan() {
-		k, v, _ := strings.Cut(sc.Text(), "=")
-		if k == "ARG" {
-			args = append(args, strings.TrimSuffix(strings.TrimPrefix(v, "["), "]"))
-			continue
-		}
-		env[k] = v
-	}
-	return env, args
-}
 
 func TestEnvironmentPaths(t *testing.T) {
 	dir := t.TempDir()

@@ -3,6 +3,7 @@
 package cgi_test
 
 import (
+	"bufio"
 	"bytes"
 	"fmt"
 	"log/slog"
@@ -157,4 +158,27 @@ func (s *served) killed(t *testing.T, pids []int, logged string) {
 		}
 	}()
 	waitFor(t, "the log line "+logged, func() bool { return strings.Contains(s.log.String(), logged) })
+}
+
+// envScript prints its environment, then each argument as ARG=[...].
+var envScript = sh(
+	`printf 'Content-Type: text/plain\n\n'`,
+	`env`,
+	`for a in "$@"; do printf 'ARG=[%s]\n' "$a"; done`,
+)
+
+// parseEnv reads what envScript printed: the variables, and the arguments.
+func parseEnv(body string) (map[string]string, []string) {
+	env := make(map[string]string)
+	var args []string
+	sc := bufio.NewScanner(strings.NewReader(body))
+	for sc.Scan() {
+		k, v, _ := strings.Cut(sc.Text(), "=")
+		if k == "ARG" {
+			args = append(args, strings.TrimSuffix(strings.TrimPrefix(v, "["), "]"))
+			continue
+		}
+		env[k] = v
+	}
+	return env, args
 }

@@ -15,13 +15,6 @@ import (
 	"github.com/gotwisted/web/resource/static"
 )
 
-func serveFiles(t *testing.T) *server {
-	t.Helper()
-	f := newFile(t, makeTree(t))
-	denySecret(f)
-	return serveTree(t, map[string]resource.Resource{"files": f})
-}
-
 func TestFile(t *testing.T) {
 	s := serveFiles(t)
 	const (

@@ -124,6 +124,14 @@ func filesSite(t testing.TB, f *static.File) *site.Site {
 	return s
 }
 
+// serveFiles serves the test tree at /files, with secret.txt unreadable.
+func serveFiles(t *testing.T) *server {
+	t.Helper()
+	f := newFile(t, makeTree(t))
+	denySecret(f)
+	return serveTree(t, map[string]resource.Resource{"files": f})
+}
+
 // newFile returns a File for dir that is closed when the test ends.
 func newFile(t testing.TB, dir string) *static.File {
 	t.Helper()
