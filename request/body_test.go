@@ -146,11 +146,3 @@ func TestStatusError(t *testing.T) {
 		t.Errorf("Error() = %q", got)
 	}
 }
-
-// queryMap parses s with parseQuery and no limit on its fields.
-func queryMap(s string) map[string][]string {
-	m := make(map[string][]string)
-	fields := int64(1<<63 - 1)
-	parseQuery(m, s, &fields)
-	return m
-}

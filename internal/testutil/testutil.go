@@ -170,19 +170,33 @@ func NoRedirects(c *http.Client) *http.Client {
 // Connection: close).
 func Raw(t testing.TB, srv *httptest.Server, text string) string {
 	t.Helper()
-	return raw(t, srv, text, false)
+	return raw(t, srv.Listener.Addr().String(), text, false)
+}
+
+// RawAddr is Raw for any server, at addr (host:port).
+func RawAddr(t testing.TB, addr, text string) string {
+	t.Helper()
+	return raw(t, addr, text, false)
 }
 
 // RawHalfClose is Raw, but it closes its sending side after text, so that
 // the server sees the end of the request at once.
 func RawHalfClose(t testing.TB, srv *httptest.Server, text string) string {
 	t.Helper()
-	return raw(t, srv, text, true)
+	return raw(t, srv.Listener.Addr().String(), text, true)
 }
 
-func raw(t testing.TB, srv *httptest.Server, text string, halfClose bool) string {
+// GetRaw sends GET target to the server at addr exactly as given, where a
+// client would clean the path, and returns the response with its body.
+func GetRaw(t testing.TB, addr, target string) (*http.Response, string) {
 	t.Helper()
-	conn, err := net.Dial("tcp", srv.Listener.Addr().String())
+	text := RawAddr(t, addr, "GET "+target+" HTTP/1.1\r\nHost: example.com\r\nConnection: close\r\n\r\n")
+	return ParseResponse(t, text, http.MethodGet)
+}
+
+func raw(t testing.TB, addr, text string, halfClose bool) string {
+	t.Helper()
+	conn, err := net.Dial("tcp", addr)
 	if err != nil {
 		t.Fatal(err)
 	}

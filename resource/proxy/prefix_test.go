@@ -2,10 +2,8 @@ package proxy_test
 
 import (
 	"bufio"
-	"fmt"
 	"io"
 	"log/slog"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -67,22 +65,8 @@ var forwarded = []struct{ target, upstream string }{
 // and returns the status and body.
 func rawGet(t *testing.T, addr, target string) (int, string) {
 	t.Helper()
-	conn, err := net.Dial("tcp", addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
-	fmt.Fprintf(conn, "GET %s HTTP/1.1\r\nHost: example.com\r\nConnection: close\r\n\r\n", target)
-	resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return resp.StatusCode, string(b)
+	resp, body := testutil.GetRaw(t, addr, target)
+	return resp.StatusCode, body
 }
 
 // proxyTo serves a root with a ReverseProxy to upstream+"/base" as its
@@ -262,7 +246,3 @@ func TestLongPathForwarded(t *testing.T) {
 		t.Errorf("forwarding a %d-byte path allocated %d bytes, want at most 8 MiB", len(target), n)
 	}
 }
-
-type roundTripper func(*http.Request) (*http.Response, error)
-
-func (f roundTripper) RoundTrip(req *http.Request) (*http.Response, error) { return f(req) }

@@ -1,17 +1,14 @@
 package router_test
 
 import (
-	"io"
-	"log/slog"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"strings"
 	"testing"
 
+	"github.com/gotwisted/web/internal/testutil"
 	"github.com/gotwisted/web/resource"
 	"github.com/gotwisted/web/resource/router"
-	"github.com/gotwisted/web/site"
 )
 
 // A router mounted as the root's "" child sees every path that begins
@@ -44,18 +41,8 @@ func TestRedirectStaysOnHost(t *testing.T) {
 // begin with "//" or "/\", which browsers read as another host's URL.
 func redirectFor(t *testing.T, root resource.Resource, target string) *url.URL {
 	t.Helper()
-	s := site.New(root)
-	s.Logger = slog.New(slog.DiscardHandler)
-	srv := httptest.NewServer(s)
-	defer s.Close()
-	defer srv.Close()
-	c := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-	resp, err := c.Get(srv.URL + target)
-	if err != nil {
-		t.Fatal(err)
-	}
-	io.Copy(io.Discard, resp.Body)
-	resp.Body.Close()
+	_, srv := testutil.Serve(t, root, testutil.Quiet)
+	resp, _ := testutil.Send(t, testutil.NoRedirects(srv.Client()), testutil.NewRequest(t, "GET", srv.URL+target, nil))
 	loc := resp.Header.Get("Location")
 	if resp.StatusCode != http.StatusMovedPermanently || loc == "" {
 		t.Fatalf("GET %s: %d, Location %q; want a redirect", target, resp.StatusCode, loc)

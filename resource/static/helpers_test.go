@@ -157,6 +157,5 @@ func (s *server) do(t testing.TB, method, path string, header ...string) (*http.
 // raw sends target exactly as given, where a client would clean the path.
 func (s *server) raw(t testing.TB, target string) (*http.Response, string) {
 	t.Helper()
-	text := testutil.Raw(t, s.Server, "GET "+target+" HTTP/1.1\r\nHost: example.com\r\nConnection: close\r\n\r\n")
-	return testutil.ParseResponse(t, text, "GET")
+	return testutil.GetRaw(t, s.Listener.Addr().String(), target)
 }

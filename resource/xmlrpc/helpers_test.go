@@ -1,18 +1,16 @@
 package xmlrpc_test
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"io"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
+	"github.com/gotwisted/web/internal/testutil"
 	"github.com/gotwisted/web/request"
 	"github.com/gotwisted/web/resource"
 	"github.com/gotwisted/web/resource/xmlrpc"
@@ -103,24 +101,6 @@ func newExample(configure ...func(*xmlrpc.Resource)) *xmlrpc.Resource {
 	return x
 }
 
-// logBuffer collects what a Site logs.
-type logBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *logBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *logBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
-
 // rpc2 returns a root with x at /RPC2.
 func rpc2(x resource.Resource) resource.Resource {
 	root := resource.New()
@@ -130,19 +110,10 @@ func rpc2(x resource.Resource) resource.Resource {
 
 // serve serves root on a real HTTP server and returns the server and the
 // Site's log; configure may set the Site's fields.
-func serve(t testing.TB, root resource.Resource, configure ...func(*site.Site)) (*httptest.Server, *logBuffer) {
+func serve(t testing.TB, root resource.Resource, configure ...func(*site.Site)) (*httptest.Server, *testutil.SyncBuffer) {
 	t.Helper()
-	s := site.New(root)
-	logs := &logBuffer{}
-	s.Logger = slog.New(slog.NewTextHandler(logs, nil))
-	for _, f := range configure {
-		f(s)
-	}
-	srv := httptest.NewServer(s)
-	t.Cleanup(func() {
-		srv.Close()
-		s.Close()
-	})
+	logs := new(testutil.SyncBuffer)
+	_, srv := testutil.Serve(t, root, append([]func(*site.Site){testutil.LogTo(logs)}, configure...)...)
 	return srv, logs
 }
 
@@ -150,23 +121,11 @@ func serve(t testing.TB, root resource.Resource, configure ...func(*site.Site)) 
 // body read.
 func post(t *testing.T, srv *httptest.Server, method, contentType string, body io.Reader) (*http.Response, string) {
 	t.Helper()
-	req, err := http.NewRequest(method, srv.URL+"/RPC2", body)
-	if err != nil {
-		t.Fatal(err)
-	}
+	req := testutil.NewRequest(t, method, srv.URL+"/RPC2", body)
 	if contentType != "" {
 		req.Header.Set("Content-Type", contentType)
 	}
-	resp, err := srv.Client().Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return resp, string(b)
+	return testutil.Send(t, srv.Client(), req)
 }
 
 // faultOf returns the fault err is, failing the test if it is not one.
