@@ -150,13 +150,8 @@ func TestClientGoesAwayMidStream(t *testing.T) {
 	}
 	<-st.started
 	conn.Close()
-	select {
-	case err := <-st.errs:
-		if !errors.Is(err, request.ErrGone) {
-			t.Errorf("write after the client left: %v, want ErrGone", err)
-		}
-	case <-time.After(10 * time.Second):
-		t.Fatal("writes never failed")
+	if err := testutil.Receive(t, st.errs, 10*time.Second, "writes never failed"); !errors.Is(err, request.ErrGone) {
+		t.Errorf("write after the client left: %v, want ErrGone", err)
 	}
 	if resp, body := testutil.Do(t, srv, "GET", "/ok", nil); resp.StatusCode != 200 || body != "fine" {
 		t.Errorf("next request: %d %q", resp.StatusCode, body)

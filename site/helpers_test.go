@@ -56,11 +56,5 @@ func (l lines) Write(p []byte) (int, error) {
 // next returns the next access-log line.
 func (l lines) next(t *testing.T) string {
 	t.Helper()
-	select {
-	case line := <-l:
-		return line
-	case <-time.After(10 * time.Second):
-		t.Fatal("no access-log line")
-		return ""
-	}
+	return testutil.Receive(t, l, 10*time.Second, "no access-log line")
 }

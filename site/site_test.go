@@ -31,13 +31,8 @@ func TestAsyncClientGoesAway(t *testing.T) {
 	r := <-d.reqs
 	notify := r.NotifyFinish()
 	conn.Close()
-	select {
-	case err := <-notify:
-		if !errors.Is(err, request.ErrGone) {
-			t.Errorf("NotifyFinish: %v, want ErrGone", err)
-		}
-	case <-time.After(10 * time.Second):
-		t.Fatal("no notification that the client went away")
+	if err := testutil.Receive(t, notify, 10*time.Second, "no notification that the client went away"); !errors.Is(err, request.ErrGone) {
+		t.Errorf("NotifyFinish: %v, want ErrGone", err)
 	}
 	if _, err := r.Write([]byte("late")); !errors.Is(err, request.ErrGone) {
 		t.Errorf("Write after disconnect: %v", err)

@@ -157,6 +157,21 @@ func GetLater(t testing.TB, c *http.Client, url string) <-chan *http.Response {
 	return respc
 }
 
+// Receive returns the next value from c, failing the test with a message
+// saying what did not happen if none comes within d (make it generous: it
+// bounds a wait, it times nothing).
+func Receive[T any](t testing.TB, c <-chan T, d time.Duration, what string) T {
+	t.Helper()
+	select {
+	case v := <-c:
+		return v
+	case <-time.After(d):
+		t.Fatalf("after %v: %s", d, what)
+		var zero T
+		return zero
+	}
+}
+
 // NoRedirects returns a copy of c that does not follow redirects: it returns
 // the redirect itself.
 func NoRedirects(c *http.Client) *http.Client {

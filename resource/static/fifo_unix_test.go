@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gotwisted/web/internal/testutil"
 	"github.com/gotwisted/web/resource"
 )
 
@@ -28,12 +29,7 @@ func TestFIFO(t *testing.T) {
 		resp.Body.Close()
 		done <- resp.StatusCode
 	}()
-	select {
-	case code := <-done:
-		if code != 404 {
-			t.Errorf("status = %d, want 404", code)
-		}
-	case <-time.After(10 * time.Second):
-		t.Fatal("a request for a FIFO hangs")
+	if code := testutil.Receive(t, done, 10*time.Second, "a request for a FIFO hangs"); code != 404 {
+		t.Errorf("status = %d, want 404", code)
 	}
 }

@@ -22,6 +22,7 @@ import (
 
 	cws "github.com/coder/websocket"
 
+	"github.com/gotwisted/web/internal/testutil"
 	"github.com/gotwisted/web/request"
 	"github.com/gotwisted/web/resource"
 	"github.com/gotwisted/web/resource/websocket"
@@ -140,11 +141,7 @@ func BenchmarkIdleConnections(b *testing.B) {
 		root.PutChild("idle", websocket.New(func(*request.Request) (websocket.Protocol, error) {
 			return &idle{open: &open, lost: &lost}, nil
 		}))
-		s := site.New(root)
-		s.Logger = discard
-		srv := httptest.NewServer(s)
-		defer srv.Close()
-		defer s.Close()
+		_, srv := testutil.Serve(b, root, testutil.Quiet)
 		benchIdle(b, "ws"+strings.TrimPrefix(srv.URL, "http")+"/idle", &open, &lost)
 	})
 	// The peer: github.com/coder/websocket alone, a handler that reads on

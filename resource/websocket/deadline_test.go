@@ -13,6 +13,7 @@ import (
 
 	cws "github.com/coder/websocket"
 
+	"github.com/gotwisted/web/internal/testutil"
 	"github.com/gotwisted/web/request"
 	"github.com/gotwisted/web/resource"
 	"github.com/gotwisted/web/resource/websocket"
@@ -83,7 +84,7 @@ func TestIdleLongerThanWriteTimeout(t *testing.T) {
 		root := resource.New()
 		root.PutChild("ws", res)
 		s := site.New(root)
-		s.Logger = discard
+		testutil.Quiet(s)
 		ln := newPipeListener()
 		served := make(chan error, 1)
 		go func() { served <- s.Serve(ln) }()

@@ -3,17 +3,15 @@ package websocket_test
 import (
 	"context"
 	"errors"
-	"io"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	cws "github.com/coder/websocket"
 
+	"github.com/gotwisted/web/internal/testutil"
 	"github.com/gotwisted/web/request"
 	"github.com/gotwisted/web/resource"
 	"github.com/gotwisted/web/resource/websocket"
@@ -59,25 +57,13 @@ func (p *peer) ConnectionLost(err error)      { p.lost <- err }
 // next returns the next event the peer recorded.
 func (p *peer) next(t *testing.T) string {
 	t.Helper()
-	select {
-	case e := <-p.got:
-		return e
-	case <-time.After(wait):
-		t.Fatal("the server received nothing")
-		return ""
-	}
+	return testutil.Receive(t, p.got, wait, "the server received nothing")
 }
 
 // waitLost returns the error ConnectionLost got.
 func (p *peer) waitLost(t *testing.T) error {
 	t.Helper()
-	select {
-	case err := <-p.lost:
-		return err
-	case <-time.After(wait):
-		t.Fatal("ConnectionLost was not called")
-		return nil
-	}
+	return testutil.Receive(t, p.lost, wait, "ConnectionLost was not called")
 }
 
 // A server is a Site serving a websocket.Resource at /ws, whose peers the
@@ -88,15 +74,14 @@ type server struct {
 	res   *websocket.Resource
 	peers chan *peer
 	url   string // ws://HOST/ws
-	logs  *strings.Builder
+	logs  *testutil.SyncBuffer
 }
 
 // serve starts a server; configure may set the Resource's fields and make
 // the peers answer (setting onText) before they see the connection.
 func serve(t *testing.T, configure func(res *websocket.Resource), onText func(p *peer, msg string)) *server {
 	t.Helper()
-	sv := &server{peers: make(chan *peer, 1024), logs: new(strings.Builder)}
-	var logMu sync.Mutex
+	sv := &server{peers: make(chan *peer, 1024), logs: new(testutil.SyncBuffer)}
 	sv.res = websocket.New(func(r *request.Request) (websocket.Protocol, error) {
 		p := newPeer(r)
 		p.onText = onText
@@ -108,53 +93,17 @@ func serve(t *testing.T, configure func(res *websocket.Resource), onText func(p 
 	}
 	root := resource.New()
 	root.PutChild("ws", sv.res)
-	sv.site = site.New(root)
-	sv.site.Logger = slog.New(slog.NewTextHandler(lockedWriter{&logMu, sv.logs}, nil))
-	sv.srv = newServer(t, sv.site)
+	sv.site, sv.srv = testutil.Serve(t, root, testutil.LogTo(sv.logs))
 	sv.url = "ws" + strings.TrimPrefix(sv.srv.URL, "http") + "/ws"
 	return sv
-}
-
-// discard is a logger that drops everything.
-var discard = slog.New(slog.NewTextHandler(io.Discard, nil))
-
-// newServer serves s; both are closed when the test ends.
-func newServer(t *testing.T, s *site.Site) *httptest.Server {
-	t.Helper()
-	srv := httptest.NewServer(s)
-	t.Cleanup(func() {
-		s.Close()
-		srv.Close()
-	})
-	return srv
-}
-
-type lockedWriter struct {
-	mu *sync.Mutex
-	w  io.Writer
-}
-
-func (l lockedWriter) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.w.Write(p)
 }
 
 // peer returns the server side of the next connection, once it is open.
 func (sv *server) peer(t *testing.T) *peer {
 	t.Helper()
-	select {
-	case p := <-sv.peers:
-		select {
-		case <-p.opened:
-		case <-time.After(wait):
-			t.Fatal("NegotiationFinished was not called")
-		}
-		return p
-	case <-time.After(wait):
-		t.Fatal("the Factory was not called")
-		return nil
-	}
+	p := testutil.Receive(t, sv.peers, wait, "the Factory was not called")
+	testutil.Receive(t, p.opened, wait, "NegotiationFinished was not called")
+	return p
 }
 
 // dial connects a client to url; the connection is cut when the test ends.
@@ -218,24 +167,11 @@ func write(t *testing.T, c *cws.Conn, typ cws.MessageType, msg string) {
 // headers over plain HTTP and returns the response and its body.
 func handshake(t *testing.T, url, method string, header http.Header) (*http.Response, string) {
 	t.Helper()
-	req, err := http.NewRequest(method, url, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	req := testutil.NewRequest(t, method, url, nil)
 	for k, v := range header {
 		req.Header[k] = v
 	}
-	client := &http.Client{Transport: &http.Transport{DisableKeepAlives: true}, Timeout: wait}
-	resp, err := client.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return resp, string(b)
+	return testutil.Send(t, &http.Client{Transport: &http.Transport{DisableKeepAlives: true}, Timeout: wait}, req)
 }
 
 // upgradeHeaders returns the headers of a valid handshake.
@@ -247,3 +183,7 @@ func upgradeHeaders() http.Header {
 		"Sec-Websocket-Key":     {"dGhlIHNhbXBsZSBub25jZQ=="},
 	}
 }
+
+// echo answers each text message with "reply to " and the message, as
+// Twisted's example does.
+func echo(p *peer, msg string) { p.t.SendTextMessage("reply to " + msg) }
