@@ -7,13 +7,10 @@ package request_test
 // checks these tables against it).
 
 import (
-	"bufio"
 	"context"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
-	"io"
-	"log/slog"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -21,173 +18,20 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/gotwisted/web/internal/testutil"
 	"github.com/gotwisted/web/request"
 	"github.com/gotwisted/web/resource"
 	"github.com/gotwisted/web/site"
 )
 
-// probeResult is what a probe tells of its request; twisted_probe.py
-// sends the same keys.
-type probeResult struct {
-	RemoteNet, RemoteHost string // RemoteHost without its port
-	RemotePort            int
-	LocalNet, LocalAddr   string
-	User, Password        string // hex: the bytes need not be UTF-8
-	AuthOK                bool
-	Proto                 string
-	Headers               map[string]string
-	URLPath, PrePathURL   string
-	Sibling, Child        string
-	AppRoot, Client       string
-}
-
-// report is a probe's answer.
-func report(r *request.Request) ([]byte, error) {
-	res := probeResult{
-		Proto:      r.Proto(),
-		Headers:    r.AllHeaders(),
-		URLPath:    r.URLPath().String(),
-		PrePathURL: r.PrePathURL(),
-		Sibling:    r.SiblingLink("sib"),
-		Child:      r.ChildLink("kid"),
-		AppRoot:    r.AppRootURL(),
-		Client:     r.ClientAddr(),
-	}
-	if a := r.RemoteAddr(); a != nil {
-		res.RemoteNet = a.Network()
-		if t, ok := a.(*net.TCPAddr); ok {
-			res.RemoteHost, res.RemotePort = t.IP.String(), t.Port
-		} else {
-			res.RemoteHost = a.String()
-		}
-	}
-	if a := r.LocalAddr(); a != nil {
-		res.LocalNet, res.LocalAddr = a.Network(), a.String()
-	}
-	user, password, ok := r.BasicAuth()
-	res.User, res.Password, res.AuthOK = hex.EncodeToString([]byte(user)), hex.EncodeToString([]byte(password)), ok
-	return json.Marshal(res)
-}
-
-// probe is a leaf that reports.
-type probe struct{ resource.Leaf }
-
-func (probe) Render(r *request.Request) ([]byte, error) { return report(r) }
-
-// node reports, and any child it lacks is a probe.
-type node struct{ resource.Base }
-
-func (*node) Render(r *request.Request) ([]byte, error) { return report(r) }
-
-func (*node) GetChild(string, *request.Request) (resource.Resource, error) { return probe{}, nil }
-
-// rememberer is a node that remembers the root URL while traversal asks it
-// for a child, as RootResource in Twisted's RememberURLTests.
-type rememberer struct{ node }
-
-func (rr *rememberer) ChildWithDefault(name string, r *request.Request) resource.Resource {
-	r.RememberRootURL()
-	return rr.node.ChildWithDefault(name, r)
-}
-
-// newRememberer returns a rememberer that is its own "" child, with a node
-// at "bar".
-func newRememberer() *rememberer {
-	rr := &rememberer{}
-	rr.PutChild("", rr)
-	rr.PutChild("bar", &node{})
-	return rr
-}
-
-// probeTree is the tree twisted_probe.py serves too: a probe at /leaf, an
-// application root that remembers its URL at /foo, URLPath operations at
-// /urlpath.
-func probeTree() resource.Resource {
-	root := resource.New()
-	root.PutChild("leaf", probe{})
-	root.PutChild("foo", newRememberer())
-	root.PutChild("urlpath", urlPathOp{})
-	return root
-}
-
-// serve serves root on a new test server; configure may set the Site's
-// fields.
-func serve(t *testing.T, root resource.Resource, configure ...func(*site.Site)) *httptest.Server {
-	t.Helper()
-	s := site.New(root)
-	s.Logger = slog.New(slog.DiscardHandler) // the 500s of the tests are expected
-	for _, f := range configure {
-		f(s)
-	}
-	srv := httptest.NewServer(s)
-	t.Cleanup(func() {
-		srv.Close()
-		s.Close()
-	})
-	return srv
-}
-
-// get sends GET base+path with the header lines (name, value, name,
-// value...) and the Host header host (if not ""), and returns the status
-// and the body.
-func get(t *testing.T, c *http.Client, base, path, host string, header ...string) (int, string) {
-	t.Helper()
-	req, err := http.NewRequest("GET", base+path, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if host != "" {
-		req.Host = host
-	}
-	for i := 0; i+1 < len(header); i += 2 {
-		req.Header.Add(header[i], header[i+1])
-	}
-	resp, err := c.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return resp.StatusCode, string(b)
-}
-
-// probeGET is get that decodes a probe's report.
-func probeGET(t *testing.T, c *http.Client, base, path, host string, header ...string) probeResult {
-	t.Helper()
-	code, body := get(t, c, base, path, host, header...)
-	var res probeResult
-	if code != http.StatusOK {
-		t.Fatalf("GET %s: %d %s", path, code, body)
-	}
-	if err := json.Unmarshal([]byte(body), &res); err != nil {
-		t.Fatalf("GET %s: %v: %s", path, err, body)
-	}
-	return res
-}
-
 // rawProbe sends the bytes of a request to srv on a connection of its own
 // and decodes the probe's report.
 func rawProbe(t *testing.T, srv *httptest.Server, raw string) probeResult {
 	t.Helper()
-	conn, err := net.Dial("tcp", srv.Listener.Addr().String())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
-	if _, err := io.WriteString(conn, raw); err != nil {
-		t.Fatal(err)
-	}
-	resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
+	resp, body := testutil.ParseResponse(t, testutil.Raw(t, srv, raw), "GET")
 	var res probeResult
-	if err := json.NewDecoder(resp.Body).Decode(&res); err != nil {
-		t.Fatal(err)
+	if err := json.Unmarshal([]byte(body), &res); err != nil {
+		t.Fatalf("%d %q: %v", resp.StatusCode, body, err)
 	}
 	return res
 }
@@ -328,11 +172,6 @@ func TestBasicAuth(t *testing.T) {
 				unhex(res.User), unhex(res.Password), res.AuthOK, tt.user, tt.password, tt.ok)
 		}
 	}
-}
-
-func unhex(s string) string {
-	b, _ := hex.DecodeString(s)
-	return string(b)
 }
 
 // TestProto: the protocol of the request line, as Twisted's clientproto;

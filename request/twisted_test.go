@@ -6,42 +6,20 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"net/http"
-	"os"
 	"os/exec"
 	"strings"
 	"sync"
 	"testing"
 	"time"
-)
 
-// twistedPython returns a python3 that can import Twisted Web, skipping the
-// test (or failing it in CI) when there is none: the python3 on PATH
-// first, then Debian's, which is where python3-twisted installs.
-func twistedPython(t *testing.T) string {
-	t.Helper()
-	var candidates []string
-	if p, err := exec.LookPath("python3"); err == nil {
-		candidates = append(candidates, p)
-	}
-	candidates = append(candidates, "/usr/bin/python3")
-	for _, p := range candidates {
-		if exec.Command(p, "-c", "import twisted.web.server").Run() == nil {
-			return p
-		}
-	}
-	msg := "no python3 with twisted.web: apt-get install -y python3-twisted"
-	if os.Getenv("CI") == "true" {
-		t.Fatal(msg)
-	}
-	t.Skip(msg)
-	return ""
-}
+	"github.com/gotwisted/web/internal/testutil"
+)
 
 // startTwisted runs testdata/twisted_probe.py and returns the base URLs of
 // its two Sites: the probe tree, and the Site whose root remembers. The
 // process is killed when the test ends.
 func startTwisted(t *testing.T) (tree, rootRemembers string) {
-	py := twistedPython(t)
+	py := testutil.Python(t, "twisted.web.server", "python3-twisted")
 	ctx, cancel := context.WithCancel(context.Background())
 	cmd := exec.CommandContext(ctx, py, "testdata/twisted_probe.py")
 	var stderr bytes.Buffer // Twisted logs the tracebacks of the 500s the tests ask for

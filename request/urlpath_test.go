@@ -1,13 +1,11 @@
 package request_test
 
 import (
-	"errors"
 	"net/http"
 	"net/url"
 	"testing"
 
 	"github.com/gotwisted/web/request"
-	"github.com/gotwisted/web/resource"
 )
 
 // The URL of Twisted's test_urlpath.
@@ -75,55 +73,6 @@ var urlPathTests = []struct {
 	{twistedURL, "click", "//other.example/p", false, "http://other.example/p", ""},
 	{twistedURL, "click", "https://x.example/y?z", false, "https://x.example/y?z", ""},
 	{twistedURL, "click", "mailto:a@b", false, "error", ""},
-}
-
-// applyOp applies one operation of urlPathTests; "error" stands for a
-// failure.
-func applyOp(base, op, arg string, keep bool) string {
-	p, err := request.ParseURLPath(base)
-	if err != nil {
-		return "error"
-	}
-	var opts []request.URLPathOption
-	if keep {
-		opts = append(opts, request.KeepQuery)
-	}
-	switch op {
-	case "child":
-		p = p.Child(arg, opts...)
-	case "sibling":
-		p = p.Sibling(arg, opts...)
-	case "parent":
-		p = p.Parent(opts...)
-	case "here":
-		p = p.Here(opts...)
-	case "click":
-		if p, err = p.Click(arg); err != nil {
-			return "error"
-		}
-	}
-	return p.String()
-}
-
-// urlPathOp answers one URLPath operation, given in the query as base, op,
-// arg and keep, as /urlpath of twisted_probe.py does.
-type urlPathOp struct{ resource.Leaf }
-
-func (urlPathOp) RenderGET(r *request.Request) ([]byte, error) {
-	res := applyOp(r.Arg("base"), r.Arg("op"), r.Arg("arg"), r.Arg("keep") == "1")
-	if res == "error" {
-		return nil, errors.New("no URL")
-	}
-	return []byte(res), nil
-}
-
-// urlPathQuery is the query of /urlpath for one of urlPathTests.
-func urlPathQuery(base, op, arg string, keep bool) string {
-	q := url.Values{"base": {base}, "op": {op}, "arg": {arg}}
-	if keep {
-		q.Set("keep", "1")
-	}
-	return "/urlpath?" + q.Encode()
 }
 
 // TestURLPath: Child, Sibling, Parent, Here and Click, over HTTP, as

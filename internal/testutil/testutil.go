@@ -18,6 +18,8 @@ import (
 	"net/http/httptest"
 	"net/http/httptrace"
 	"net/textproto"
+	"os"
+	"os/exec"
 	"strings"
 	"sync"
 	"testing"
@@ -347,4 +349,27 @@ func (d *Discard) Flush() {}
 func (d *Discard) Reset() {
 	clear(d.H)
 	d.Code, d.N = 0, 0
+}
+
+// Python returns a python3 that can import module: the one on PATH first,
+// then Debian's, which is where Debian's Python packages install. Without
+// one it skips the test, naming the Debian package to install, or fails
+// it when CI is "true".
+func Python(t testing.TB, module, debianPackage string) string {
+	t.Helper()
+	var candidates []string
+	if p, err := exec.LookPath("python3"); err == nil {
+		candidates = append(candidates, p)
+	}
+	for _, p := range append(candidates, "/usr/bin/python3") {
+		if exec.Command(p, "-c", "import "+module).Run() == nil {
+			return p
+		}
+	}
+	msg := "no python3 with " + module + ": apt-get install -y " + debianPackage
+	if os.Getenv("CI") == "true" {
+		t.Fatal(msg)
+	}
+	t.Skip(msg)
+	return ""
 }

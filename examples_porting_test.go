@@ -4,11 +4,12 @@ import (
 	"net/http"
 	"net/url"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/gotwisted/web/internal/testutil"
 )
 
 // testPorting checks the guestbook of docs/porting.md, the Go port.
@@ -23,7 +24,7 @@ func testPorting(t *testing.T, bin string) {
 // TestPortingTwisted runs the checks of the Go port against the Twisted
 // original, examples/porting/guestbook.py: both behave alike.
 func TestPortingTwisted(t *testing.T) {
-	py := twistedPython(t)
+	py := testutil.Python(t, "twisted.web.xmlrpc", "python3-twisted")
 	script, err := filepath.Abs(filepath.Join("examples", "porting", "guestbook.py"))
 	if err != nil {
 		t.Fatal(err)
@@ -35,28 +36,6 @@ func TestPortingTwisted(t *testing.T) {
 		t.Fatal(err)
 	}
 	checkGuestbook(t, start(t, dir, "guestbook"))
-}
-
-// twistedPython returns a python3 that can import Twisted Web, skipping the
-// test (or failing it in CI) when there is none: the python3 on PATH
-// first, then Debian's, which is where python3-twisted installs.
-func twistedPython(t *testing.T) string {
-	t.Helper()
-	var candidates []string
-	if p, err := exec.LookPath("python3"); err == nil {
-		candidates = append(candidates, p)
-	}
-	for _, p := range append(candidates, "/usr/bin/python3") {
-		if exec.Command(p, "-c", "import twisted.web.xmlrpc").Run() == nil {
-			return p
-		}
-	}
-	msg := "no python3 with twisted.web: apt-get install -y python3-twisted"
-	if os.Getenv("CI") == "true" {
-		t.Fatal(msg)
-	}
-	t.Skip(msg)
-	return ""
 }
 
 // checkGuestbook uses a running guestbook as a visitor and an XML-RPC
