@@ -14,11 +14,22 @@ import (
 )
 
 // An Endpoint is an address Run serves on: a Network ("tcp" or "unix") and
-// an Address as net.Listen takes them, served over TLS (HTTP/2 offered
-// through ALPN) when TLSConfig is set.
+// an Address as net.Listen takes them, or a Listener already open, served
+// over TLS (HTTP/2 offered through ALPN) when TLSConfig is set.
 type Endpoint struct {
-	Network   string
-	Address   string
+	Network string
+	Address string
+
+	// Listener, when set, is served instead of listening on Network and
+	// Address: for a socket that needs more than net.Listen gives, such as
+	// a Unix socket's permissions or a socket inherited from the parent
+	// process. Run closes it when it returns.
+	Listener net.Listener
+
+	// TLSConfig, when set, serves the endpoint over TLS. It needs a
+	// certificate (Certificates, or GetCertificate, which may load a fresh
+	// one whenever it likes); "h2" and "http/1.1" are added to its
+	// NextProtos.
 	TLSConfig *tls.Config
 }
 
@@ -28,14 +39,16 @@ func TCP(addr string) Endpoint { return Endpoint{Network: "tcp", Address: addr} 
 
 // Run is the serving helper for command-line programs, such as the
 // examples: it listens on every endpoint (failing if any cannot be
-// listened on), prints one line per endpoint on standard output once it
-// accepts connections, "listening on http://HOST:PORT" (https for TLS,
-// "unix:PATH" for a socket; the bound address, so port 0 shows the port
-// picked), and serves the Site until SIGINT or SIGTERM arrives. Then it
-// shuts the Site down gracefully, giving the responses in flight
-// ShutdownTimeout to finish, and returns nil; it returns an error if
-// serving fails. Programs and tests that start a server read those lines
-// to find it.
+// listened on, and then closing the Listeners it was given), prints one
+// line per endpoint on standard output once it accepts connections,
+// "listening on http://HOST:PORT" (https for TLS, "unix:PATH" for a
+// socket; the bound address, so port 0 shows the port picked), and serves
+// the Site until SIGINT or SIGTERM arrives. Then it shuts the Site down
+// gracefully, giving the responses in flight ShutdownGrace
+// (ShutdownTimeout if zero) to finish, and returns nil; it returns an
+// error if serving fails. Programs and tests that start a server read
+// those lines to find it. Run handles no other signal: a program that
+// wants SIGHUP, say, calls signal.Notify for it itself.
 func (s *Site) Run(eps ...Endpoint) error {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -47,16 +60,24 @@ func (s *Site) run(ctx context.Context, out io.Writer, eps []Endpoint) error {
 	if len(eps) == 0 {
 		return errors.New("site: Run without an endpoint")
 	}
-	lns := make([]net.Listener, 0, len(eps))
-	for _, ep := range eps {
+	lns := make([]net.Listener, len(eps))
+	for i, ep := range eps {
+		lns[i] = ep.Listener
+	}
+	for i, ep := range eps {
+		if lns[i] != nil {
+			continue
+		}
 		ln, err := net.Listen(ep.Network, ep.Address)
 		if err != nil {
 			for _, l := range lns {
-				l.Close()
+				if l != nil {
+					l.Close()
+				}
 			}
 			return err
 		}
-		lns = append(lns, ln)
+		lns[i] = ln
 	}
 	errc := make(chan error, len(eps))
 	for i, ep := range eps {
@@ -70,7 +91,11 @@ func (s *Site) run(ctx context.Context, out io.Writer, eps []Endpoint) error {
 		pending--
 	case <-ctx.Done():
 	}
-	sctx, cancel := context.WithTimeout(context.Background(), ShutdownTimeout)
+	grace := s.ShutdownGrace
+	if grace == 0 {
+		grace = ShutdownTimeout
+	}
+	sctx, cancel := context.WithTimeout(context.Background(), grace)
 	defer cancel()
 	serr := s.Shutdown(sctx)
 	for range pending {

@@ -17,7 +17,8 @@ const (
 	IdleTimeout       = 2 * time.Minute
 	MaxHeaderBytes    = 64 << 10
 	// ShutdownTimeout is how long Run lets responses in flight finish
-	// after a signal before it closes what remains.
+	// after a signal before it closes what remains, unless the Site's
+	// ShutdownGrace says otherwise.
 	ShutdownTimeout = 10 * time.Second
 )
 

@@ -313,3 +313,64 @@ func TestRunListenError(t *testing.T) {
 		t.Error("Run without endpoints: no error")
 	}
 }
+
+// TestRunListenerAndGrace serves a Listener opened by the caller, and
+// stops with a response still pending: after ShutdownGrace it is cut off
+// (ErrClosed) and Run returns the grace period's end.
+func TestRunListenerAndGrace(t *testing.T) {
+	d := newDeferred()
+	s := site.New(d)
+	s.ShutdownGrace = 10 * time.Millisecond
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	out := &syncBuffer{}
+	ran := make(chan error, 1)
+	go func() { ran <- site.RunContext(s, ctx, out, site.Endpoint{Listener: ln}) }()
+	got := make(chan error, 1)
+	go func() {
+		resp, err := http.Get("http://" + ln.Addr().String() + "/")
+		if err == nil {
+			resp.Body.Close()
+		}
+		got <- err
+	}()
+	r := <-d.reqs
+	notify := r.NotifyFinish()
+	if want := "listening on http://" + ln.Addr().String() + "\n"; out.String() != want {
+		t.Errorf("printed %q, want %q", out.String(), want)
+	}
+	cancel()
+	if err := <-ran; !errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("Run: %v, want the grace period's end", err)
+	}
+	if err := <-notify; !errors.Is(err, request.ErrClosed) {
+		t.Errorf("NotifyFinish: %v, want ErrClosed", err)
+	}
+	<-got
+	http.DefaultClient.CloseIdleConnections()
+}
+
+// TestRunClosesGivenListeners: when an endpoint cannot be listened on,
+// Run closes the Listeners it was given too.
+func TestRunClosesGivenListeners(t *testing.T) {
+	taken, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer taken.Close()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := site.New(resource.New())
+	defer s.Close()
+	if err := site.RunContext(s, context.Background(), io.Discard, site.Endpoint{Listener: ln}, site.TCP(taken.Addr().String())); err == nil {
+		t.Fatal("Run on a taken port: no error")
+	}
+	if _, err := ln.Accept(); !errors.Is(err, net.ErrClosed) {
+		t.Errorf("the given Listener is open: %v", err)
+	}
+}

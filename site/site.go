@@ -119,6 +119,11 @@ type Site struct {
 	// Logger receives failures and panics; nil means slog.Default.
 	Logger *slog.Logger
 
+	// ShutdownGrace is how long Run lets the responses in flight finish
+	// after SIGINT or SIGTERM before it closes what remains; zero means
+	// ShutdownTimeout.
+	ShutdownGrace time.Duration
+
 	root resource.Resource
 
 	initOnce sync.Once
