@@ -1,0 +1,246 @@
+package site_test
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gotwisted/web/internal/testcert"
+	"github.com/gotwisted/web/request"
+	"github.com/gotwisted/web/resource"
+	"github.com/gotwisted/web/site"
+)
+
+// tlsServer serves a Site over root with ServeTLS, on a certificate the
+// test makes, and returns the Site, its https URL, a client that trusts
+// the certificate and speaks HTTP/2 (Go's, with ForceAttemptHTTP2), and
+// the certificate's PEM file for other clients.
+func tlsServer(t *testing.T, root resource.Resource, configure ...func(*site.Site)) (s *site.Site, url string, client *http.Client, caFile string) {
+	t.Helper()
+	dir := t.TempDir()
+	certFile, keyFile := filepath.Join(dir, "cert.pem"), filepath.Join(dir, "key.pem")
+	cert := testcert.Write(t, certFile, keyFile, 1)
+	s = site.New(root)
+	for _, f := range configure {
+		f(s)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	served := make(chan error, 1)
+	go func() { served <- s.ServeTLS(ln, certFile, keyFile) }()
+	pool := x509.NewCertPool()
+	pool.AddCert(cert)
+	tr := &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}, ForceAttemptHTTP2: true}
+	t.Cleanup(func() {
+		tr.CloseIdleConnections()
+		s.Close()
+		if err := <-served; !errors.Is(err, http.ErrServerClosed) {
+			t.Errorf("ServeTLS: %v", err)
+		}
+	})
+	return s, "https://" + ln.Addr().String(), &http.Client{Transport: tr}, certFile
+}
+
+// stream writes "start;" at once, then returns NotDoneYet; the test's
+// goroutine writes the rest through the Request it receives.
+type stream struct {
+	resource.Leaf
+	reqs chan *request.Request
+}
+
+func (s *stream) RenderGET(r *request.Request) ([]byte, error) {
+	r.SetHeader("Content-Type", "text/plain")
+	r.Write([]byte("start;"))
+	s.reqs <- r
+	return nil, resource.NotDoneYet
+}
+
+// sessionPage shows whether the request is secure and makes a session.
+type sessionPage struct{ resource.Leaf }
+
+func (sessionPage) RenderGET(r *request.Request) ([]byte, error) {
+	secure := "insecure"
+	if r.IsSecure() {
+		secure = "secure"
+	}
+	return []byte(secure + " " + r.GetSession().UID()), nil
+}
+
+func http2Tree() (resource.Resource, *stream) {
+	st := &stream{reqs: make(chan *request.Request, 1)}
+	root := resource.New()
+	root.PutChild("stream", st)
+	root.PutChild("session", sessionPage{})
+	return root, st
+}
+
+// TestHTTP2Streams: over HTTP/2, what an asynchronous resource writes
+// reaches the client before it finishes.
+func TestHTTP2Streams(t *testing.T) {
+	root, st := http2Tree()
+	_, url, client, _ := tlsServer(t, root)
+	resp, err := client.Get(url + "/stream")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if resp.ProtoMajor != 2 {
+		t.Fatalf("served over %s, want HTTP/2", resp.Proto)
+	}
+	r := <-st.reqs
+	first := make([]byte, len("start;"))
+	if _, err := io.ReadFull(resp.Body, first); err != nil || string(first) != "start;" {
+		t.Fatalf("first chunk %q %v", first, err)
+	}
+	done := r.NotifyFinish()
+	r.Write([]byte("middle;"))
+	mid := make([]byte, len("middle;"))
+	if _, err := io.ReadFull(resp.Body, mid); err != nil || string(mid) != "middle;" {
+		t.Fatalf("second chunk %q %v", mid, err)
+	}
+	r.Write([]byte("end"))
+	r.Finish()
+	rest, err := io.ReadAll(resp.Body)
+	if err != nil || string(rest) != "end" {
+		t.Errorf("rest %q %v", rest, err)
+	}
+	if err := <-done; err != nil {
+		t.Errorf("NotifyFinish: %v", err)
+	}
+}
+
+// TestHTTP2ResetStream: a client that resets its stream is reported by
+// NotifyFinish as gone, leaves no goroutine behind, and the connection
+// keeps serving its other streams.
+func TestHTTP2ResetStream(t *testing.T) {
+	root, st := http2Tree()
+	var log syncBuffer
+	_, url, client, _ := tlsServer(t, root, func(s *site.Site) { s.AccessLog = &log })
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	req, _ := http.NewRequestWithContext(ctx, "GET", url+"/stream", nil)
+	resp, err := client.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := <-st.reqs
+	done := r.NotifyFinish()
+	if _, err := io.ReadFull(resp.Body, make([]byte, len("start;"))); err != nil {
+		t.Fatal(err)
+	}
+	cancel() // RST_STREAM, CANCEL
+	resp.Body.Close()
+	select {
+	case err := <-done:
+		if !errors.Is(err, request.ErrGone) {
+			t.Errorf("NotifyFinish: %v, want ErrGone", err)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("NotifyFinish reported nothing after the stream was reset")
+	}
+	if _, err := r.Write([]byte("late")); !errors.Is(err, request.ErrGone) {
+		t.Errorf("Write after the reset: %v, want ErrGone", err)
+	}
+	// ServeHTTP returned (it logs on its way out), and no goroutine of the
+	// request is left.
+	waitUntil(t, "the access log line", func() bool { return strings.Contains(log.String(), "GET /stream HTTP/2.0") })
+	waitUntil(t, "the request's goroutines to end", func() bool {
+		buf := make([]byte, 1<<20)
+		stacks := string(buf[:runtime.Stack(buf, true)])
+		return !strings.Contains(stacks, "site.(*Site).ServeHTTP") && !strings.Contains(stacks, "site.(*Site).await")
+	})
+	// The connection still serves.
+	resp, err = client.Get(url + "/session")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 200 || resp.ProtoMajor != 2 {
+		t.Errorf("after the reset: %d over %s", resp.StatusCode, resp.Proto)
+	}
+}
+
+// waitUntil polls cond until it holds or a generous deadline passes.
+func waitUntil(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	for end := time.Now().Add(30 * time.Second); !cond(); time.Sleep(time.Millisecond) {
+		if time.Now().After(end) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+	}
+}
+
+// TestHTTP2SecureSession: a session made over HTTP/2 and TLS gets the
+// secure cookie, with the Secure attribute, and is found by it next time.
+func TestHTTP2SecureSession(t *testing.T) {
+	root, _ := http2Tree()
+	_, url, client, _ := tlsServer(t, root)
+	resp, err := client.Get(url + "/session")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	secure, uid, _ := strings.Cut(string(body), " ")
+	if resp.ProtoMajor != 2 || secure != "secure" {
+		t.Fatalf("%s: %q", resp.Proto, body)
+	}
+	cookies := resp.Cookies()
+	if len(cookies) != 1 || cookies[0].Name != site.DefaultSecureSessionCookieName || cookies[0].Value != uid ||
+		!cookies[0].Secure || !cookies[0].HttpOnly {
+		t.Fatalf("Set-Cookie %q", resp.Header.Values("Set-Cookie"))
+	}
+	req, _ := http.NewRequest("GET", url+"/session", nil)
+	req.AddCookie(&http.Cookie{Name: cookies[0].Name, Value: uid})
+	resp, err = client.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ = io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if string(body) != "secure "+uid || resp.Header.Get("Set-Cookie") != "" {
+		t.Errorf("with the cookie: %q, Set-Cookie %q", body, resp.Header.Get("Set-Cookie"))
+	}
+}
+
+// TestCurlHTTP2 asks with curl, a client no one here wrote: it negotiates
+// HTTP/2, receives a streamed response whole, and gets the secure cookie.
+func TestCurlHTTP2(t *testing.T) {
+	curl, err := exec.LookPath("curl")
+	if err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatal("curl is missing: apt-get install -y curl")
+		}
+		t.Skip("curl is missing: apt-get install -y curl")
+	}
+	root, st := http2Tree()
+	_, url, _, caFile := tlsServer(t, root)
+	go func() {
+		r := <-st.reqs
+		r.Write([]byte("more;"))
+		r.Finish()
+	}()
+	out, err := exec.Command(curl, "--http2", "-sS", "-N", "--cacert", caFile, "-w", "|%{http_version}", url+"/stream").CombinedOutput()
+	if err != nil || string(out) != "start;more;|2" {
+		t.Errorf("curl /stream: %q %v", out, err)
+	}
+	out, err = exec.Command(curl, "--http2", "-sS", "-D", "-", "--cacert", caFile, url+"/session").CombinedOutput()
+	text := strings.ToLower(string(out))
+	if err != nil || !strings.HasPrefix(text, "http/2 200") || !strings.Contains(text, "set-cookie: twisted_secure_session=") ||
+		!strings.Contains(text, "; secure") || !strings.Contains(text, "secure ") {
+		t.Errorf("curl /session: %q %v", out, err)
+	}
+}
