@@ -13,14 +13,33 @@
 // /var/www/a/index.html (or index, or index.htm) or else lists the
 // directory, and GET /files/a redirects to /files/a/.
 //
+// # Settings
+//
+// A File has the settings of Twisted's, as fields set before serving and
+// passed down to the Files below it: DefaultType, ContentTypes and
+// ContentEncodings (the Content-Type and Content-Encoding by extension, per
+// File rather than process-wide), IndexNames, IgnoredExts (/about finds
+// about.html), Processors (an extension's files served by a resource made
+// from them, as Twisted runs .rpy and .cgi files), Listing (a directory
+// listing of your own, or [NoListing] for none), the NotFound and
+// Forbidden pages, and FollowSymlinks:
+//
+//	files.IgnoredExts = []string{".html"}
+//	files.Listing = static.NoListing
+//	files.Processors = map[string]func(string) (resource.Resource, error){
+//		".cgi": func(path string) (resource.Resource, error) { return cgi.NewScript(path), nil },
+//	}
+//
 // # Security
 //
 // A File opens everything through an [os.Root] opened on its directory, so
 // that neither a ".." segment, nor an encoded one, nor a symbolic link that
 // points elsewhere can reach a file outside that directory. Segments that
-// could not name a file of the directory ("..", ".", names holding "/", "\"
-// or NUL, names that are not UTF-8) get 404 before the file system is asked.
-// A symbolic link that stays inside the directory is followed. Traversal
+// could not name a file of the directory ("..", names holding "/", "\" or
+// NUL, names that are not UTF-8) get 404 before the file system is asked;
+// "." names the directory it is in, as Twisted's does. A symbolic link that
+// stays inside the directory is followed; one that leads out of it is
+// followed only when the File's FollowSymlinks is set. Traversal
 // stops at the first segment that names no file, as Twisted's does, so a
 // path of thousands of segments costs no more than a short one.
 //
@@ -28,8 +47,9 @@
 //
 // Files are sent with [net/http.ServeContent], so byte ranges (single,
 // suffix, open-ended and multipart), If-Modified-Since, If-Range and
-// If-Unmodified-Since behave as in the standard library, with two of
-// Twisted's rules on top: a Range header that does not parse, names a unit
+// If-Unmodified-Since behave as in the standard library, with Twisted's
+// rules on top: HEAD ignores Range and answers 200 (RFC 9110 §14.2 defines
+// ranges for GET only); a Range header that does not parse, names a unit
 // other than bytes, or holds a range whose start is after its end is
 // ignored (RFC 9110 §14.2), and the whole file is sent with 200. Ranges
 // that overlap or touch are merged into one, and a header that names more

@@ -55,3 +55,34 @@ func ExampleNewData() {
 	// User-agent: *
 	// Disallow:
 }
+
+// A File with Twisted's settings: /about finds about.html, directories are
+// not listed, and .rpy files answer 403 instead of showing their source.
+func ExampleFile_settings() {
+	files, err := static.NewFile("testdata/site")
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer files.Close()
+	files.IgnoredExts = []string{".html"}
+	files.Listing = static.NoListing
+	files.Processors = map[string]func(string) (resource.Resource, error){
+		".rpy": func(string) (resource.Resource, error) { return resource.Forbidden("No scripts here."), nil },
+	}
+	s := site.New(files)
+	defer s.Close()
+
+	for _, path := range []string{"/about", "/docs/", "/docs/tool.rpy"} {
+		w := httptest.NewRecorder()
+		s.ServeHTTP(w, httptest.NewRequest("GET", path, nil))
+		fmt.Println(path, w.Code, w.Header().Get("Content-Type"))
+		if w.Code == 200 {
+			fmt.Print(w.Body.String())
+		}
+	}
+	// Output:
+	// /about 200 text/html; charset=utf-8
+	// <p>About us.</p>
+	// /docs/ 403 text/html; charset=utf-8
+	// /docs/tool.rpy 403 text/html; charset=utf-8
+}

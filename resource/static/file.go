@@ -3,10 +3,14 @@ package static
 import (
 	"errors"
 	"io/fs"
+	"maps"
+	"net/http"
 	"os"
 	"path"
 	"path/filepath"
+	"slices"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"unicode/utf8"
 
@@ -19,23 +23,29 @@ import (
 // static.File). Make one with NewFile.
 //
 // A File for a directory maps each further path segment to the file of
-// that name, as a File; the empty segment of a trailing slash gives the
-// first index file that exists (IndexNames) or else a listing of the
-// directory. A missing file, or a segment that cannot name a file of the
-// directory, gives 404 "File not found."; a file the server may not read
-// gives 403. Rendered without its trailing slash, a directory redirects to
-// the same URL with the slash.
+// that name, as a File; the segment "." names the directory itself, as in
+// Twisted, and ".." is refused. The empty segment of a trailing slash gives
+// the first index file that exists (IndexNames) or else a listing of the
+// directory (Listing). A missing file, or a segment that cannot name a file
+// of the directory, gives the NotFound page (404 "File not found.") to
+// every method; a file the server may not read gives the Forbidden page
+// (403). Rendered without its trailing slash, a directory redirects to the
+// same URL with the slash.
 //
-// A regular file is served with its Content-Type by extension
-// ([mime.TypeByExtension], else DefaultType), a Content-Encoding for .gz
-// and .bz2 files (whose type is then that of the extension before),
-// Last-Modified, Accept-Ranges, and conditional and range requests as
-// [net/http.ServeContent] answers them. A regular file has no children: a
-// path below it gives 404.
+// A regular file is served, to GET and HEAD, with its Content-Type by
+// extension (ContentTypes, then [mime.TypeByExtension], else DefaultType),
+// a Content-Encoding by extension (ContentEncodings: for "a.txt.gz" gzip,
+// and the type is then that of ".txt"), Last-Modified, Accept-Ranges, and
+// conditional and range requests as [net/http.ServeContent] answers them;
+// other methods get 405 with Allow. A regular file has no children: a path
+// below it gives 404. A file whose extension is in Processors is served by
+// the resource its processor makes instead.
 //
 // Children put with PutChild come before the files of the directory.
-// Set the exported fields before serving: each child File takes them from
-// its parent when traversal makes it. A File is safe for concurrent use.
+// Set the exported fields before serving; they must not change afterwards:
+// each child File takes them from its parent when traversal makes it (the
+// maps and slices are shared, not copied). A File is safe for concurrent
+// use.
 type File struct {
 	resource.Base
 
@@ -43,11 +53,62 @@ type File struct {
 	// type. NewFile sets "text/html", as Twisted does.
 	DefaultType string
 
+	// ContentTypes maps file extensions, lower-case with their dot
+	// (".md"), to the Content-Type of those files, before the mime
+	// package's table is asked (Twisted's File.contentTypes). nil: the mime
+	// table alone.
+	ContentTypes map[string]string
+
+	// ContentEncodings maps the extensions of compressed files, lower-case
+	// with their dot, to the Content-Encoding they are served with
+	// (Twisted's File.contentEncodings); such a file's Content-Type is that
+	// of the extension before. NewFile sets ".gz": "gzip" and ".bz2":
+	// "bzip2"; nil: none.
+	ContentEncodings map[string]string
+
 	// IndexNames are the names of the files, tried in order, that a
 	// directory serves for its trailing slash; when none is a regular file
 	// the directory is listed. NewFile sets "index", "index.html" and
 	// "index.htm".
 	IndexNames []string
+
+	// IgnoredExts are extensions a request may leave out (Twisted's
+	// ignoredExts): when no file has the name asked for, the name with
+	// each extension in turn is tried, so that with ".html" here /about
+	// serves about.html. "*" stands for any extension: the first name of
+	// the directory, in sorted order, that is the name asked for followed
+	// by a dot. Empty by default.
+	IgnoredExts []string
+
+	// Processors map file extensions (with their dot; compared without
+	// regard to case) to functions that make the resource serving such a
+	// file in place of its bytes, given the file's path on disk (Twisted's
+	// File.processors, which run .rpy and .cgi files). The file has been
+	// found inside the directory, by the rules a request follows, before
+	// the processor is called; an error it returns gives the failure page.
+	// gotwistd maps .cgi to a cgi.Script this way, and .rpy and .epy to
+	// 403 pages.
+	Processors map[string]func(path string) (resource.Resource, error)
+
+	// Listing, when set, makes the resource that a directory without an
+	// index file serves for its trailing slash, in place of the built-in
+	// HTML listing (Twisted's File.directoryListing, which subclasses
+	// override). It is given the directory's File, whose Name and ReadDir
+	// describe it. NoListing turns listings off.
+	Listing func(dir *File) resource.Resource
+
+	// NotFound and Forbidden are the pages for a missing file and for one
+	// the server may not read (Twisted's File.childNotFound and
+	// File.forbidden). nil: the 404 page "File not found." and the 403
+	// page "Sorry, resource is forbidden.".
+	NotFound, Forbidden resource.Resource
+
+	// FollowSymlinks lets symbolic links lead out of the directory, as
+	// Twisted's File does: a link is then followed wherever it points.
+	// Off by default, so that nothing outside the directory is served;
+	// turn it on only for a tree whose links you trust. "..", and names
+	// that hold "/", are refused either way.
+	FollowSymlinks bool
 
 	// MaxRanges is the most ranges a Range header may ask for: a header
 	// naming more is ignored, and the whole file is sent with 200 (RFC 9110
@@ -62,15 +123,17 @@ type File struct {
 
 // tree is what the Files made from one NewFile share.
 type tree struct {
-	root *os.Root
-	open func(name string) (*os.File, error) // opens for reading in root; tests inject errors here
+	root   *os.Root
+	dir    string                              // the directory, absolute, for FollowSymlinks and Processors
+	open   func(name string) (*os.File, error) // opens for reading in root; tests inject errors here
+	closed atomic.Bool
 }
 
 // NewFile returns a File that serves path, a directory or a file. The
 // directory (for a file, the directory that holds it) is opened at once
-// as an [os.Root], and nothing outside it is ever served; a symbolic link
-// given as path itself is resolved first. Call Close when the File is no
-// longer served.
+// as an [os.Root], and nothing outside it is ever served, unless
+// FollowSymlinks is set; a symbolic link given as path itself is resolved
+// first. Call Close when the File is no longer served.
 func NewFile(path string) (*File, error) {
 	fi, err := os.Stat(path)
 	if err != nil {
@@ -83,17 +146,25 @@ func NewFile(path string) (*File, error) {
 		}
 		dir, name = filepath.Dir(path), filepath.Base(path)
 	}
+	if dir, err = filepath.Abs(dir); err != nil {
+		return nil, err
+	}
 	root, err := os.OpenRoot(dir)
 	if err != nil {
 		return nil, err
 	}
 	return &File{
-		DefaultType: "text/html",
-		IndexNames:  []string{"index", "index.html", "index.htm"},
-		t:           &tree{root: root, open: func(name string) (*os.File, error) { return root.OpenFile(name, openFlags, 0) }},
-		name:        name,
+		DefaultType:      "text/html",
+		ContentEncodings: maps.Clone(defaultEncodings),
+		IndexNames:       []string{"index", "index.html", "index.htm"},
+		t: &tree{root: root, dir: dir,
+			open: func(name string) (*os.File, error) { return root.OpenFile(name, openFlags, 0) }},
+		name: name,
 	}, nil
 }
+
+// defaultEncodings are Twisted's File.contentEncodings.
+var defaultEncodings = map[string]string{".gz": "gzip", ".bz2": "bzip2"}
 
 // check panics if f was not made by NewFile.
 func (f *File) check() {
@@ -106,43 +177,182 @@ func (f *File) check() {
 // tree stops serving: later requests get 404.
 func (f *File) Close() error {
 	f.check()
+	f.t.closed.Store(true)
 	return f.t.root.Close()
 }
 
-// Pages a File answers with, as Twisted's childNotFound and forbidden.
+// Name returns the path of the file f serves, relative to the directory
+// given to NewFile, with slashes: "." for that directory itself (or, when
+// NewFile was given a file, that file's name).
+func (f *File) Name() string { return f.name }
+
+// ReadDir returns the entries of the directory f serves, sorted by name,
+// as os.ReadDir does; an error if f is not a directory. It reads through
+// the same rules as requests: inside the directory unless FollowSymlinks.
+func (f *File) ReadDir() ([]fs.DirEntry, error) {
+	d, err := f.open(f.name)
+	if err != nil {
+		return nil, err
+	}
+	defer d.Close()
+	des, err := d.ReadDir(-1)
+	slices.SortFunc(des, func(a, b fs.DirEntry) int { return strings.Compare(a.Name(), b.Name()) })
+	return des, err
+}
+
+// NoListing is a Listing that answers every directory without an index
+// file with its File's Forbidden page (403), so that no directory is
+// listed.
+func NoListing(dir *File) resource.Resource { return dir.forbidden() }
+
+// Pages a File answers with by default, as Twisted's childNotFound and
+// forbidden.
 var (
 	childNotFound = resource.NoResource("File not found.")
-	forbidden     = resource.Forbidden("")
+	forbiddenPage = resource.Forbidden("")
 )
 
-// GetChild returns the File for the segment name below f: for "" the index
-// file or the directory listing, otherwise the file of that name. When name
-// cannot name a file of f's directory, or no such file exists (f is not a
-// directory, or has no entry of that name), it returns the 404 page, as
-// Twisted's File.getChild does: traversal stops looking at the file system
-// at the first segment that does not exist, so a path of any depth costs
-// one file-system lookup per segment that does. For the last segment of
-// the request's path the lookup is left to rendering, which opens the file.
+func (f *File) notFound() resource.Resource {
+	if f.NotFound != nil {
+		return f.NotFound
+	}
+	return childNotFound
+}
+
+func (f *File) forbidden() resource.Resource {
+	if f.Forbidden != nil {
+		return f.Forbidden
+	}
+	return forbiddenPage
+}
+
+// stat returns the FileInfo of the root-relative name, following links:
+// inside the root only, unless FollowSymlinks.
+func (f *File) stat(name string) (fs.FileInfo, error) {
+	if f.FollowSymlinks {
+		if f.t.closed.Load() {
+			return nil, os.ErrClosed
+		}
+		return os.Stat(f.t.path(name))
+	}
+	return f.t.root.Stat(name)
+}
+
+// open opens the root-relative name for reading, by the rule stat follows.
+func (f *File) open(name string) (*os.File, error) {
+	if f.FollowSymlinks {
+		if f.t.closed.Load() {
+			return nil, os.ErrClosed
+		}
+		return os.OpenFile(f.t.path(name), openFlags, 0)
+	}
+	return f.t.open(name)
+}
+
+// path returns the path on disk of the root-relative name.
+func (t *tree) path(name string) string { return filepath.Join(t.dir, filepath.FromSlash(name)) }
+
+// GetChild returns the resource for the segment name below f: for "" the
+// index file or the directory listing, for "." f's directory itself,
+// otherwise the file of that name (or, failing it, of that name with one of
+// IgnoredExts), or what its processor makes. When name cannot name a file
+// of f's directory, or no such file exists (f is not a directory, or has no
+// entry of that name), it returns the NotFound page, as Twisted's
+// File.getChild does: traversal stops looking at the file system at the
+// first segment that does not exist, so a path of any depth costs one
+// file-system lookup per segment that does. For the last segment of the
+// request's path, with no ignored extension or processor to consider, the
+// lookup is left to rendering, which opens the file.
 func (f *File) GetChild(name string, r *request.Request) (resource.Resource, error) {
 	f.check()
 	if name == "" {
 		return f.index()
 	}
+	if name == "." {
+		// The directory itself, as a new File without f's put children.
+		if ok, page, err := f.isDir(); !ok {
+			return page, err
+		}
+		return f.child(f.name), nil
+	}
 	child, ok := childPath(f.name, name)
 	if !ok {
-		return childNotFound, nil
+		return f.notFound(), nil
 	}
 	// Without this check, every further segment of a path into a missing
 	// file would build a longer name, and a path of n segments would cost
 	// time and memory in n squared. The lookup goes through the root, so it
 	// follows a link only while it stays inside the directory, and a link
 	// that loops ends after the few links os.Root follows.
-	if r == nil || morePath(r) {
-		if _, err := f.t.root.Stat(child); err != nil {
-			return errorPage(err)
+	if r == nil || morePath(r) || len(f.IgnoredExts) > 0 || f.processor(child) != nil {
+		if _, err := f.stat(child); err != nil {
+			found := false
+			if errors.Is(err, fs.ErrNotExist) {
+				child, found = f.withIgnoredExt(child)
+			}
+			if !found {
+				return f.errorPage(err)
+			}
 		}
 	}
-	return f.child(child), nil
+	return f.serving(child)
+}
+
+// serving returns the resource that serves the root-relative name, which
+// exists: its processor's, or a File.
+func (f *File) serving(name string) (resource.Resource, error) {
+	if p := f.processor(name); p != nil {
+		return p(f.t.path(name))
+	}
+	return f.child(name), nil
+}
+
+// processor returns the processor for the extension of name, or nil.
+func (f *File) processor(name string) func(string) (resource.Resource, error) {
+	if len(f.Processors) == 0 {
+		return nil
+	}
+	ext := path.Ext(name)
+	if p, ok := f.Processors[ext]; ok {
+		return p
+	}
+	for e, p := range f.Processors {
+		if strings.EqualFold(e, ext) {
+			return p
+		}
+	}
+	return nil
+}
+
+// withIgnoredExt looks for the missing root-relative name with each of
+// IgnoredExts added, in order, as Twisted's siblingExtensionSearch.
+func (f *File) withIgnoredExt(name string) (string, bool) {
+	for _, ext := range f.IgnoredExts {
+		if ext != "*" {
+			if _, err := f.stat(name + ext); err == nil {
+				return name + ext, true
+			}
+			continue
+		}
+		dir, base := path.Split(name)
+		if dir == "" {
+			dir = "."
+		}
+		des, err := (&File{FollowSymlinks: f.FollowSymlinks, t: f.t, name: path.Clean(dir)}).ReadDir()
+		if err != nil {
+			continue
+		}
+		for _, de := range des {
+			if n := de.Name(); strings.HasPrefix(n, base+".") {
+				if p, ok := childPath(path.Clean(dir), n); ok {
+					if _, err := f.stat(p); err == nil {
+						return p, true
+					}
+				}
+			}
+		}
+	}
+	return "", false
 }
 
 // morePath reports whether segments remain in r's postpath, without
@@ -158,16 +368,34 @@ func morePath(r *request.Request) bool {
 
 // child returns the File for the root-relative path name, with f's settings.
 func (f *File) child(name string) *File {
-	return &File{DefaultType: f.DefaultType, IndexNames: f.IndexNames, MaxRanges: f.MaxRanges, t: f.t, name: name}
+	return &File{
+		DefaultType:      f.DefaultType,
+		ContentTypes:     f.ContentTypes,
+		ContentEncodings: f.ContentEncodings,
+		IndexNames:       f.IndexNames,
+		IgnoredExts:      f.IgnoredExts,
+		Processors:       f.Processors,
+		Listing:          f.Listing,
+		NotFound:         f.NotFound,
+		Forbidden:        f.Forbidden,
+		FollowSymlinks:   f.FollowSymlinks,
+		MaxRanges:        f.MaxRanges,
+		t:                f.t,
+		name:             name,
+	}
 }
 
 // childPath returns the root-relative path of the segment seg below dir, or
-// ok=false when seg cannot be the name of one file of dir: empty, "." or
-// "..", not UTF-8, or holding "/", "\" or NUL (or, on Windows, a name the
-// system reserves). Whatever it returns, os.Root keeps the open inside the
-// root; this check refuses early what should never reach the file system.
+// ok=false when seg cannot be the name of one file of dir: empty, "..", not
+// UTF-8, or holding "/", "\" or NUL (or, on Windows, a name the system
+// reserves). The segment "." names dir itself, as a path's "." does.
+// Whatever it returns, os.Root keeps the open inside the root; this check
+// refuses early what should never reach the file system.
 func childPath(dir, seg string) (string, bool) {
-	if seg == "" || seg == "." || seg == ".." || !utf8.ValidString(seg) ||
+	if seg == "." {
+		return dir, true
+	}
+	if seg == "" || seg == ".." || !utf8.ValidString(seg) ||
 		strings.ContainsAny(seg, "/\\\x00") || !filepath.IsLocal(seg) {
 		return "", false
 	}
@@ -178,71 +406,115 @@ func childPath(dir, seg string) (string, bool) {
 }
 
 // index returns what a directory serves for its trailing slash: its first
-// index file that is a regular file, else its listing; or the 404 page when
-// f is not a directory.
+// index file that is a regular file (or what its processor makes), else
+// its listing; or the NotFound page when f is not a directory.
 func (f *File) index() (resource.Resource, error) {
-	if f.name != "." { // the root is the open directory itself
-		fi, err := f.t.root.Stat(f.name)
-		if err != nil {
-			return errorPage(err)
-		}
-		if !fi.IsDir() {
-			return childNotFound, nil
-		}
+	if ok, page, err := f.isDir(); !ok {
+		return page, err
 	}
 	for _, n := range f.IndexNames {
 		p := path.Join(f.name, n)
-		if fi, err := f.t.root.Stat(p); err == nil && fi.Mode().IsRegular() {
-			return f.child(p), nil
+		if fi, err := f.stat(p); err == nil && fi.Mode().IsRegular() {
+			return f.serving(p)
 		}
 	}
-	return &lister{t: f.t, dir: f.name, defaultType: f.DefaultType}, nil
+	if f.Listing != nil {
+		return f.Listing(f), nil
+	}
+	return &lister{f: f}, nil
 }
 
-// errorPage returns the page for an error from the file system: 403 for a
-// permission error, an error (500) for trouble of the server's own, such as
-// running out of file descriptors, and 404 for the rest (missing, not a
-// directory, a link that leaves the root, a name too long).
-func errorPage(err error) (resource.Resource, error) {
+// isDir reports whether f is a directory; if it is not, it returns the
+// page to answer with.
+func (f *File) isDir() (bool, resource.Resource, error) {
+	if f.name == "." && !f.FollowSymlinks && !f.t.closed.Load() {
+		return true, nil, nil // the root is the open directory itself
+	}
+	fi, err := f.stat(f.name)
+	if err != nil {
+		page, err := f.errorPage(err)
+		return false, page, err
+	}
+	if !fi.IsDir() {
+		return false, f.notFound(), nil
+	}
+	return true, nil, nil
+}
+
+// errorPage returns the page for an error from the file system: Forbidden
+// for a permission error, an error (500) for trouble of the server's own,
+// such as running out of file descriptors, and NotFound for the rest
+// (missing, not a directory, a link that leaves the root, a name too long).
+func (f *File) errorPage(err error) (resource.Resource, error) {
 	switch {
 	case errors.Is(err, fs.ErrPermission):
-		return forbidden, nil
+		return f.forbidden(), nil
 	case errors.Is(err, syscall.EMFILE), errors.Is(err, syscall.ENFILE),
 		errors.Is(err, syscall.EIO), errors.Is(err, syscall.ENOMEM):
 		return nil, err
 	}
-	return childNotFound, nil
+	return f.notFound(), nil
 }
 
 // renderError renders the page for err.
-func renderError(err error, r *request.Request) ([]byte, error) {
-	page, err := errorPage(err)
+func (f *File) renderError(err error, r *request.Request) ([]byte, error) {
+	page, err := f.errorPage(err)
 	if err != nil {
 		return nil, err
 	}
 	return resource.Render(page, r)
 }
 
+// Render answers every method as Twisted's File does: GET and HEAD as
+// RenderGET; any other method with the NotFound (or Forbidden) page when
+// the file cannot be served, and otherwise as a resource that renders GET
+// alone answers it (405 with Allow, 501 for an unknown method, OPTIONS
+// with the Allow list).
+func (f *File) Render(r *request.Request) ([]byte, error) {
+	f.check()
+	switch r.Method() {
+	case http.MethodGet, http.MethodHead:
+		return f.RenderGET(r)
+	}
+	fi, err := f.stat(f.name)
+	if err != nil {
+		return f.renderError(err, r)
+	}
+	if !fi.IsDir() && !fi.Mode().IsRegular() {
+		return resource.Render(f.notFound(), r)
+	}
+	return resource.Render(getOnly{f: f}, r)
+}
+
+// getOnly is a File seen as a resource that renders GET and nothing else,
+// for the method dispatch of Render.
+type getOnly struct {
+	resource.Leaf
+	f *File
+}
+
+func (g getOnly) RenderGET(r *request.Request) ([]byte, error) { return g.f.RenderGET(r) }
+
 // RenderGET serves the file, or redirects a directory to its URL with a
 // trailing slash. HEAD is served by it too, without a body.
 func (f *File) RenderGET(r *request.Request) ([]byte, error) {
 	f.check()
-	file, err := f.t.open(f.name)
+	file, err := f.open(f.name)
 	if err != nil {
-		return renderError(err, r)
+		return f.renderError(err, r)
 	}
 	defer file.Close()
 	fi, err := file.Stat()
 	if err != nil {
-		return renderError(err, r)
+		return f.renderError(err, r)
 	}
 	switch {
 	case fi.IsDir():
 		return util.RedirectTo(dirURL(r), r), nil
 	case !fi.Mode().IsRegular():
-		return resource.Render(childNotFound, r)
+		return resource.Render(f.notFound(), r)
 	}
-	serveFile(r, file, fi, f.name, f.DefaultType, f.MaxRanges)
+	f.serveFile(r, file, fi)
 	return nil, nil
 }
 

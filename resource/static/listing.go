@@ -2,7 +2,6 @@ package static
 
 import (
 	"html"
-	"slices"
 	"strconv"
 	"strings"
 
@@ -14,14 +13,12 @@ import (
 // what a File for a directory without an index file serves for its
 // trailing slash. It has no children: any path below it is a 404.
 type lister struct {
-	t           *tree
-	dir         string // root-relative
-	defaultType string
+	f *File // the directory's
 }
 
 func (l *lister) IsLeaf() bool { return false }
 
-func (l *lister) ChildWithDefault(string, *request.Request) resource.Resource { return childNotFound }
+func (l *lister) ChildWithDefault(string, *request.Request) resource.Resource { return l.f.notFound() }
 
 func (l *lister) PutChild(name string, _ resource.Resource) {
 	panic("static: PutChild(" + name + ") on a directory listing")
@@ -39,25 +36,21 @@ type entry struct {
 // RenderGET lists the directory as an HTML table: directories first, then
 // files, each group sorted by name, with each file's size, type and
 // encoding. Entries that could not be served are left out: those that do
-// not resolve inside the root (broken links, links that leave it) and
-// names that no URL segment can reach.
+// not resolve inside the root (broken links, and links that leave it
+// unless the File follows them) and names that no URL segment can reach.
 func (l *lister) RenderGET(r *request.Request) ([]byte, error) {
-	d, err := l.t.open(l.dir)
+	f := l.f
+	des, err := f.ReadDir()
 	if err != nil {
-		return renderError(err, r)
-	}
-	des, err := d.ReadDir(-1)
-	d.Close()
-	if err != nil {
-		return renderError(err, r)
+		return f.renderError(err, r)
 	}
 	var dirs, files []entry
 	for _, de := range des {
-		p, ok := childPath(l.dir, de.Name())
+		p, ok := childPath(f.name, de.Name())
 		if !ok {
 			continue
 		}
-		fi, err := l.t.root.Stat(p) // follows links, inside the root only
+		fi, err := f.stat(p) // follows links, inside the root only unless FollowSymlinks
 		if err != nil {
 			continue
 		}
@@ -68,12 +61,9 @@ func (l *lister) RenderGET(r *request.Request) ([]byte, error) {
 			continue
 		}
 		e.size = fi.Size()
-		e.ctype, e.encoding = typeAndEncoding(e.name, l.defaultType)
+		e.ctype, e.encoding = f.typeAndEncoding(e.name)
 		files = append(files, e)
 	}
-	byName := func(a, b entry) int { return strings.Compare(a.name, b.name) }
-	slices.SortFunc(dirs, byName)
-	slices.SortFunc(files, byName)
 	r.SetHeader("Content-Type", "text/html; charset=utf-8")
 	return listingPage(listingHeader(r.URI()), append(dirs, files...)), nil
 }

@@ -11,13 +11,19 @@ import (
 	"github.com/gotwisted/web/request"
 )
 
-// serveFile sends the open regular file through http.ServeContent; the
-// response ends when the render method returns.
-func serveFile(r *request.Request, file *os.File, fi os.FileInfo, name, defaultType string, maxRanges int) {
-	ctype, enc := typeAndEncoding(name, defaultType)
+// serveFile sends the open regular file f serves through
+// http.ServeContent; the response ends when the render method returns.
+func (f *File) serveFile(r *request.Request, file *os.File, fi os.FileInfo) {
+	ctype, enc := f.typeAndEncoding(f.name)
 	r.SetHeader("Content-Type", ctype)
 	hr := r.HTTPRequest()
-	cleanRangeHeader(hr.Header, fi.Size(), maxRanges)
+	if hr.Method == http.MethodHead {
+		// Range is defined for GET only (RFC 9110 §14.2): HEAD answers
+		// with the whole file's headers, as Twisted does.
+		delete(hr.Header, "Range")
+	} else {
+		cleanRangeHeader(hr.Header, fi.Size(), f.MaxRanges)
+	}
 	w := r.ResponseWriter()
 	if enc != "" {
 		w = encodingWriter{w, enc}
@@ -25,26 +31,30 @@ func serveFile(r *request.Request, file *os.File, fi os.FileInfo, name, defaultT
 	http.ServeContent(w, hr, "", fi.ModTime(), file)
 }
 
-// encodings maps the extensions of compressed files to their
-// Content-Encoding, as Twisted's File.contentEncodings.
-var encodings = map[string]string{".gz": "gzip", ".bz2": "bzip2"}
-
 // typeAndEncoding returns the Content-Type and Content-Encoding of the file
-// name: a known compression extension gives the encoding and the type is
-// that of the extension before it ("a.txt.gz": text/plain, gzip); the type
-// of an extension mime does not know is defaultType.
-func typeAndEncoding(name, defaultType string) (ctype, enc string) {
+// name as f serves it, as Twisted's getTypeAndEncoding: an extension in
+// ContentEncodings gives the encoding, and the type is then that of the
+// extension before it ("a.txt.gz": text/plain, gzip); the type is looked
+// up in ContentTypes, then the mime package, else it is DefaultType.
+func (f *File) typeAndEncoding(name string) (ctype, enc string) {
 	base := path.Base(name)
 	ext := path.Ext(base)
-	if e, ok := encodings[strings.ToLower(ext)]; ok {
-		enc = e
-		ext = path.Ext(base[:len(base)-len(ext)])
+	if len(f.ContentEncodings) > 0 {
+		if e, ok := f.ContentEncodings[strings.ToLower(ext)]; ok {
+			enc = e
+			ext = path.Ext(base[:len(base)-len(ext)])
+		}
 	}
 	if ext != "" {
-		ctype = mime.TypeByExtension(ext)
+		if len(f.ContentTypes) > 0 {
+			ctype = f.ContentTypes[strings.ToLower(ext)]
+		}
+		if ctype == "" {
+			ctype = mime.TypeByExtension(ext)
+		}
 	}
 	if ctype == "" {
-		ctype = defaultType
+		ctype = f.DefaultType
 	}
 	return ctype, enc
 }

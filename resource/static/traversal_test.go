@@ -30,9 +30,10 @@ func TestTraversal(t *testing.T) {
 		{"/files/hello.txt%00", 404},
 		{"/files/hello.txt%00.html", 404},
 		{"/files/%00", 404},
-		{"/files/.", 404},
-		{"/files/%2e", 404},
-		{"/files/./hello.txt", 404},
+		{"/files/./../outside/secret.txt", 404},
+		{"/files/sub/./../../outside/secret.txt", 404},
+		{"/files/hello.txt/.", 404},
+		{"/files/./link-out", 404},
 		{"/files/%ff", 404},
 		{"/files/h%e9llo.txt", 404},
 		{"/files/%2fetc%2fpasswd", 404},
@@ -62,5 +63,38 @@ func TestTraversal(t *testing.T) {
 				t.Errorf("body shows a file outside the root: %q", body)
 			}
 		})
+	}
+}
+
+// TestDotSegment: "." names the directory it is in, as in Twisted (whose
+// FilePath.child(".") is the directory itself): /./a serves /a, and /.
+// redirects to /./ as any directory does without its slash.
+func TestDotSegment(t *testing.T) {
+	s := serveFiles(t)
+	tests := []struct {
+		target   string
+		code     int
+		body     string // when not ""
+		location string // when not ""
+	}{
+		{"/files/./hello.txt", 200, "hello, world\n", ""},
+		{"/files/%2e/hello.txt", 200, "hello, world\n", ""},
+		{"/files/sub/./inner.txt", 200, "inner\n", ""},
+		{"/files/././sub/././deeper/./deep.txt", 200, "deep\n", ""},
+		{"/files/.", 302, "", "/files/./"},
+		{"/files/%2e", 302, "", "/files/%2e/"},
+		{"/files/sub/.", 302, "", "/files/sub/./"},
+		{"/files/./", 200, "hello.txt", ""},
+		{"/files/withindex/./", 200, "index page\n", ""},
+		{"/files/./missing", 404, notFoundPage, ""},
+		{"/files/hello.txt/.", 404, notFoundPage, ""},
+	}
+	for _, tt := range tests {
+		resp, body := s.raw(t, tt.target)
+		if resp.StatusCode != tt.code || tt.body != "" && !strings.Contains(body, tt.body) ||
+			tt.location != "" && resp.Header.Get("Location") != tt.location {
+			t.Errorf("%s: %d Location %q body %q; want %d %q %q", tt.target, resp.StatusCode,
+				resp.Header.Get("Location"), body, tt.code, tt.location, tt.body)
+		}
 	}
 }

@@ -1,0 +1,1 @@
+print("the source of a script")
