@@ -28,10 +28,12 @@ import (
 	"path/filepath"
 	"runtime/debug"
 	"strconv"
+	"strings"
 	"syscall"
 
 	"github.com/gotwisted/web/request"
 	"github.com/gotwisted/web/resource"
+	"github.com/gotwisted/web/resource/cgi"
 	"github.com/gotwisted/web/resource/static"
 	"github.com/gotwisted/web/site"
 )
@@ -210,16 +212,42 @@ func makeRoot(cfg *config) (root resource.Resource, close func(), err error) {
 		if len(cfg.indexes) > 0 {
 			f.IndexNames = cfg.indexes
 		}
-		if len(cfg.ignoreExts) > 0 {
-			// TODO(twistd): wire to static.File's ignoreExt once it has one.
-			return nil, nil, errors.New("--ignore-ext and --allow-ignore-ext are not supported yet")
+		f.IgnoredExts = cfg.ignoreExts
+		f.FollowSymlinks = cfg.followSymlinks
+		if cfg.noListing {
+			f.Listing = static.NoListing
 		}
+		f.Processors = pathProcessors()
 		root = f
+		// A --path that names a script itself is run, or refused, as it
+		// would be below a directory: never sent as it is.
+		if p := f.Processors[strings.ToLower(filepath.Ext(abs))]; p != nil {
+			if fi, err := os.Stat(abs); err == nil && !fi.IsDir() {
+				if root, err = p(abs); err != nil {
+					return nil, nil, err
+				}
+			}
+		}
 	}
 	if len(cfg.headers) > 0 {
 		root = &addHeaders{inner: root, headers: cfg.headers}
 	}
 	return root, close, nil
+}
+
+// pathProcessors returns the processors of twistd web's --path: .cgi files
+// run as CGI scripts; .rpy and .epy files, which are Python, are refused
+// rather than shown.
+func pathProcessors() map[string]func(string) (resource.Resource, error) {
+	return map[string]func(string) (resource.Resource, error){
+		".cgi": func(path string) (resource.Resource, error) { return cgi.NewScript(path), nil },
+		".rpy": refusePython,
+		".epy": refusePython,
+	}
+}
+
+func refusePython(string) (resource.Resource, error) {
+	return resource.Forbidden("Python scripts (.rpy, .epy) are not run by gotwistd."), nil
 }
 
 // demo is the page served without --path, as twistd web serves

@@ -53,6 +53,8 @@ type config struct {
 	ignoreExts        []string
 	headers           [][2]string
 	displayTracebacks bool
+	followSymlinks    bool
+	noListing         bool
 	maxBodySize       int64
 	maxBodySizeSet    bool
 	shutdownTimeout   time.Duration
@@ -93,6 +95,8 @@ var webOptions = []option{
 		gone: "Go cannot load a type by name at run time: write a Go program that builds your resource and serves it with site.New(root).Run (docs/twistd-web.md shows one)"},
 	{long: "display-tracebacks", help: "Show uncaught exceptions during rendering tracebacks to the client. WARNING: This may be a security risk and expose private data!",
 		set: func(o *config, _ string) error { o.displayTracebacks = true; return nil }},
+	{long: "follow-symlinks", ours: true, help: "Follow symbolic links that lead out of --path, as twistd web does; without it nothing outside --path is served.",
+		set: func(o *config, _ string) error { o.followSymlinks = true; return nil }},
 	{long: "https", param: true, help: "(DEPRECATED: use --listen) Port to listen on for Secure HTTP.",
 		set: func(o *config, v string) error { o.https = v; return nil }},
 	{long: "ignore-ext", param: true, help: "Specify an extension to ignore. These will be processed in order.",
@@ -114,12 +118,14 @@ var webOptions = []option{
 		}},
 	{long: "mime-type", short: 'm', param: true, def: "text/html", help: "Specify the default mime-type for static files.",
 		set: func(o *config, v string) error { o.mimeType, o.mimeTypeSet = v, true; return nil }},
+	{long: "no-listing", ours: true, help: "Answer 403 for a directory without an index file instead of listing it.",
+		set: func(o *config, _ string) error { o.noListing = true; return nil }},
 	{long: "notracebacks", short: 'n', help: "(DEPRECATED: Tracebacks are disabled by default. See --display-tracebacks to turn them on.)",
 		set: func(o *config, _ string) error {
 			o.warnings = append(o.warnings, "--notracebacks is deprecated: tracebacks are off unless --display-tracebacks is given")
 			return nil
 		}},
-	{long: "path", param: true, help: "<path> is either a specific file or a directory to be set as the root of the web server. Use this if you have a directory full of HTML, cgi, or any other files that you want to be served up raw (.rpy and .epy files are refused with 403).",
+	{long: "path", param: true, help: "<path> is either a specific file or a directory to be set as the root of the web server. Use this if you have a directory full of HTML, cgi, or any other files that you want to be served up raw. .cgi files run as CGI scripts; .rpy and .epy files are refused with 403.",
 		set: func(o *config, v string) error { o.path = v; return nil }},
 	{long: "personal", help: "Instead of generating a webserver, generate a ResourcePublisher.",
 		gone: "distributed (twisted.web.distrib) publishing has no Go counterpart: run the server on its own port or Unix socket and put a reverse proxy (resource/proxy) in front"},
@@ -293,6 +299,8 @@ func (o *config) check() error {
 			{o.mimeTypeSet, "--mime-type"},
 			{len(o.indexes) > 0, "--index"},
 			{len(o.ignoreExts) > 0, "--ignore-ext (and --allow-ignore-ext)"},
+			{o.followSymlinks, "--follow-symlinks"},
+			{o.noListing, "--no-listing"},
 		} {
 			if c.set {
 				return usagef("%s applies only to files: give --path too", c.name)

@@ -44,8 +44,10 @@ func TestParseArgs(t *testing.T) {
 				o.headers = [][2]string{{"X-A", "b: c"}, {"Cache-Control", "no-cache"}}
 				o.displayTracebacks, o.logfile = true, "-"
 			}), []string{"tcp:8080"}},
-		{[]string{"web", "--path", ".", "--ignore-ext", ".html", "--allow-ignore-ext"},
-			base(func(o *config) { o.path, o.ignoreExts = ".", []string{".html", "*"} }), []string{"tcp:8080"}},
+		{[]string{"web", "--path", ".", "--ignore-ext", ".html", "--allow-ignore-ext", "--no-listing", "--follow-symlinks"},
+			base(func(o *config) {
+				o.path, o.ignoreExts, o.noListing, o.followSymlinks = ".", []string{".html", "*"}, true, true
+			}), []string{"tcp:8080"}},
 		{[]string{"web", "-n", "--max-body-size", "-1", "--shutdown-timeout", "1m"},
 			base(func(o *config) {
 				o.warnings = []string{"--notracebacks is deprecated: tracebacks are off unless --display-tracebacks is given"}
@@ -87,6 +89,8 @@ func TestUsageErrors(t *testing.T) {
 		{[]string{"web", "/srv"}, `web takes no arguments, only options: "/srv" (did you mean --path /srv?)`},
 		{[]string{"web", "--mime-type", "text/plain"}, "--mime-type applies only to files: give --path too"},
 		{[]string{"web", "--allow-ignore-ext"}, "--ignore-ext (and --allow-ignore-ext) applies only to files"},
+		{[]string{"web", "--follow-symlinks"}, "--follow-symlinks applies only to files"},
+		{[]string{"web", "--no-listing"}, "--no-listing applies only to files"},
 		{[]string{"web", "--add-header", "NoColon"}, `--add-header "NoColon"`},
 		{[]string{"web", "--add-header", "Bad Name: x"}, `--add-header "Bad Name: x"`},
 		{[]string{"web", "--max-body-size", "lots"}, "--max-body-size"},
@@ -130,6 +134,7 @@ func TestHelp(t *testing.T) {
 		"-m, --mime-type=", "-n, --notracebacks", "--path=", "--personal", "-p, --port=", "-k, --privkey=",
 		"--processor=", "--resource-script=", "-u, --user", "--wsgi=", "--help", "--version",
 		"(gotwisted) The largest request body", "(gotwisted) How long responses in flight",
+		"(gotwisted) Follow symbolic links", "(gotwisted) Answer 403 for a directory",
 		"twistd web options that gotwistd refuses",
 	} {
 		if !strings.Contains(help, want) {

@@ -512,3 +512,65 @@ func TestStartFailures(t *testing.T) {
 		}
 	}
 }
+
+// TestPathFiles: what --path does beyond serving bytes, as twistd web's
+// does: .cgi files run, .rpy and .epy files are never shown (403, even
+// when found through an ignored extension or named by --path itself),
+// --ignore-ext and --allow-ignore-ext find a name's extension; and the
+// command's own --no-listing and --follow-symlinks.
+func TestPathFiles(t *testing.T) {
+	bin := install(t)
+	dir := t.TempDir()
+	const rpy = "from twisted.web.static import Data\nresource = Data(b'secret source', 'text/plain')\n"
+	writeFiles(t, dir, map[string]string{
+		"www/hello.cgi":   "#!/bin/sh\nprintf 'Content-Type: text/plain\\r\\n\\r\\n'\necho \"cgi ran: $QUERY_STRING\"\n",
+		"www/app.rpy":     rpy,
+		"www/page.epy":    rpy,
+		"www/UP.RPY":      rpy,
+		"www/about.html":  "<p>about</p>",
+		"www/notes.txt":   "notes",
+		"www/sub/x.txt":   "x",
+		"outside/out.txt": "outside",
+		"only.rpy":        rpy,
+	})
+	if err := os.Chmod(filepath.Join(dir, "www/hello.cgi"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(filepath.Join(dir, "outside"), filepath.Join(dir, "www/out")); err != nil {
+		t.Fatal(err)
+	}
+	client := newClient(t, &http.Transport{})
+	check := func(url string, code int, body string) {
+		t.Helper()
+		resp, got := fetch(t, client, url)
+		if resp.StatusCode != code || body != "" && got != body || strings.Contains(got, "secret source") {
+			t.Errorf("GET %s: %d %q, want %d %q", url, resp.StatusCode, got, code, body)
+		}
+	}
+
+	p := start(t, bin, dir, 1, "web", "--path", "www", "--listen", "tcp:0:interface=127.0.0.1", "--ignore-ext", ".rpy", "--ignore-ext", ".html")
+	u := p.urls[0]
+	check(u+"/hello.cgi?a=1", 200, "cgi ran: a=1\n")
+	check(u+"/app.rpy", 403, "")
+	check(u+"/page.epy", 403, "")
+	check(u+"/UP.RPY", 403, "")
+	check(u+"/app", 403, "")
+	check(u+"/about", 200, "<p>about</p>")
+	check(u+"/notes", 404, "")
+	check(u+"/out/out.txt", 404, "")
+	if _, body := fetch(t, client, u+"/"); !strings.Contains(body, "app.rpy") {
+		t.Errorf("the listing:\n%s", body)
+	}
+
+	p = start(t, bin, dir, 1, "web", "--path", "www", "--listen", "tcp:0:interface=127.0.0.1", "--allow-ignore-ext",
+		"--no-listing", "--follow-symlinks")
+	u = p.urls[0]
+	check(u+"/notes", 200, "notes")
+	check(u+"/hello", 200, "cgi ran: \n")
+	check(u+"/", 403, "")
+	check(u+"/sub/", 403, "")
+	check(u+"/out/out.txt", 200, "outside")
+
+	p = start(t, bin, dir, 1, "web", "--path", "only.rpy", "--listen", "tcp:0:interface=127.0.0.1")
+	check(p.urls[0]+"/", 403, "")
+}
