@@ -2,6 +2,8 @@ package static
 
 import (
 	"html"
+	"io/fs"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -44,28 +46,43 @@ func (l *lister) RenderGET(r *request.Request) ([]byte, error) {
 	if err != nil {
 		return f.renderError(err, r)
 	}
-	var dirs, files []entry
+	rows := make([]entry, 0, len(des))
 	for _, de := range des {
 		p, ok := childPath(f.name, de.Name())
 		if !ok {
 			continue
 		}
-		fi, err := f.stat(p) // follows links, inside the root only unless FollowSymlinks
+		var fi fs.FileInfo
+		if de.Type()&fs.ModeSymlink != 0 {
+			fi, err = f.stat(p) // follows it, inside the root only unless FollowSymlinks
+		} else {
+			// What ReadDir read already (for a directory opened in the
+			// root, it reads every entry's through the directory's own
+			// descriptor): no further look at the file system.
+			fi, err = de.Info()
+		}
 		if err != nil {
 			continue
 		}
-		e := entry{name: de.Name()}
-		if fi.IsDir() {
-			e.dir = true
-			dirs = append(dirs, e)
-			continue
+		e := entry{name: de.Name(), dir: fi.IsDir()}
+		if !e.dir {
+			e.size = fi.Size()
+			e.ctype, e.encoding = f.typeAndEncoding(e.name)
 		}
-		e.size = fi.Size()
-		e.ctype, e.encoding = f.typeAndEncoding(e.name)
-		files = append(files, e)
+		rows = append(rows, e)
 	}
+	// Directories first; each group stays in ReadDir's order, by name.
+	slices.SortStableFunc(rows, func(a, b entry) int {
+		switch {
+		case a.dir == b.dir:
+			return 0
+		case a.dir:
+			return -1
+		}
+		return 1
+	})
 	r.SetHeader("Content-Type", "text/html; charset=utf-8")
-	return listingPage(listingHeader(r.URI()), append(dirs, files...)), nil
+	return listingPage(listingHeader(r.URI()), rows), nil
 }
 
 // listingHeader returns the title of a listing, as HTML: "Directory listing
@@ -84,51 +101,78 @@ tr.even { background-color: #fafafa; }
 
 // listingPage builds the HTML of a listing with title header (already
 // HTML) and rows in order; rows alternate the classes "odd" and "even".
+// It appends to one buffer sized for the page, which it returns.
 func listingPage(header string, rows []entry) []byte {
-	var b strings.Builder
-	b.WriteString("<!DOCTYPE html>\n<html>\n<head>\n<meta charset=\"utf-8\">\n<title>")
-	b.WriteString(header)
-	b.WriteString("</title>\n<style>\n")
-	b.WriteString(listingStyle)
-	b.WriteString("</style>\n</head>\n<body>\n<h1>")
-	b.WriteString(header)
-	b.WriteString("</h1>\n<table>\n<thead>\n<tr><th>Filename</th><th>Size</th><th>Content type</th><th>Content encoding</th></tr>\n</thead>\n<tbody>\n")
+	size := 2*len(header) + len(listingStyle) + 400
+	for _, e := range rows {
+		size += 2*len(e.name) + len(e.ctype) + len(e.encoding) + 100
+	}
+	b := make([]byte, 0, size)
+	b = append(b, "<!DOCTYPE html>\n<html>\n<head>\n<meta charset=\"utf-8\">\n<title>"...)
+	b = append(b, header...)
+	b = append(b, "</title>\n<style>\n"...)
+	b = append(b, listingStyle...)
+	b = append(b, "</style>\n</head>\n<body>\n<h1>"...)
+	b = append(b, header...)
+	b = append(b, "</h1>\n<table>\n<thead>\n<tr><th>Filename</th><th>Size</th><th>Content type</th><th>Content encoding</th></tr>\n</thead>\n<tbody>\n"...)
 	for i, e := range rows {
 		class := "odd"
 		if i%2 == 1 {
 			class = "even"
 		}
-		href, text := request.QuoteSegment(e.name), html.EscapeString(e.name)
-		size, ctype, enc := "", "[Directory]", ""
+		b = append(b, `<tr class="`...)
+		b = append(b, class...)
+		b = append(b, `"><td><a href="`...)
+		b = append(b, request.QuoteSegment(e.name)...)
 		if e.dir {
-			href += "/"
-			text += "/"
-		} else {
-			size = FormatFileSize(e.size)
-			ctype = "[" + html.EscapeString(e.ctype) + "]"
-			if e.encoding != "" {
-				enc = "[" + html.EscapeString(e.encoding) + "]"
-			}
+			b = append(b, '/')
 		}
-		b.WriteString(`<tr class="` + class + `"><td><a href="` + href + `">` + text + "</a></td><td>" +
-			size + "</td><td>" + ctype + "</td><td>" + enc + "</td></tr>\n")
+		b = append(b, `">`...)
+		b = appendEscaped(b, e.name)
+		if e.dir {
+			b = append(b, "/</a></td><td></td><td>[Directory]</td><td></td></tr>\n"...)
+			continue
+		}
+		b = append(b, "</a></td><td>"...)
+		b = appendFileSize(b, e.size)
+		b = append(b, "</td><td>["...)
+		b = appendEscaped(b, e.ctype)
+		b = append(b, "]</td><td>"...)
+		if e.encoding != "" {
+			b = append(b, '[')
+			b = appendEscaped(b, e.encoding)
+			b = append(b, ']')
+		}
+		b = append(b, "</td></tr>\n"...)
 	}
-	b.WriteString("</tbody>\n</table>\n</body>\n</html>\n")
-	return []byte(b.String())
+	return append(b, "</tbody>\n</table>\n</body>\n</html>\n"...)
+}
+
+// appendEscaped appends s escaped as html.EscapeString escapes it.
+func appendEscaped(b []byte, s string) []byte {
+	if !strings.ContainsAny(s, `<>&'"`) {
+		return append(b, s...)
+	}
+	return append(b, html.EscapeString(s)...)
 }
 
 // FormatFileSize writes a size in bytes as a directory listing shows it
 // (Twisted's formatFileSize): bytes below 1 KiB ("8B"), else whole KiB,
 // MiB or GiB rounded down ("7K", "1149G").
 func FormatFileSize(size int64) string {
+	return string(appendFileSize(nil, size))
+}
+
+// appendFileSize appends size as FormatFileSize writes it.
+func appendFileSize(b []byte, size int64) []byte {
 	const k = 1024
 	switch {
 	case size < k:
-		return strconv.FormatInt(size, 10) + "B"
+		return append(strconv.AppendInt(b, size, 10), 'B')
 	case size < k*k:
-		return strconv.FormatInt(size/k, 10) + "K"
+		return append(strconv.AppendInt(b, size/k, 10), 'K')
 	case size < k*k*k:
-		return strconv.FormatInt(size/(k*k), 10) + "M"
+		return append(strconv.AppendInt(b, size/(k*k), 10), 'M')
 	}
-	return strconv.FormatInt(size/(k*k*k), 10) + "G"
+	return append(strconv.AppendInt(b, size/(k*k*k), 10), 'G')
 }
