@@ -8,7 +8,6 @@ import (
 	"io"
 	"net"
 	"net/http"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"runtime"
@@ -16,7 +15,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/gotwisted/web/internal/testcert"
+	"github.com/gotwisted/web/internal/testutil"
 	"github.com/gotwisted/web/request"
 	"github.com/gotwisted/web/resource"
 	"github.com/gotwisted/web/site"
@@ -30,7 +29,7 @@ func tlsServer(t *testing.T, root resource.Resource, configure ...func(*site.Sit
 	t.Helper()
 	dir := t.TempDir()
 	certFile, keyFile := filepath.Join(dir, "cert.pem"), filepath.Join(dir, "key.pem")
-	cert := testcert.Write(t, certFile, keyFile, 1)
+	cert := testutil.WriteCert(t, certFile, keyFile, 1)
 	s = site.New(root)
 	for _, f := range configure {
 		f(s)
@@ -219,13 +218,7 @@ func TestHTTP2SecureSession(t *testing.T) {
 // TestCurlHTTP2 asks with curl, a client no one here wrote: it negotiates
 // HTTP/2, receives a streamed response whole, and gets the secure cookie.
 func TestCurlHTTP2(t *testing.T) {
-	curl, err := exec.LookPath("curl")
-	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("curl is missing: apt-get install -y curl")
-		}
-		t.Skip("curl is missing: apt-get install -y curl")
-	}
+	curl := testutil.Program(t, "curl", "curl")
 	root, st := http2Tree()
 	_, url, _, caFile := tlsServer(t, root)
 	go func() {

@@ -15,12 +15,11 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
 
-	"github.com/gotwisted/web/internal/testcert"
+	"github.com/gotwisted/web/internal/testutil"
 )
 
 // These tests run the command as a user does: installed with go install
@@ -42,23 +41,8 @@ func install(t *testing.T) string {
 	return filepath.Join(bin, "gotwistd")
 }
 
-// syncBuffer is a bytes buffer safe for a writer and a reader at once.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.String()
-}
+// syncBuffer is a buffer safe for a writer and a reader at once.
+type syncBuffer = testutil.SyncBuffer
 
 // proc is a running gotwistd.
 type proc struct {
@@ -145,30 +129,7 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 // fetch GETs url with client and returns the response with its body.
 func fetch(t *testing.T, client *http.Client, url string) (*http.Response, string) {
 	t.Helper()
-	resp, err := client.Get(url)
-	if err != nil {
-		t.Fatalf("GET %s: %v", url, err)
-	}
-	defer resp.Body.Close()
-	body, err := io.ReadAll(resp.Body)
-	if err != nil {
-		t.Fatalf("GET %s: %v", url, err)
-	}
-	return resp, string(body)
-}
-
-// writeFiles makes the files named in files (path: content) under dir.
-func writeFiles(t *testing.T, dir string, files map[string]string) {
-	t.Helper()
-	for name, content := range files {
-		p := filepath.Join(dir, filepath.FromSlash(name))
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
+	return testutil.Send(t, client, testutil.NewRequest(t, "GET", url, nil))
 }
 
 func newClient(t *testing.T, tr *http.Transport) *http.Client {
@@ -180,7 +141,7 @@ func TestServeDirectory(t *testing.T) {
 	bin := install(t)
 	dir := t.TempDir()
 	www := filepath.Join(dir, "www")
-	writeFiles(t, www, map[string]string{
+	testutil.WriteFiles(t, www, map[string]string{
 		"a.txt":         "hello\n",
 		"data.zzz":      "raw",
 		"sub/index.txt": "sub index",
@@ -259,8 +220,8 @@ func tlsClient(t *testing.T, h2 bool, certs ...*x509.Certificate) *http.Client {
 func TestHTTPS(t *testing.T) {
 	bin := install(t)
 	dir := t.TempDir()
-	writeFiles(t, dir, map[string]string{"www/a.txt": "secret\n"})
-	cert := testcert.Write(t, filepath.Join(dir, "cert.pem"), filepath.Join(dir, "key.pem"), 1)
+	testutil.WriteFiles(t, dir, map[string]string{"www/a.txt": "secret\n"})
+	cert := testutil.WriteCert(t, filepath.Join(dir, "cert.pem"), filepath.Join(dir, "key.pem"), 1)
 	// The new spelling and the old one, which also takes a file holding
 	// both the key and the certificate.
 	combined, err := os.ReadFile(filepath.Join(dir, "key.pem"))
@@ -268,7 +229,7 @@ func TestHTTPS(t *testing.T) {
 		t.Fatal(err)
 	}
 	certPEM, _ := os.ReadFile(filepath.Join(dir, "cert.pem"))
-	writeFiles(t, dir, map[string]string{"server.pem": string(combined) + string(certPEM)})
+	testutil.WriteFiles(t, dir, map[string]string{"server.pem": string(combined) + string(certPEM)})
 	p := start(t, bin, dir, 3, "web", "--path", "www",
 		"--listen", "ssl:0:interface=127.0.0.1:privateKey=key.pem:certKey=cert.pem",
 		"--listen", "tcp:0:interface=127.0.0.1",
@@ -291,25 +252,12 @@ func TestHTTPS(t *testing.T) {
 	}
 
 	// curl, a client no one here wrote, negotiates HTTP/2 too.
-	curl := lookCurl(t)
+	curl := testutil.Program(t, "curl", "curl")
 	out, err := exec.Command(curl, "--http2", "-sS", "--cacert", filepath.Join(dir, "cert.pem"),
 		"-w", "\n%{http_version}", p.urls[0]+"/a.txt").CombinedOutput()
 	if err != nil || string(out) != "secret\n\n2" {
 		t.Errorf("curl --http2: %q %v", out, err)
 	}
-}
-
-// lookCurl returns curl's path, or skips the test (fails it on CI).
-func lookCurl(t *testing.T) string {
-	t.Helper()
-	curl, err := exec.LookPath("curl")
-	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("curl is missing: apt-get install -y curl")
-		}
-		t.Skip("curl is missing: apt-get install -y curl")
-	}
-	return curl
 }
 
 // TestSIGHUPReopensLogAndReloadsCertificates rotates the access log and
@@ -319,9 +267,9 @@ func lookCurl(t *testing.T) string {
 func TestSIGHUPReopensLogAndReloadsCertificates(t *testing.T) {
 	bin := install(t)
 	dir := t.TempDir()
-	writeFiles(t, dir, map[string]string{"www/a.txt": "hello\n"})
+	testutil.WriteFiles(t, dir, map[string]string{"www/a.txt": "hello\n"})
 	certFile, keyFile := filepath.Join(dir, "cert.pem"), filepath.Join(dir, "key.pem")
-	cert1 := testcert.Write(t, certFile, keyFile, 1)
+	cert1 := testutil.WriteCert(t, certFile, keyFile, 1)
 	p := start(t, bin, dir, 1, "web", "--path", "www", "--logfile", "access.log",
 		"--listen", "ssl:0:interface=127.0.0.1:privateKey=key.pem:certKey=cert.pem")
 	url := p.urls[0] + "/a.txt"
@@ -347,7 +295,7 @@ func TestSIGHUPReopensLogAndReloadsCertificates(t *testing.T) {
 	if err := os.Rename(logName, logName+".1"); err != nil {
 		t.Fatal(err)
 	}
-	cert2 := testcert.Write(t, certFile, keyFile, 2)
+	cert2 := testutil.WriteCert(t, certFile, keyFile, 2)
 	hups := strings.Count(p.stderr.String(), "SIGHUP")
 	p.cmd.Process.Signal(syscall.SIGHUP)
 	waitFor(t, "SIGHUP to be handled", func() bool { return strings.Count(p.stderr.String(), "SIGHUP") > hups })
@@ -366,7 +314,7 @@ func TestSIGHUPReopensLogAndReloadsCertificates(t *testing.T) {
 	}
 
 	// A broken certificate on the next SIGHUP: the renewed one stays.
-	testcert.Replace(t, certFile, []byte("not a certificate"))
+	testutil.ReplaceFile(t, certFile, []byte("not a certificate"))
 	hups = strings.Count(p.stderr.String(), "SIGHUP")
 	p.cmd.Process.Signal(syscall.SIGHUP)
 	waitFor(t, "SIGHUP to be handled", func() bool { return strings.Count(p.stderr.String(), "SIGHUP") > hups+1 })
@@ -383,7 +331,7 @@ func TestSIGHUPReopensLogAndReloadsCertificates(t *testing.T) {
 
 func TestLogToStdout(t *testing.T) {
 	dir := t.TempDir()
-	writeFiles(t, dir, map[string]string{"a.txt": "x"})
+	testutil.WriteFiles(t, dir, map[string]string{"a.txt": "x"})
 	p := start(t, install(t), dir, 1, "web", "--path", ".", "--logfile", "-", "--listen", "tcp:0:interface=127.0.0.1")
 	fetch(t, newClient(t, &http.Transport{}), p.urls[0]+"/a.txt")
 	waitFor(t, "the access log line on stdout", func() bool {
@@ -399,7 +347,7 @@ func TestSignalsStopGracefully(t *testing.T) {
 	bin := install(t)
 	dir := t.TempDir()
 	big := strings.Repeat("0123456789abcdef", 1<<20) // 16 MiB: far more than socket buffers hold
-	writeFiles(t, dir, map[string]string{"big.bin": big})
+	testutil.WriteFiles(t, dir, map[string]string{"big.bin": big})
 	for _, sig := range []syscall.Signal{syscall.SIGTERM, syscall.SIGINT} {
 		t.Run(sig.String(), func(t *testing.T) {
 			p := start(t, bin, dir, 1, "--pidfile", "gotwistd.pid", "web", "--path", ".", "--listen", "tcp:0:interface=127.0.0.1")
@@ -522,7 +470,7 @@ func TestPathFiles(t *testing.T) {
 	bin := install(t)
 	dir := t.TempDir()
 	const rpy = "from twisted.web.static import Data\nresource = Data(b'secret source', 'text/plain')\n"
-	writeFiles(t, dir, map[string]string{
+	testutil.WriteFiles(t, dir, map[string]string{
 		"www/hello.cgi":   "#!/bin/sh\nprintf 'Content-Type: text/plain\\r\\n\\r\\n'\necho \"cgi ran: $QUERY_STRING\"\n",
 		"www/app.rpy":     rpy,
 		"www/page.epy":    rpy,

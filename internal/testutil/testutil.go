@@ -1,7 +1,8 @@
 // Package testutil holds what the tests of several packages share: a real
 // HTTP server for a Site, requests that return their whole body, raw
 // connections for what a client library would not send, a buffer safe for
-// concurrent writers, and a few small resources. Only tests import it.
+// concurrent writers, a few small resources, TLS certificates in files, and
+// the external programs a test needs. Only tests import it.
 //
 // Tests that use it must be external test packages (package x_test): it
 // imports site, resource and request.
@@ -10,9 +11,16 @@ package testutil
 import (
 	"bufio"
 	"bytes"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/x509"
+	"crypto/x509/pkix"
 	"encoding/json"
+	"encoding/pem"
 	"io"
 	"log/slog"
+	"math/big"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -20,6 +28,8 @@ import (
 	"net/textproto"
 	"os"
 	"os/exec"
+	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -372,4 +382,86 @@ func Python(t testing.TB, module, debianPackage string) string {
 	}
 	t.Skip(msg)
 	return ""
+}
+
+// WriteFiles writes the files named in files (a slash-separated path below
+// dir: the content), making the directories they need.
+func WriteFiles(t testing.TB, dir string, files map[string]string) {
+	t.Helper()
+	for name, content := range files {
+		p := filepath.Join(dir, filepath.FromSlash(name))
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// Program returns the path of the program name, or skips the test, naming
+// the Debian package to install, or fails it when CI is "true".
+func Program(t testing.TB, name, debianPackage string) string {
+	t.Helper()
+	p, err := exec.LookPath(name)
+	if err != nil {
+		msg := name + " is missing: apt-get install -y " + debianPackage
+		if os.Getenv("CI") == "true" {
+			t.Fatal(msg)
+		}
+		t.Skip(msg)
+	}
+	return p
+}
+
+// WriteCert makes a self-signed TLS certificate for 127.0.0.1, for servers
+// that load theirs from PEM files as real ones do: it has the serial number
+// serial and is valid for an hour either side of now; it is written to
+// certFile and its P-256 key to keyFile (PKCS #8), each replaced through a
+// rename as a certificate renewal does. A client trusts it once it is in
+// the client's RootCAs.
+func WriteCert(t testing.TB, certFile, keyFile string, serial int64) *x509.Certificate {
+	t.Helper()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := &x509.Certificate{
+		SerialNumber:          big.NewInt(serial),
+		Subject:               pkix.Name{CommonName: "test " + strconv.FormatInt(serial, 10)},
+		NotBefore:             time.Now().Add(-time.Hour),
+		NotAfter:              time.Now().Add(time.Hour),
+		IPAddresses:           []net.IP{net.IPv4(127, 0, 0, 1)},
+		KeyUsage:              x509.KeyUsageDigitalSignature | x509.KeyUsageCertSign,
+		ExtKeyUsage:           []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+		BasicConstraintsValid: true,
+		IsCA:                  true,
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	keyDER, err := x509.MarshalPKCS8PrivateKey(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ReplaceFile(t, certFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}))
+	ReplaceFile(t, keyFile, pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: keyDER}))
+	cert, err := x509.ParseCertificate(der)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cert
+}
+
+// ReplaceFile writes data to name through a temporary file and a rename, so
+// that a reader sees the old content or the new, never a part.
+func ReplaceFile(t testing.TB, name string, data []byte) {
+	t.Helper()
+	if err := os.WriteFile(name+".new", data, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Rename(name+".new", name); err != nil {
+		t.Fatal(err)
+	}
 }

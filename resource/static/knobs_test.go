@@ -11,6 +11,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/gotwisted/web/internal/testutil"
 	"github.com/gotwisted/web/request"
 	"github.com/gotwisted/web/resource"
 	"github.com/gotwisted/web/resource/static"
@@ -21,26 +22,15 @@ import (
 // and test the settings Twisted has and File now has too.
 
 // marker is a page with a fixed body, to tell replaced pages apart.
-type marker struct {
-	resource.Leaf
-	body string
+func marker(body string) resource.Resource {
+	return testutil.Func(func(*request.Request) ([]byte, error) { return []byte(body), nil })
 }
-
-func (m marker) Render(*request.Request) ([]byte, error) { return []byte(m.body), nil }
 
 // writeTree makes the files named (path: content) under a fresh directory.
 func writeTree(t *testing.T, files map[string]string) string {
 	t.Helper()
 	dir := t.TempDir()
-	for name, content := range files {
-		p := filepath.Join(dir, filepath.FromSlash(name))
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
+	testutil.WriteFiles(t, dir, files)
 	return dir
 }
 
@@ -83,8 +73,8 @@ func TestMissingFileEveryMethod(t *testing.T) {
 func TestReplacedPages(t *testing.T) {
 	f := newFile(t, makeTree(t))
 	denySecret(f)
-	f.NotFound = marker{body: "custom-child-not-found-response"}
-	f.Forbidden = marker{body: "custom-forbidden-response"}
+	f.NotFound = marker("custom-child-not-found-response")
+	f.Forbidden = marker("custom-forbidden-response")
 	f.Listing = static.NoListing
 	plain := newFile(t, makeTree(t))
 	s := serveTree(t, map[string]resource.Resource{"files": f, "plain": plain})
