@@ -25,6 +25,12 @@
 // abandoned: later writes return an error and do nothing else, and the
 // channels returned by NotifyFinish report the reason.
 //
+// A Request whose connection was hijacked through [Request.ResponseWriter]
+// (a WebSocket's) is not waited for: the server's handler returns, and the
+// Request, which no longer uses the ResponseWriter, stays pending until the
+// connection's owner calls Finish or Abort, or the server closes
+// ([Config.Context]); see [Request.Hijacked].
+//
 // # Bodies
 //
 // The body is read on first use, by [Request.Content] (in memory),

@@ -67,6 +67,12 @@ type Config struct {
 	DisplayTracebacks bool
 	// Logger receives failures; nil means slog.Default.
 	Logger *slog.Logger
+	// Context is the server's lifetime: when it is cancelled (Site.Close
+	// cancels the Site's), each Request whose connection was hijacked
+	// through ResponseWriter and that has not ended is aborted with
+	// ErrClosed, since no handler waits for it (see Request.Hijacked).
+	// Other requests never look at it. nil means never.
+	Context context.Context
 }
 
 var defaultConfig Config
@@ -128,6 +134,16 @@ type more struct {
 	lastMod time.Time      // set by SetLastModified
 	notify  []chan error   // from NotifyFinish, told at the end
 	appRoot string         // set by RememberRootURL
+	hj      *hijack        // set by Hijack, with hijacked
+}
+
+// hijack is what a Request whose connection was hijacked keeps, to be
+// ended without its server's handler: see Request.Hijacked. Its fields
+// are set by Hijack, then read only.
+type hijack struct {
+	ctx    context.Context         // what Context returns: the request's values, cancelled by cancel
+	cancel context.CancelCauseFunc // called when the Request ends, with NotifyFinish's value
+	stop   func() bool             // stops the watch on Config.Context; nil without one
 }
 
 // ext makes sure r.more is allocated. Afterwards the calling goroutine may
@@ -167,7 +183,22 @@ func (r *Request) HTTPRequest() *http.Request { return r.r }
 
 // Context returns the request's context. It is cancelled when the client
 // goes away or the response ends.
-func (r *Request) Context() context.Context { return r.r.Context() }
+//
+// Once the connection was hijacked through ResponseWriter, it returns a
+// context with the same values that is cancelled when the Request ends
+// (Finish, Abort, or the server's closing: see Hijacked), its cause the
+// error NotifyFinish reports (context.Canceled after Finish). The context
+// returned before the hijack is the server's handler's, cancelled when the
+// handler returns, which for a hijacked Request is as soon as its render
+// method has.
+func (r *Request) Context() context.Context {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.hijacked {
+		return r.hj.ctx
+	}
+	return r.r.Context()
+}
 
 // Logger returns the logger failures go to.
 func (r *Request) Logger() *slog.Logger {

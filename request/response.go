@@ -303,6 +303,12 @@ func (r *Request) endLocked(err error) {
 		return // nobody waits
 	}
 	r.closeSpool()
+	if r.hj != nil {
+		if r.hj.stop != nil {
+			r.hj.stop()
+		}
+		r.hj.cancel(err) // (context.Canceled when err is nil)
+	}
 	if r.enc != nil && err == nil {
 		if cerr := r.enc.Close(); cerr != nil {
 			r.Logger().Error("request: closing the body filter", "uri", r.URI(), "err", cerr)

@@ -2,6 +2,7 @@ package request
 
 import (
 	"bufio"
+	"context"
 	"fmt"
 	"io"
 	"net"
@@ -25,9 +26,9 @@ import (
 // method (or call Finish) when done. It implements http.Flusher,
 // io.ReaderFrom and http.Hijacker, and its Unwrap method returns the
 // server's writer for http.ResponseController. After a Hijack the Request
-// stays pending until Finish or Abort is called, so that Site.Close can
-// reach the connection's new owner through NotifyFinish (which receives
-// ErrClosed); writes through the Request then return http.ErrHijacked.
+// stays pending until the connection's new owner calls Finish or Abort,
+// but the server's handler no longer waits for it (see Request.Hijacked);
+// writes through the Request return http.ErrHijacked.
 //
 // Like any ResponseWriter, its Header map belongs to the goroutine that
 // writes the response.
@@ -109,7 +110,10 @@ func (w responseWriter) ReadFrom(src io.Reader) (int64, error) {
 
 // Hijack hands the connection over to the caller (http.Hijacker), as
 // http.ResponseController would through Unwrap. The Request stays pending
-// until Finish or Abort; nothing more is written by it.
+// until Finish or Abort, or until Config.Context is cancelled, which
+// aborts it with ErrClosed; nothing more is written by it. From then on
+// Context returns the connection's context, cancelled when the Request
+// ends.
 func (w responseWriter) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 	r := w.r
 	r.mu.Lock()
@@ -118,12 +122,52 @@ func (w responseWriter) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 		return nil, nil, err
 	}
 	c, rw, err := http.NewResponseController(r.w).Hijack()
-	if err == nil {
-		r.hijacked = true
-		r.wroteHeader = true // nothing may be sent by the server any more
+	if err != nil {
+		return c, rw, err
 	}
-	return c, rw, err
+	r.hijacked = true
+	r.wroteHeader = true // nothing may be sent by the server any more
+	// Let go of the server's writer, which holds its state and buffers
+	// for the connection (4 KiB and more), and of the response's header
+	// map, so that they need not live as long as the connection does.
+	r.w = detached{}
+	// The server's handler may return before the Request ends, which
+	// cancels the request's context: give the Request one of its own.
+	hj := &hijack{}
+	hj.ctx, hj.cancel = context.WithCancelCause(context.WithoutCancel(r.r.Context()))
+	if srv := r.cfg.Context; srv != nil {
+		// Nothing waits meanwhile: AfterFunc starts a goroutine only when
+		// srv is cancelled. endLocked stops the watch.
+		hj.stop = context.AfterFunc(srv, func() { r.Abort(ErrClosed) })
+	}
+	r.extLocked()
+	r.hj = hj
+	return c, rw, nil
 }
 
-// Unwrap returns the server's writer, for http.ResponseController.
+// Hijacked reports whether the connection was hijacked through
+// ResponseWriter. Such a Request is the connection's new owner's, which
+// ends it with Finish or Abort when it is done with the connection; the
+// server's handler does not wait for that, so that a long-lived connection
+// (a WebSocket) holds no goroutine or buffer of the server's. The server
+// reaches the Request through Config.Context instead: cancelling it aborts
+// the Request with ErrClosed, which NotifyFinish's channels and Context's
+// cancellation tell the owner.
+func (r *Request) Hijacked() bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.hijacked
+}
+
+// Unwrap returns the server's writer, for http.ResponseController; after a
+// Hijack, a writer that writes nothing.
 func (w responseWriter) Unwrap() http.ResponseWriter { return w.r.w }
+
+// detached is a hijacked Request's writer in place of the server's. It
+// writes nothing; its Header is a new map each time, which goes nowhere.
+type detached struct{}
+
+func (detached) Header() http.Header                          { return http.Header{} }
+func (detached) Write([]byte) (int, error)                    { return 0, http.ErrHijacked }
+func (detached) WriteHeader(int)                              {}
+func (detached) Hijack() (net.Conn, *bufio.ReadWriter, error) { return nil, nil, http.ErrHijacked }
