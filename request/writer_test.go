@@ -2,6 +2,7 @@ package request_test
 
 import (
 	"bufio"
+	"context"
 	"errors"
 	"io"
 	"log"
@@ -187,5 +188,88 @@ func TestResponseWriterFlush(t *testing.T) {
 	// SetWriteDeadline, Flush after Finish.
 	if got, want := <-after, []error{nil, request.ErrFinished}; !errorsAre(got, want) {
 		t.Errorf("got %v, want %v", got, want)
+	}
+}
+
+// TestHijackedRequestOutlivesHandler checks that the Site does not wait for
+// a Request whose connection was hijacked: its handler returns while the
+// Request is pending, the Request's context lives on, and the Request ends
+// when its owner finishes it or when the Site closes (ErrClosed), which is
+// when its context is cancelled and its access-log line written.
+func TestHijackedRequestOutlivesHandler(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		end  func(s *site.Site, r *request.Request)
+		want error // what NotifyFinish reports, and the context's cause; nil: Finish
+	}{
+		{"Finish", func(_ *site.Site, r *request.Request) { r.Finish() }, nil},
+		{"Abort", func(_ *site.Site, r *request.Request) { r.Abort(nil) }, request.ErrGone},
+		{"Site.Close", func(s *site.Site, _ *request.Request) { s.Close() }, request.ErrClosed},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			reqs := make(chan *request.Request, 1)
+			root := resource.New()
+			root.PutChild("hijack", testutil.Func(func(r *request.Request) ([]byte, error) {
+				c, _, err := http.NewResponseController(r.ResponseWriter()).Hijack()
+				if err != nil {
+					return nil, err
+				}
+				t.Cleanup(func() { c.Close() })
+				reqs <- r
+				return nil, resource.NotDoneYet
+			}))
+			var accessLog testutil.SyncBuffer
+			s := site.New(root)
+			s.AccessLog = &accessLog
+			returned := make(chan struct{}, 1)
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, hr *http.Request) {
+				s.ServeHTTP(w, hr)
+				returned <- struct{}{}
+			}))
+			t.Cleanup(func() {
+				s.Close()
+				srv.Close()
+			})
+			conn, err := net.Dial("tcp", srv.Listener.Addr().String())
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer conn.Close()
+			io.WriteString(conn, "GET /hijack HTTP/1.1\r\nHost: x\r\n\r\n")
+
+			r := <-reqs
+			testutil.Receive(t, returned, 10*time.Second, "ServeHTTP's return while the hijacked Request is pending")
+			notify := r.NotifyFinish()
+			ctx := r.Context()
+			select {
+			case err := <-notify:
+				t.Fatalf("the Request ended with the handler: %v", err)
+			default:
+			}
+			if ctx.Err() != nil {
+				t.Fatalf("the Request's context ended with the handler: %v", context.Cause(ctx))
+			}
+			if got := accessLog.String(); got != "" {
+				t.Errorf("logged before the Request ended: %s", got)
+			}
+
+			tc.end(s, r)
+			if err := <-notify; err != tc.want {
+				t.Errorf("NotifyFinish: %v, want %v", err, tc.want)
+			}
+			<-ctx.Done()
+			want := tc.want
+			if want == nil {
+				want = context.Canceled
+			}
+			if cause := context.Cause(ctx); cause != want {
+				t.Errorf("the context's cause: %v, want %v", cause, want)
+			}
+			for deadline := time.Now().Add(10 * time.Second); !strings.Contains(accessLog.String(), "GET /hijack"); time.Sleep(time.Millisecond) {
+				if time.Now().After(deadline) {
+					t.Fatal("no access-log line after the Request ended")
+				}
+			}
+		})
 	}
 }

@@ -1,6 +1,7 @@
 package site
 
 import (
+	"context"
 	"strconv"
 	"strings"
 	"time"
@@ -101,7 +102,22 @@ func logTimestamp(t time.Time) string {
 	return t.UTC().Format("[02/Jan/2006:15:04:05 +0000]")
 }
 
+// logAccess writes r's line to the access log once its response ended.
+// ServeHTTP calls it when it returns, which for a hijacked connection (a
+// WebSocket) may be before the connection's owner ends the Request: that
+// line waits for the end, without a goroutine meanwhile.
 func (s *Site) logAccess(r *request.Request) {
+	if r.Hijacked() {
+		if ctx := r.Context(); ctx.Err() == nil {
+			context.AfterFunc(ctx, func() { s.writeAccessLine(r) })
+			return
+		}
+	}
+	s.writeAccessLine(r)
+}
+
+// writeAccessLine formats r's line and writes it to the access log.
+func (s *Site) writeAccessLine(r *request.Request) {
 	format := s.LogFormatter
 	if format == nil {
 		format = CombinedLogFormat

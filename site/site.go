@@ -1,6 +1,7 @@
 package site
 
 import (
+	"context"
 	"crypto/rand"
 	"errors"
 	"io"
@@ -132,7 +133,8 @@ type Site struct {
 	cookies  [2]cookieFormat // [0] insecure, [1] secure; built with cfg
 
 	closeOnce sync.Once
-	closing   chan struct{} // closed by Close
+	closing   context.Context    // cancelled by Close; its requests' Config.Context
+	stop      context.CancelFunc // cancels closing
 
 	srvMu   sync.Mutex
 	servers map[*http.Server]struct{} // started by Serve, not yet stopped
@@ -148,7 +150,7 @@ func New(root resource.Resource) *Site {
 	if root == nil {
 		panic("site: New(nil)")
 	}
-	return &Site{
+	s := &Site{
 		root:           root,
 		SessionFactory: session.New,
 		SessionCookie: http.Cookie{
@@ -158,8 +160,9 @@ func New(root resource.Resource) *Site {
 			SameSite: http.SameSiteLaxMode,
 		},
 		SecureSessionCookieName: DefaultSecureSessionCookieName,
-		closing:                 make(chan struct{}),
 	}
+	s.closing, s.stop = context.WithCancel(context.Background())
+	return s
 }
 
 // Root returns the root of the tree.
@@ -182,6 +185,7 @@ func (s *Site) init() {
 			BodyIdleTimeout:   s.BodyIdleTimeout,
 			DisplayTracebacks: s.DisplayTracebacks,
 			Logger:            s.Logger,
+			Context:           s.closing,
 		}
 		s.cookies[0] = newCookieFormat(s.SessionCookieTemplate(false))
 		s.cookies[1] = newCookieFormat(s.SessionCookieTemplate(true))
@@ -191,26 +195,21 @@ func (s *Site) init() {
 	})
 }
 
-func (s *Site) closed() bool {
-	select {
-	case <-s.closing:
-		return true
-	default:
-		return false
-	}
-}
+func (s *Site) closed() bool { return s.closing.Err() != nil }
 
 // ServeHTTP answers one request from the tree. If the resource returned
 // resource.NotDoneYet, ServeHTTP waits until the response finishes, the
 // client goes away, or the Site closes; in the last two cases the response
-// is abandoned and the resource's NotifyFinish channels say why.
+// is abandoned and the resource's NotifyFinish channels say why. It does
+// not wait for a Request whose connection was hijacked (a WebSocket's):
+// Close reaches that one through its request.Config.
 func (s *Site) ServeHTTP(w http.ResponseWriter, hr *http.Request) {
 	s.init()
 	r := request.New(w, hr, &s.cfg)
 	if s.AccessLog != nil {
 		defer s.logAccess(r) // deferred: a cut-off response is logged too
 	}
-	if resource.Serve(s.root, r) {
+	if resource.Serve(s.root, r) && !r.Hijacked() {
 		s.await(w, r)
 	}
 }
@@ -227,7 +226,7 @@ func (s *Site) await(w http.ResponseWriter, r *request.Request) {
 		}
 	case <-r.Context().Done():
 		r.Abort(request.ErrGone)
-	case <-s.closing:
+	case <-s.closing.Done():
 		r.Abort(request.ErrClosed)
 		if !r.HeadersSent() {
 			// Nothing was sent: say so, rather than let net/http send an
@@ -267,7 +266,7 @@ func (s *Site) Close() error {
 		servers := s.servers
 		s.servers = nil
 		s.srvMu.Unlock()
-		close(s.closing)
+		s.stop()
 		for srv := range servers {
 			if cerr := srv.Close(); cerr != nil && err == nil {
 				err = cerr
