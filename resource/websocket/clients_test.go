@@ -1,19 +1,26 @@
 package websocket_test
 
 // Tests of many connections at once: many clients, the Site closing under
-// them, and a broadcast that one stalled client must not hold up.
+// them, the Site's handler letting go of each, and a broadcast that one
+// stalled client must not hold up.
 
 import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	cws "github.com/coder/websocket"
 
+	"github.com/gotwisted/web/request"
+	"github.com/gotwisted/web/resource"
 	"github.com/gotwisted/web/resource/websocket"
+	"github.com/gotwisted/web/site"
 )
 
 func TestManyClients(t *testing.T) {
@@ -74,6 +81,57 @@ func TestSiteCloseGoingAway(t *testing.T) {
 		if err := p.waitLost(t); websocket.CloseStatus(err) != websocket.StatusGoingAway {
 			t.Errorf("peer %d: ConnectionLost(%v), want 1001", i, err)
 		}
+	}
+}
+
+// TestHandlerReturns checks that an open connection holds no handler
+// goroutine: the Site's ServeHTTP returns once the connection is accepted,
+// the connection and the Request's context live on, and Site.Close still
+// closes the connection with 1001.
+func TestHandlerReturns(t *testing.T) {
+	peers := make(chan *peer, 1)
+	root := resource.New()
+	root.PutChild("ws", websocket.New(func(r *request.Request) (websocket.Protocol, error) {
+		p := newPeer(r)
+		p.onText = func(p *peer, msg string) { p.t.SendTextMessage("re: " + msg) }
+		peers <- p
+		return p, nil
+	}))
+	s := site.New(root)
+	returned := make(chan struct{}, 1)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s.ServeHTTP(w, r)
+		returned <- struct{}{}
+	}))
+	t.Cleanup(func() {
+		s.Close()
+		srv.Close()
+	})
+	c := dial(t, "ws"+strings.TrimPrefix(srv.URL, "http")+"/ws", nil)
+	p := <-peers
+	select {
+	case <-returned:
+	case <-time.After(wait):
+		t.Fatal("ServeHTTP did not return while the connection is open")
+	}
+	write(t, c, cws.MessageText, "hi")
+	if _, got := read(t, c); got != "re: hi" {
+		t.Errorf("after the handler returned, the echo is %q", got)
+	}
+	ctx := p.r.Context()
+	if ctx.Err() != nil {
+		t.Errorf("the Request's context ended with the handler: %v", context.Cause(ctx))
+	}
+	s.Close()
+	var ce cws.CloseError
+	if err := readClose(t, c); !errors.As(err, &ce) || ce.Code != cws.StatusGoingAway {
+		t.Errorf("after Site.Close the client got %v, want 1001", err)
+	}
+	if err := p.waitLost(t); websocket.CloseStatus(err) != websocket.StatusGoingAway {
+		t.Errorf("ConnectionLost(%v), want 1001", err)
+	}
+	if !errors.Is(context.Cause(ctx), request.ErrClosed) {
+		t.Errorf("the Request's context: %v, want it cancelled with request.ErrClosed", context.Cause(ctx))
 	}
 }
 

@@ -36,6 +36,11 @@
 // logged, the connection is closed with StatusInternalError and
 // ConnectionLost is called.
 //
+// That goroutine is the only one an open connection has: once the
+// handshake is answered, the Site's handler returns and net/http lets go of
+// its buffers for the connection, while the Site can still close it (see
+// request.Request.Hijacked). No goroutine writes while nothing is queued.
+//
 // # Sending
 //
 // The Transport's methods are safe for concurrent use and never block:

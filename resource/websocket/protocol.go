@@ -73,6 +73,10 @@ var _ Protocol = BaseProtocol{}
 // request's prepath, arguments and headers and call GetSession. An error
 // refuses the connection: the client gets the framework's page for it (a
 // *request.StatusError picks the status, anything else is a 500).
+//
+// The Request's context as the Factory sees it ends with the handshake.
+// From NegotiationStarted on, r.Context() returns the connection's, which
+// ends when the connection does (see request.Request.Hijacked).
 type Factory func(r *request.Request) (Protocol, error)
 
 // StatusCode is a WebSocket close code (RFC 6455 section 7.4); it is

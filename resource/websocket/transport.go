@@ -325,10 +325,13 @@ func (t *Transport) abort(cause error) {
 }
 
 // start starts the connection's goroutine, the keepalive, and the watch on
-// the Site: the Site's closing ends the request (request.ErrClosed), after
-// which the server returns from the handler and cancels the request's
-// context; context.AfterFunc turns that into a close with StatusGoingAway
-// without a goroutine waiting meanwhile.
+// the Site: the Site's closing aborts the hijacked Request
+// (request.ErrClosed), which cancels its context (the connection's, since
+// the hijack: see request.Request.Context); context.AfterFunc turns that
+// into a close with StatusGoingAway without a goroutine waiting meanwhile.
+// The Site's handler does not wait for the connection: once RenderGET has
+// returned, net/http lets go of its goroutine and buffers, and this
+// goroutine is the connection's only one.
 func (t *Transport) start() {
 	t.stop = context.AfterFunc(t.r.Context(), func() {
 		ce := CloseError{Code: StatusGoingAway, Reason: "server closing"}

@@ -156,7 +156,9 @@ func (res *Resource) release() { res.open.Add(-1) }
 // 426 for a version other than 13), the Origin (403) and the connection cap
 // (503), asks the Factory for the connection's Protocol, then switches
 // protocols and hands the connection to a goroutine of its own, returning
-// resource.NotDoneYet: the request ends when the connection does.
+// resource.NotDoneYet: the request ends when the connection does. The
+// Site's handler returns at once (the Request is hijacked), so an open
+// connection holds one goroutine, the Transport's.
 func (res *Resource) RenderGET(r *request.Request) ([]byte, error) {
 	if err := checkHandshake(r); err != nil {
 		return nil, err
