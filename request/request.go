@@ -29,9 +29,18 @@ var (
 // The zero value means: no sessions, no proxy headers trusted, the default
 // body limits (see the body fields), logs to slog.Default.
 type Config struct {
-	// Sessions finds and makes sessions for GetSession; nil means the
+	// Sessions finds and makes the sessions of GetSession; nil means the
 	// request has no sessions and GetSession panics.
-	Sessions SessionSource
+	Sessions *session.Manager
+	// SessionCookie is the template of the cookie that carries the
+	// session's uid: its Name, Path, Domain, HttpOnly, SameSite and
+	// MaxAge (a Site sets TWISTED_SESSION, Path=/, HttpOnly,
+	// SameSite=Lax). SecureSessionCookieName names the cookie of the
+	// secure session, the one GetSession returns over TLS, which also
+	// gets the Secure attribute. A cookie that http.Cookie cannot send
+	// (an empty name) is never sent, so every request gets a new session.
+	SessionCookie           http.Cookie
+	SecureSessionCookieName string
 	// TrustProxyHeaders makes IsSecure, PrePathURL and ClientAddr honour
 	// X-Forwarded-Proto, X-Forwarded-Host and X-Forwarded-For. Set it only
 	// behind a proxy that sets (and overwrites) them.
@@ -73,6 +82,9 @@ type Config struct {
 	// ErrClosed, since no handler waits for it (see Request.Hijacked).
 	// Other requests never look at it. nil means never.
 	Context context.Context
+
+	cookiesOnce sync.Once
+	cookies     [2]cookieFormat // [0] insecure, [1] secure
 }
 
 var defaultConfig Config
@@ -213,18 +225,18 @@ func (r *Request) DisplayTracebacks() bool { return r.cfg.DisplayTracebacks }
 
 // Now returns the time of the request: the clock is read once, the first
 // time Now is called, and the same time is returned afterwards. With
-// sessions it is the session clock (Config.Sessions.SessionClock), the one
-// their deadlines are on, so that GetSession touches with it; it then
-// drifts from the wall clock by any step the wall clock made since the
-// Site started (see session.Clock). To show the time, use time.Now.
+// sessions it is the clock of Config.Sessions (session.Manager.Now), the
+// one their deadlines are on; it then drifts from the wall clock by any
+// step the wall clock made since the Site started. To show the time, use
+// time.Now.
 func (r *Request) Now() time.Time {
 	n := r.now.Load()
 	if n == 0 {
-		var c *session.Clock // nil reads time.Now
-		if r.cfg.Sessions != nil {
-			c = r.cfg.Sessions.SessionClock()
+		if m := r.cfg.Sessions; m != nil {
+			n = m.Now().UnixNano()
+		} else {
+			n = time.Now().UnixNano()
 		}
-		n = c.UnixNano()
 		if !r.now.CompareAndSwap(0, n) {
 			n = r.now.Load()
 		}

@@ -1,36 +1,13 @@
 package request
 
 import (
+	"errors"
 	"net/http"
 	"slices"
-	"time"
 
 	"github.com/gotwisted/web/internal/header"
 	"github.com/gotwisted/web/session"
 )
-
-// SessionSource finds and makes the sessions of the server a Request came
-// from. A site.Site implements it; Request.GetSession uses it, so that this
-// package needs nothing of the Site.
-type SessionSource interface {
-	// LookupSession returns the live session named uid. It does not touch it.
-	LookupSession(uid string) (*session.Session, bool)
-	// MakeSession makes a session with a fresh uid and starts its expiry.
-	MakeSession() *session.Session
-	// RenewSession moves s, with its data and callbacks, to a fresh uid.
-	RenewSession(s *session.Session)
-	// SessionCookieName returns the name of the cookie that carries the
-	// uid of the secure or the insecure session (the two sessions of a TLS
-	// request).
-	SessionCookieName(secure bool) string
-	// SessionSetCookie returns the Set-Cookie header value that gives that
-	// cookie the value uid, or that clears it (Max-Age=0) if uid is ""; an
-	// empty result means send nothing.
-	SessionSetCookie(secure bool, uid string) string
-	// SessionClock returns the clock the sessions' deadlines are on;
-	// Request.Now reads it. Nil means time.Now.
-	SessionClock() *session.Clock
-}
 
 // SessionOption changes how GetSession picks a session.
 type SessionOption int
@@ -44,23 +21,34 @@ const ForceNotSecure SessionOption = 1
 // touches it, so that a visitor who keeps coming keeps their session.
 //
 // The session is the one named by the request's session cookie if that
-// names a live session; otherwise a new one is made through the Site's
-// session factory and its cookie is set on the response. A second call in
-// the same request returns the same session, unless it expired meanwhile,
-// in which case a new one is made (and its cookie, not a clearing one, is
-// sent). Over TLS the secure session (cookie with the Secure attribute) is
-// returned unless ForceNotSecure is given. A response that uses a session
-// carries Vary: Cookie and Cache-Control: private, added when the headers
-// are sent (by the Request, or through ResponseWriter) to whatever the
-// resource set, before or after GetSession (a Cache-Control that says
-// private or no-store is left alone). If the session expires before the
-// headers are sent, its cookie is cleared. The cookie is only sent if
-// GetSession is called before the headers are sent (the first Write).
+// names a live session of Config.Sessions; otherwise a new one is made
+// through its factory and its cookie is set on the response. A second call
+// in the same request returns the same session, unless it expired
+// meanwhile, in which case a new one is made (and its cookie, not a
+// clearing one, is sent). Over TLS the secure session (cookie with the
+// Secure attribute) is returned unless ForceNotSecure is given. A response
+// that uses a session carries Vary: Cookie and Cache-Control: private,
+// added when the headers are sent (by the Request, or through
+// ResponseWriter) to whatever the resource set, before or after GetSession
+// (a Cache-Control that says private or no-store is left alone). If the
+// session expires before the headers are sent, its cookie is cleared. The
+// cookie is only sent if GetSession is called before the headers are sent
+// (the first Write).
 //
-// GetSession panics if the Request was made without a SessionSource.
+// When the sessions cannot be read or stored (a shared session.Store that
+// cannot be reached, or a Manager already closed), GetSession panics with
+// a *StatusError of code 503 that wraps the cause: the render stops there,
+// and resource.Serve, which recovers it, logs the cause and answers with
+// the 503 Service Unavailable page, as for a render that returned that
+// error. So call GetSession while rendering (or in GetChild), not from a
+// goroutine of your own after returning NotDoneYet, where nothing would
+// recover the panic. Requests that never call GetSession never touch the
+// sessions, and are served as usual.
+//
+// GetSession panics if the Request was made without Config.Sessions.
 func (r *Request) GetSession(opts ...SessionOption) *session.Session {
-	src := r.cfg.Sessions
-	if src == nil {
+	m := r.cfg.Sessions
+	if m == nil {
 		panic("request: GetSession on a request without sessions (no Config.Sessions)")
 	}
 	secure := r.IsSecure() && !slices.Contains(opts, ForceNotSecure)
@@ -68,65 +56,34 @@ func (r *Request) GetSession(opts ...SessionOption) *session.Session {
 	if secure {
 		idx = 1
 	}
-	now := r.Now()
+	// r.mu is held throughout, so that two concurrent first calls cannot
+	// adopt or make different sessions. The Manager takes no lock of ours
+	// and calls nothing of ours back.
 	r.mu.Lock()
-	s := r.sess[idx]
-	var stale *session.Session // named by the cookie, but past its deadline
-	if s == nil {
-		// The first call: look the cookie up. The Store takes no lock of
-		// ours and calls nothing back, so r.mu may be held, which keeps
-		// two concurrent first calls from adopting different sessions.
-		if found := r.cookieSession(src, secure); found != nil {
-			if found.TouchIfLive(now) {
-				r.sess[idx] = found
-				r.mu.Unlock()
-				return found
+	defer r.mu.Unlock()
+	prev := r.sess[idx]
+	if prev != nil && !prev.Expired() {
+		return prev
+	}
+	if prev == nil {
+		if uid, ok := r.Cookie(r.cfg.sessionCookie(secure).name); ok {
+			s, err := m.Access(uid)
+			if err == nil {
+				r.sess[idx] = s
+				return s
 			}
-			stale = found
+			if !errors.Is(err, session.ErrNotFound) {
+				panic(&StatusError{Code: http.StatusServiceUnavailable, Err: err})
+			}
 		}
 	}
-	r.mu.Unlock()
-
-	if s != nil && !s.Expired() {
-		s.TouchAt(now)
-		return s
+	s, err := m.Make()
+	if err != nil {
+		panic(&StatusError{Code: http.StatusServiceUnavailable, Err: err})
 	}
-	if stale != nil {
-		// Not yet reaped by the scheduler: expire it here, callbacks and
-		// all, outside r.mu.
-		stale.Expire()
-	}
-	return r.claimSession(idx, s, src.MakeSession(), now)
-}
-
-// cookieSession returns the live session the request's cookie names, or
-// nil. It does not touch it.
-func (r *Request) cookieSession(src SessionSource, secure bool) *session.Session {
-	uid, ok := r.Cookie(src.SessionCookieName(secure))
-	if !ok {
-		return nil
-	}
-	found, _ := src.LookupSession(uid)
-	return found
-}
-
-// claimSession makes made, a session just made, the session of slot idx,
-// which held prev (nil or expired) when GetSession looked. If a concurrent
-// GetSession of this request filled the slot meanwhile with a live
-// session, that one wins: it is touched and returned, and made is expired,
-// so that a request never hands out two sessions, nor keeps an orphan.
-func (r *Request) claimSession(idx int, prev, made *session.Session, now time.Time) *session.Session {
-	r.mu.Lock()
-	if cur := r.sess[idx]; cur != prev && cur != nil && !cur.Expired() {
-		r.mu.Unlock()
-		made.Expire()
-		cur.TouchAt(now)
-		return cur
-	}
-	r.sess[idx] = made
+	r.sess[idx] = s
 	r.setCookie[idx] = true
-	r.mu.Unlock()
-	return made
+	return s
 }
 
 // addSessionHeaders marks a response that uses a session as depending on
@@ -171,10 +128,14 @@ func (r *Request) Session() *session.Session {
 // RenewSession moves the visitor's session (GetSession's, with its data and
 // expiry callbacks) to a fresh uid and sets the new cookie, so that an id
 // known before a login is worthless after it (session fixation). It must be
-// called before the first Write.
-func (r *Request) RenewSession(opts ...SessionOption) *session.Session {
+// called before the first Write. It returns the session, and the error of
+// the renewal (see session.Manager.Renew): the session then keeps its old
+// id, which a login must not accept.
+func (r *Request) RenewSession(opts ...SessionOption) (*session.Session, error) {
 	s := r.GetSession(opts...)
-	r.cfg.Sessions.RenewSession(s)
+	if err := r.cfg.Sessions.Renew(s); err != nil {
+		return s, err
+	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	for i := range r.sess {
@@ -182,7 +143,7 @@ func (r *Request) RenewSession(opts ...SessionOption) *session.Session {
 			r.setCookie[i] = true
 		}
 	}
-	return s
+	return s, nil
 }
 
 // usedSessionLocked reports whether GetSession gave this request a
@@ -218,8 +179,100 @@ func (r *Request) sessionHeadersLocked(h http.Header, own bool) {
 // addSessionCookie adds the Set-Cookie line that gives the secure or
 // insecure session cookie the value uid, or clears it if uid is "".
 func (r *Request) addSessionCookie(secure bool, uid string) {
-	if line := r.cfg.Sessions.SessionSetCookie(secure, uid); line != "" {
+	if line := r.cfg.sessionCookie(secure).line(uid); line != "" {
 		h := r.w.Header()
 		h["Set-Cookie"] = append(h["Set-Cookie"], line)
 	}
+}
+
+// sessionCookie returns the formatted secure or insecure session cookie,
+// formatting both at the first call.
+func (c *Config) sessionCookie(secure bool) *cookieFormat {
+	c.cookiesOnce.Do(func() {
+		c.cookies[0] = newCookieFormat(c.sessionCookieTemplate(false))
+		c.cookies[1] = newCookieFormat(c.sessionCookieTemplate(true))
+	})
+	if secure {
+		return &c.cookies[1]
+	}
+	return &c.cookies[0]
+}
+
+// sessionCookieTemplate returns the cookie that carries the uid of the
+// secure or the insecure session, without a value: SessionCookie, or for
+// the secure session SessionCookie renamed to SecureSessionCookieName with
+// the Secure attribute.
+func (c *Config) sessionCookieTemplate(secure bool) http.Cookie {
+	t := c.SessionCookie
+	if secure {
+		t.Name = c.SecureSessionCookieName
+		t.Secure = true
+	}
+	return t
+}
+
+// cookieFormat is a session cookie template, formatted by http.Cookie
+// once, so that a Set-Cookie line costs one allocation
+// (BenchmarkGetSessionNew in package site).
+type cookieFormat struct {
+	tmpl   http.Cookie
+	name   string
+	ok     bool   // the name is valid: http.Cookie formats it
+	prefix string // "NAME=" (with a quote if the template is Quoted)
+	suffix string // "; Path=/; HttpOnly; ..." (after the value, closing quote included)
+	clear  string // the whole line that clears the cookie
+}
+
+func newCookieFormat(c http.Cookie) cookieFormat {
+	f := cookieFormat{tmpl: c, name: c.Name}
+	c.Value = "v"
+	line := c.String()
+	if line == "" {
+		return f
+	}
+	i := len(c.Name) + 1 // where the value starts
+	if c.Quoted {
+		i++
+	}
+	f.ok = true
+	f.prefix = line[:i]
+	f.suffix = line[i+len(c.Value):]
+	c.Value = ""
+	c.MaxAge = -1
+	f.clear = c.String()
+	return f
+}
+
+// line returns the Set-Cookie header value that gives the cookie the value
+// uid, or that clears it (Max-Age=0) if uid is empty: what http.SetCookie
+// sends for the template with that Value (or MaxAge -1), or "" for a
+// template http.SetCookie would not send.
+func (f *cookieFormat) line(uid string) string {
+	switch {
+	case !f.ok:
+		return ""
+	case uid == "":
+		return f.clear
+	case !isPlainCookieValue(uid):
+		c := f.tmpl
+		c.Value = uid
+		return c.String()
+	}
+	return f.prefix + uid + f.suffix
+}
+
+// isPlainCookieValue reports whether v is a cookie value http.Cookie sends
+// as it is: not empty, of bytes allowed in a cookie value, with no space
+// or comma (which it would quote).
+func isPlainCookieValue(v string) bool {
+	if v == "" {
+		return false
+	}
+	for i := 0; i < len(v); i++ {
+		b := v[i]
+		if b <= ' ' || b >= 0x7f || b == '"' || b == ',' || b == ';' || b == '\\' {
+			return false
+		}
+	}
+	return true
 }

@@ -11,6 +11,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/gotwisted/web/request"
+	"github.com/gotwisted/web/session"
 )
 
 // Serve answers one request from the tree at root, as Twisted's
@@ -19,7 +20,9 @@ import (
 // otherwise it traverses with ChildForRequest, renders with Render, and
 // sends the body with Request.FinishWith. An error from traversal or
 // rendering, or a panic in either, is logged and gives the failure page
-// (see Fail).
+// (see Fail); a panic whose value is a *request.StatusError (as
+// Request.GetSession panics when the sessions are unavailable) is treated
+// as that error, without a stack.
 //
 // Serve reports whether the resource returned NotDoneYet: the response is
 // then made to stream (Request.Stream), and the caller waits for the
@@ -41,7 +44,11 @@ func Serve(root Resource, r *request.Request) (async bool) {
 			if v == http.ErrAbortHandler {
 				panic(v)
 			}
-			if fail(r, fmt.Errorf("panic: %v", v), debug.Stack()) {
+			err, stack := fmt.Errorf("panic: %v", v), debug.Stack()
+			if se, ok := v.(*request.StatusError); ok {
+				err, stack = se, nil
+			}
+			if fail(r, err, stack) {
 				panic(http.ErrAbortHandler)
 			}
 			async = false
@@ -69,7 +76,9 @@ func Serve(root Resource, r *request.Request) (async bool) {
 // Fail ends the response with the page for err and logs err with the
 // Request's logger, stack included when given: the status of a
 // *request.StatusError with a 4xx or 5xx code (whose error is logged, never
-// shown), else 500 "Processing Failed", or, with DisplayTracebacks, a page
+// shown), 503 for an error wrapping session.ErrUnavailable (a shared
+// session store that failed), else 500 "Processing Failed", or, with
+// DisplayTracebacks, a page
 // showing the error and stack, HTML-escaped. If the headers were already
 // sent, the response is abandoned with err instead. A resource that fails
 // after returning NotDoneYet may call Fail itself.
@@ -79,7 +88,11 @@ func Fail(r *request.Request, err error, stack []byte) { fail(r, err, stack) }
 // headers went out.
 func fail(r *request.Request, err error, stack []byte) (cut bool) {
 	var se *request.StatusError
-	if errors.As(err, &se) && se.Code >= 400 && se.Code < 600 {
+	if !errors.As(err, &se) && errors.Is(err, session.ErrUnavailable) {
+		se = &request.StatusError{Code: http.StatusServiceUnavailable, Err: err}
+		err = se
+	}
+	if se != nil && se.Code >= 400 && se.Code < 600 {
 		level := slog.LevelInfo // the client's fault
 		if se.Code >= 500 {
 			level = slog.LevelError
@@ -135,6 +148,8 @@ func clientErrorDetail(code int) string {
 		return "The request could not be understood."
 	case http.StatusRequestTimeout:
 		return "The request body did not arrive in time."
+	case http.StatusServiceUnavailable:
+		return "The service is temporarily unavailable. Please try again shortly."
 	}
 	return "The request was refused."
 }

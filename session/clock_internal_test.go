@@ -4,45 +4,49 @@ import (
 	"testing"
 	"testing/synctest"
 	"time"
-
-	"github.com/google/uuid"
 )
 
-// TestClockFollowsBubble checks that a Clock made in a synctest bubble
+// TestClockFollowsBubble checks that a clock made in a synctest bubble
 // tells the bubble's time, to the nanosecond, as time passes.
 func TestClockFollowsBubble(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		c := NewClock()
+		c := newClock()
+		m := NewManager(Options{})
+		defer m.Close()
 		for _, d := range []time.Duration{0, time.Nanosecond, time.Second, 90 * time.Minute} {
 			time.Sleep(d)
-			if got, want := c.Now(), time.Now(); !got.Equal(want) {
-				t.Fatalf("after %v: Clock.Now() = %v, want %v", d, got, want)
+			if got, want := c.unixNano(), time.Now().UnixNano(); got != want {
+				t.Fatalf("after %v: clock = %v, want %v", d, got, want)
+			}
+			if got, want := m.Now(), time.Now(); !got.Equal(want) {
+				t.Fatalf("after %v: Manager.Now() = %v, want %v", d, got, want)
 			}
 		}
-		var nilClock *Clock
-		if got, want := nilClock.Now(), time.Now(); !got.Equal(want) {
-			t.Errorf("nil Clock.Now() = %v, want %v", got, want)
+		var nilClock *clock
+		if got, want := nilClock.unixNano(), time.Now().UnixNano(); got != want {
+			t.Errorf("nil clock = %v, want %v", got, want)
 		}
 	})
 }
 
-// TestStoreRunsOnItsClock shows that deadlines are on the Store's clock
-// alone, whatever the wall clock says. The Store's clock is set an hour
+// TestManagerRunsOnItsClock shows that deadlines are on the Manager's clock
+// alone, whatever the wall clock says. The Manager's clock is set an hour
 // ahead of time.Now, as it would be after the wall clock was stepped back
 // an hour: a Session stamped by time.Now in its factory must not be due
 // at once, and Touch must postpone it from the clock's now.
-func TestStoreRunsOnItsClock(t *testing.T) {
+func TestManagerRunsOnItsClock(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		st := NewStore(StoreOptions{})
-		defer st.Close()
 		epoch := time.Now()
-		st.clock = &Clock{epoch: epoch, base: epoch.Add(time.Hour).UnixNano()}
+		m := NewManager(Options{Factory: WithTimeout(5 * time.Minute)})
+		defer m.Close()
+		m.clock = &clock{epoch: epoch, base: epoch.Add(time.Hour).UnixNano()}
+		m.mem.clock = m.clock
 
-		s := WithTimeout(5 * time.Minute)(uuid.NewString())
-		if err := st.Add(s); err != nil {
+		s, err := m.Make()
+		if err != nil {
 			t.Fatal(err)
 		}
-		if got, want := s.Created(), st.Clock().Now(); !got.Equal(want) {
+		if got, want := s.Created(), m.Now(); !got.Equal(want) {
 			t.Errorf("Created() = %v after Add, want the store clock's %v", got, want)
 		}
 		if !s.LastAccess().Equal(s.Created()) {
@@ -68,12 +72,12 @@ func TestStoreRunsOnItsClock(t *testing.T) {
 	})
 }
 
-// BenchmarkClockNow compares a Clock read with time.Now.
+// BenchmarkClockNow compares a clock read with time.Now.
 func BenchmarkClockNow(b *testing.B) {
 	b.Run("Clock", func(b *testing.B) {
-		c := NewClock()
+		c := newClock()
 		for b.Loop() {
-			_ = c.UnixNano()
+			_ = c.unixNano()
 		}
 	})
 	b.Run("time.Now", func(b *testing.B) {

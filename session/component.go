@@ -1,31 +1,38 @@
 package session
 
 import (
+	"reflect"
+	"slices"
 	"sync"
-	"sync/atomic"
 )
 
-// key is the map key of the component of type T. It has no size, so
+// key is the key of the in-memory component of type T. It has no size, so
 // converting it to an interface neither allocates nor needs reflection.
 type key[T any] struct{}
 
-// cell holds one component. A cell made by Component is filled by the
-// first caller while later callers wait on mu; a cell made by Set is full
-// from the start.
-type cell[T any] struct {
-	mu   sync.Mutex  // held while newT runs
-	done atomic.Bool // v is set; written after v
-	v    T
+// comp is one in-memory component: its key[T] and its *cell[T].
+type comp struct {
+	k any
+	c any
 }
 
-// cellFor returns the cell of type T in s, making an empty one if create
-// is set. It returns nil if there is none.
+// cell holds one in-memory component.
+type cell[T any] struct {
+	mu sync.Mutex // guards v and ok; held while an Update's f runs
+	v  T
+	ok bool // v is set
+}
+
+// cellFor returns the in-memory cell of type T in s, making an empty one if
+// create is set. It returns nil if there is none.
 func cellFor[T any](s *Session, create bool) *cell[T] {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.ext != nil {
-		if c, ok := s.ext.comps[key[T]{}].(*cell[T]); ok {
-			return c
+		for _, e := range s.ext.comps {
+			if e.k == any(key[T]{}) {
+				return e.c.(*cell[T])
+			}
 		}
 	}
 	if !create {
@@ -34,79 +41,132 @@ func cellFor[T any](s *Session, create bool) *cell[T] {
 	if s.ext == nil {
 		s.ext = new(extra)
 	}
-	if s.ext.comps == nil {
-		s.ext.comps = make(map[any]any)
-	}
 	c := new(cell[T])
-	s.ext.comps[key[T]{}] = c
+	s.ext.comps = append(s.ext.comps, comp{key[T]{}, c})
 	return c
 }
 
-// Component returns the component of type T of s, calling newT to make it
-// if s has none yet. It is the Go spelling of Twisted's ICounter(session):
-// the type T names the component, and the constructor is given at the call
-// site, so there is no registry. Use a pointer or a type with its own
-// locking for state that requests change, since concurrent requests of one
-// visitor share it:
+// stored reports whether s is a session of a Store.
+func stored(s *Session) (*Manager, bool) {
+	m := s.m.Load()
+	return m, m != nil && m.store != nil
+}
+
+// Component returns the component of type T of s, or newT() if s has none:
+// the Go spelling of Twisted's ICounter(session). The type T names the
+// component and the constructor is given at the call site, so there is no
+// registry. Component only reads: what newT makes is not stored (change a
+// component with [Update]), and newT may be nil for T's zero value.
 //
-//	type counter struct{ n atomic.Int64 }
-//	c := session.Component(s, func() *counter { return new(counter) })
-//	c.n.Add(1)
-//
-// Concurrent callers get the same value, and newT runs at most once per
-// Session, outside the Session's lock (so it may use s, but must not ask
-// for the same component type T, which would deadlock). If newT panics,
-// the panic propagates and the next call tries again.
+// The value is a copy. Use a value type made of plain data (a struct of
+// numbers, strings, slices and maps of those), which a [Store] can encode,
+// and treat slices and maps in it as read-only: [Update] replaces them.
 //
 // Components survive expiry (expiry callbacks can read them) and
-// [Store.Rename]; they go when the Session is garbage.
+// [Manager.Renew]. With a Store, Component reads what this process loaded
+// with the session (in GetSession) and its own updates since, without a
+// round trip; a stored value that does not decode as a T (say, after the
+// type changed) is logged and read as absent.
 func Component[T any](s *Session, newT func() T) T {
-	c := cellFor[T](s, true)
-	if c.done.Load() {
-		return c.v
+	if v, ok := Get[T](s); ok {
+		return v
 	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if !c.done.Load() {
-		c.v = newT()
-		c.done.Store(true)
+	if newT == nil {
+		var zero T
+		return zero
 	}
-	return c.v
+	return newT()
 }
 
 // Get returns the component of type T of s and true, or the zero T and
-// false if s has none (or its constructor is still running in
-// [Component]).
+// false if s has none. See [Component].
 func Get[T any](s *Session) (T, bool) {
-	if c := cellFor[T](s, false); c != nil && c.done.Load() {
-		return c.v, true
+	if m, ok := stored(s); ok {
+		return getStored[T](m, s)
 	}
-	var zero T
-	return zero, false
+	var v T
+	c := cellFor[T](s, false)
+	if c == nil {
+		return v, false
+	}
+	c.mu.Lock()
+	v, ok := c.v, c.ok
+	c.mu.Unlock()
+	return v, ok
 }
 
-// Set makes v the component of type T of s, replacing any earlier one.
-// Later calls of [Component] and [Get] return v.
-func Set[T any](s *Session, v T) {
-	c := &cell[T]{v: v}
-	c.done.Store(true)
-	s.mu.Lock()
-	if s.ext == nil {
-		s.ext = new(extra)
+// Update changes the component of type T of s atomically: it calls f with a
+// pointer to a copy of the current value (or to newT() if s has none;
+// newT may be nil for T's zero value) and, if f returns nil, stores what f
+// left there. If f returns an error, nothing is stored and Update returns
+// that error. Concurrent updates of one session never lose one another's
+// changes, also across the processes that share a [Store]:
+//
+//	type Counter struct{ Value int }
+//	var n int
+//	err := session.Update(s, nil, func(c *Counter) error {
+//		c.Value++
+//		n = c.Value
+//		return nil
+//	})
+//
+// In memory f runs once, holding a lock of the component, so f must not
+// use the component of type T of s other than through its argument. With a
+// Store, f runs without a lock and may run more than once (when another
+// request changed the session first, f runs again on the new value), so it
+// must have no effect but on its argument; a successful Update is then two
+// round trips at most with the one that loaded the session.
+//
+// Update returns [ErrNotLive] if s has expired (its components then keep
+// the value they had at the end), and with a Store an error wrapping
+// [ErrUnavailable] if the Store failed, or the error of the [Codec].
+func Update[T any](s *Session, newT func() T, f func(*T) error) error {
+	if m, ok := stored(s); ok {
+		return updateStored(m, s, newT, f)
 	}
-	if s.ext.comps == nil {
-		s.ext.comps = make(map[any]any)
+	if s.Expired() {
+		return ErrNotLive
 	}
-	s.ext.comps[key[T]{}] = c
-	s.mu.Unlock()
+	c := cellFor[T](s, true)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	v := c.v
+	if !c.ok && newT != nil {
+		v = newT()
+	}
+	if err := f(&v); err != nil {
+		return err
+	}
+	c.v, c.ok = v, true
+	return nil
 }
 
-// Delete removes the component of type T from s, if any. A later
-// [Component] call makes a new one.
-func Delete[T any](s *Session) {
+// Delete removes the component of type T from s, if any; a later
+// [Component] returns newT() again. It returns [ErrNotLive] if s has
+// expired, and with a Store an error wrapping [ErrUnavailable] if the
+// Store failed.
+func Delete[T any](s *Session) error {
+	if m, ok := stored(s); ok {
+		return deleteStored[T](m, s)
+	}
+	if s.Expired() {
+		return ErrNotLive
+	}
 	s.mu.Lock()
 	if s.ext != nil {
-		delete(s.ext.comps, key[T]{})
+		s.ext.comps = slices.DeleteFunc(s.ext.comps, func(e comp) bool { return e.k == any(key[T]{}) })
 	}
 	s.mu.Unlock()
+	return nil
+}
+
+// componentName returns the name a Store keeps the component of type T
+// under: its package path and name ("example.com/shop.Cart"), or for a
+// type without a name its Go syntax ("[]string").
+func componentName[T any]() string {
+	t := reflect.TypeFor[T]()
+	if t.Name() != "" && t.PkgPath() != "" {
+		return t.PkgPath() + "." + t.Name()
+	}
+	return t.String()
 }

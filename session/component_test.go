@@ -1,8 +1,8 @@
 package session_test
 
 import (
+	"errors"
 	"sync"
-	"sync/atomic"
 	"testing"
 
 	"github.com/google/uuid"
@@ -11,37 +11,10 @@ import (
 )
 
 type cart struct {
-	items []string
+	Items []string
 }
 
-func TestComponentOnceConcurrent(t *testing.T) {
-	s := session.New(uuid.NewString())
-	var made atomic.Int32
-	start := make(chan struct{})
-	got := make([]*cart, 50)
-	var wg sync.WaitGroup
-	for i := range got {
-		wg.Go(func() {
-			<-start
-			got[i] = session.Component(s, func() *cart {
-				made.Add(1)
-				return new(cart)
-			})
-		})
-	}
-	close(start)
-	wg.Wait()
-	if made.Load() != 1 {
-		t.Errorf("newT ran %d times, want 1", made.Load())
-	}
-	for i, c := range got {
-		if c == nil || c != got[0] {
-			t.Fatalf("caller %d got %p, caller 0 got %p", i, c, got[0])
-		}
-	}
-}
-
-func TestComponentGetSetDelete(t *testing.T) {
+func TestComponentUpdateDelete(t *testing.T) {
 	type name string
 	type nick string // same underlying type, a different component
 	s := session.New(uuid.NewString())
@@ -52,24 +25,42 @@ func TestComponentGetSetDelete(t *testing.T) {
 		wantOK   bool
 	}{
 		{"get", "", "", false},
-		{"component", "alice", "alice", true},
-		{"component", "bob", "alice", true}, // already made: newT not called
+		{"component", "alice", "", false}, // newT's value is not stored
 		{"set", "carol", "carol", true},
 		{"component", "dave", "carol", true},
+		{"append", "!", "carol!", true},
 		{"delete", "", "", false},
 		{"delete", "", "", false},
-		{"component", "erin", "erin", true},
+		{"append", "x", "x", true}, // from the zero value: newT is nil
+		{"fail", "y", "x", true},   // f's error: nothing stored
 	}
 	for i, st := range steps {
+		var err error
 		switch st.op {
 		case "component":
-			if got := session.Component(s, func() name { return st.arg }); got != st.wantName {
-				t.Errorf("step %d: Component = %q, want %q", i, got, st.wantName)
+			want := st.wantName
+			if !st.wantOK {
+				want = st.arg
+			}
+			if got := session.Component(s, func() name { return st.arg }); got != want {
+				t.Errorf("step %d: Component = %q, want %q", i, got, want)
 			}
 		case "set":
-			session.Set(s, st.arg)
+			err = session.Set(s, st.arg)
+		case "append":
+			err = session.Update(s, nil, func(n *name) error { *n += st.arg; return nil })
+		case "fail":
+			boom := errors.New("boom")
+			err = session.Update(s, nil, func(n *name) error { *n = st.arg; return boom })
+			if err != boom {
+				t.Errorf("step %d: Update = %v, want f's error", i, err)
+			}
+			err = nil
 		case "delete":
-			session.Delete[name](s)
+			err = session.Delete[name](s)
+		}
+		if err != nil {
+			t.Errorf("step %d (%s): %v", i, st.op, err)
 		}
 		if got, ok := session.Get[name](s); got != st.wantName || ok != st.wantOK {
 			t.Errorf("step %d (%s): Get = %q, %v; want %q, %v", i, st.op, got, ok, st.wantName, st.wantOK)
@@ -80,16 +71,42 @@ func TestComponentGetSetDelete(t *testing.T) {
 	}
 }
 
-func TestComponentNewTMayUseSession(t *testing.T) {
+// TestUpdateConcurrent increments one counter from many goroutines: no
+// increment is lost.
+func TestUpdateConcurrent(t *testing.T) {
+	s := session.New(uuid.NewString())
+	var wg sync.WaitGroup
+	for range 50 {
+		wg.Go(func() {
+			for range 20 {
+				if err := session.Update(s, nil, func(c *Counter) error { c.Value++; return nil }); err != nil {
+					t.Error(err)
+				}
+				_ = session.Component[Counter](s, nil)
+			}
+		})
+	}
+	wg.Wait()
+	if got := session.Component[Counter](s, nil).Value; got != 1000 {
+		t.Errorf("counter = %d after 1000 increments", got)
+	}
+}
+
+func TestUpdateNewTMayUseSession(t *testing.T) {
 	s := session.New(uuid.NewString())
 	type inner int
 	type outer struct{ uid string }
-	o := session.Component(s, func() outer {
-		session.Component(s, func() inner { return 7 })
+	err := session.Update(s, func() outer {
+		if err := session.Set(s, inner(7)); err != nil {
+			t.Error(err)
+		}
 		s.Touch()
 		return outer{uid: s.UID()}
-	})
-	if o.uid != s.UID() {
+	}, func(*outer) error { return nil })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if o := session.Component[outer](s, nil); o.uid != s.UID() {
 		t.Errorf("outer.uid = %q, want %q", o.uid, s.UID())
 	}
 	if v, ok := session.Get[inner](s); !ok || v != 7 {
@@ -97,42 +114,37 @@ func TestComponentNewTMayUseSession(t *testing.T) {
 	}
 }
 
-func TestComponentPanicRetries(t *testing.T) {
-	s := session.New(uuid.NewString())
-	func() {
-		defer func() {
-			if recover() == nil {
-				t.Error("panic in newT did not propagate")
-			}
-		}()
-		session.Component(s, func() int { panic("no") })
-	}()
-	if _, ok := session.Get[int](s); ok {
-		t.Error("Get found a component whose constructor panicked")
-	}
-	if got := session.Component(s, func() int { return 2 }); got != 2 {
-		t.Errorf("Component after a panic = %d, want 2", got)
-	}
-}
-
 func TestComponentSurvivesExpiry(t *testing.T) {
-	st := newStore(t, session.StoreOptions{})
+	st := newStore(t, session.Options{})
 	s := add(t, st, session.New)
-	c := session.Component(s, func() *cart { return &cart{items: []string{"book"}} })
+	if err := session.Set(s, cart{Items: []string{"book"}}); err != nil {
+		t.Fatal(err)
+	}
 	s.NotifyOnExpire(func() {
-		if got, ok := session.Get[*cart](s); !ok || got != c {
+		if got, ok := session.Get[cart](s); !ok || len(got.Items) != 1 {
 			t.Error("component gone inside the expiry callback")
 		}
 	})
 	s.Expire()
+	if got, ok := session.Get[cart](s); !ok || len(got.Items) != 1 {
+		t.Error("component gone after expiry")
+	}
+	if err := session.Set(s, cart{}); err != session.ErrNotLive {
+		t.Errorf("Update after expiry: %v, want ErrNotLive", err)
+	}
+	if err := session.Delete[cart](s); err != session.ErrNotLive {
+		t.Errorf("Delete after expiry: %v, want ErrNotLive", err)
+	}
 }
 
 func TestComponentGetAllocs(t *testing.T) {
 	s := session.New(uuid.NewString())
-	session.Component(s, func() *cart { return new(cart) })
+	if err := session.Set(s, Counter{Value: 1}); err != nil {
+		t.Fatal(err)
+	}
 	n := testing.AllocsPerRun(100, func() {
-		session.Component(s, func() *cart { return new(cart) })
-		session.Get[*cart](s)
+		session.Component[Counter](s, nil)
+		session.Get[Counter](s)
 	})
 	if n != 0 {
 		t.Errorf("Component and Get of an existing component allocate %v times, want 0", n)
@@ -141,10 +153,21 @@ func TestComponentGetAllocs(t *testing.T) {
 
 func BenchmarkComponent(b *testing.B) {
 	s := session.New(uuid.NewString())
-	newCart := func() *cart { return new(cart) }
-	session.Component(s, newCart)
+	if err := session.Set(s, Counter{Value: 1}); err != nil {
+		b.Fatal(err)
+	}
 	b.ReportAllocs()
 	for b.Loop() {
-		session.Component(s, newCart)
+		session.Component[Counter](s, nil)
+	}
+}
+
+func BenchmarkUpdate(b *testing.B) {
+	s := session.New(uuid.NewString())
+	b.ReportAllocs()
+	for b.Loop() {
+		if err := session.Update(s, nil, func(c *Counter) error { c.Value++; return nil }); err != nil {
+			b.Fatal(err)
+		}
 	}
 }

@@ -2,7 +2,6 @@ package session_test
 
 import (
 	"fmt"
-	"sync/atomic"
 	"time"
 
 	"github.com/gotwisted/web/session"
@@ -10,15 +9,26 @@ import (
 
 // A counter component, as in Twisted's "Storing Objects in the Session"
 // tutorial, where an ICounter adapter gave each session a value.
-type Counter struct{ n atomic.Int64 }
+type Counter struct{ Value int }
 
-func ExampleComponent() {
-	s := session.New("5b0e7bc6-8b0a-4a33-9f0e-3a6c5b1d2e4f")
+func ExampleUpdate() {
+	m := session.NewManager(session.Options{})
+	defer m.Close()
+	s, err := m.Make()
+	if err != nil {
+		panic(err)
+	}
 
 	// Each request of the visitor does this: the first makes the counter.
 	for range 3 {
-		c := session.Component(s, func() *Counter { return new(Counter) })
-		fmt.Println("visits:", c.n.Add(1))
+		err := session.Update(s, nil, func(c *Counter) error {
+			c.Value++
+			return nil
+		})
+		if err != nil {
+			panic(err)
+		}
+		fmt.Println("visits:", session.Component[Counter](s, nil).Value)
 	}
 	// Output:
 	// visits: 1
@@ -26,43 +36,53 @@ func ExampleComponent() {
 	// visits: 3
 }
 
+func ExampleComponent() {
+	s := session.New("5b0e7bc6-8b0a-4a33-9f0e-3a6c5b1d2e4f")
+
+	// A component the session does not have reads as newT's value, which
+	// is not stored.
+	c := session.Component(s, func() Counter { return Counter{Value: 10} })
+	_, ok := session.Get[Counter](s)
+	fmt.Println(c.Value, ok)
+	// Output:
+	// 10 false
+}
+
 func ExampleWithTimeout() {
 	// Twisted's ShortSession: a Site sets its SessionFactory to this.
-	short := session.WithTimeout(5 * time.Second)
+	m := session.NewManager(session.Options{Factory: session.WithTimeout(5 * time.Second)})
+	defer m.Close()
 
-	st := session.NewStore(session.StoreOptions{})
-	defer st.Close()
-
-	s := short("0f6b3c52-1d2e-4f3a-8b9c-7d6e5f4a3b2c")
-	if err := st.Add(s); err != nil {
+	s, err := m.Make()
+	if err != nil {
 		panic(err)
 	}
 	fmt.Println("timeout:", s.Timeout())
 	fmt.Println("deadline:", s.Deadline().Sub(s.LastAccess()))
-	_, ok := st.Get(s.UID())
-	fmt.Println("live:", ok)
+	_, err = m.Lookup(s.UID())
+	fmt.Println("live:", err == nil)
 
 	s.Expire() // what the scheduler does after 5s without a touch
-	_, ok = st.Get(s.UID())
-	fmt.Println("live after expiry:", ok)
+	_, err = m.Lookup(s.UID())
+	fmt.Println("after expiry:", err)
 	// Output:
 	// timeout: 5s
 	// deadline: 5s
 	// live: true
-	// live after expiry: false
+	// after expiry: session: no live session with that uid
 }
 
 func ExampleSession_NotifyOnExpire() {
-	st := session.NewStore(session.StoreOptions{})
-	defer st.Close()
+	m := session.NewManager(session.Options{})
+	defer m.Close()
 
-	s := session.New("3c9a1e7f-2b4d-4e6a-9c8b-1f2e3d4c5b6a")
-	if err := st.Add(s); err != nil {
+	s, err := m.Make()
+	if err != nil {
 		panic(err)
 	}
 	s.NotifyOnExpire(func() {
-		_, ok := st.Get(s.UID())
-		fmt.Println("first callback; still in the store:", ok)
+		_, err := m.Lookup(s.UID())
+		fmt.Println("first callback; still found:", err == nil)
 	})
 	s.NotifyOnExpire(func() { fmt.Println("second callback") })
 
@@ -72,57 +92,58 @@ func ExampleSession_NotifyOnExpire() {
 	// Registered after expiry: runs at once.
 	s.NotifyOnExpire(func() { fmt.Println("late callback") })
 	// Output:
-	// first callback; still in the store: false
+	// first callback; still found: false
 	// second callback
 	// late callback
 }
 
-func ExampleStore_Rename() {
-	st := session.NewStore(session.StoreOptions{})
-	defer st.Close()
+func ExampleManager_Renew() {
+	m := session.NewManager(session.Options{})
+	defer m.Close()
 
-	s := session.New("11111111-2222-4333-8444-555555555555")
-	if err := st.Add(s); err != nil {
+	s, err := m.Make()
+	if err != nil {
 		panic(err)
 	}
-	session.Set(s, "cart: 2 books")
+	type cart string
+	if err := session.Update(s, nil, func(c *cart) error { *c = "2 books"; return nil }); err != nil {
+		panic(err)
+	}
+	old := s.UID()
 
 	// At login, give the session a new id against session fixation.
-	if err := st.Rename(s, "66666666-7777-4888-9999-aaaaaaaaaaaa"); err != nil {
+	if err := m.Renew(s); err != nil {
 		panic(err)
 	}
-	_, oldOK := st.Get("11111111-2222-4333-8444-555555555555")
-	got, _ := st.Get("66666666-7777-4888-9999-aaaaaaaaaaaa")
-	cart, _ := session.Get[string](got)
-	fmt.Println(oldOK, got.UID(), cart)
+	_, errOld := m.Lookup(old)
+	got, _ := m.Lookup(s.UID())
+	fmt.Println(errOld == session.ErrNotFound, got == s, session.Component[cart](got, nil))
 	// Output:
-	// false 66666666-7777-4888-9999-aaaaaaaaaaaa cart: 2 books
+	// true true 2 books
 }
 
-func ExampleStore_All() {
-	st := session.NewStore(session.StoreOptions{})
-	defer st.Close()
+func ExampleManager_All() {
+	m := session.NewManager(session.Options{})
+	defer m.Close()
 
 	type user string
-	for i, uid := range []string{
-		"aaaaaaaa-0000-4000-8000-000000000001",
-		"aaaaaaaa-0000-4000-8000-000000000002",
-		"aaaaaaaa-0000-4000-8000-000000000003",
-	} {
-		s := session.New(uid)
-		session.Set(s, user([]string{"alice", "bob", "alice"}[i]))
-		if err := st.Add(s); err != nil {
+	for _, name := range []user{"alice", "bob", "alice"} {
+		s, err := m.Make()
+		if err != nil {
+			panic(err)
+		}
+		if err := session.Update(s, nil, func(u *user) error { *u = name; return nil }); err != nil {
 			panic(err)
 		}
 	}
 
 	// Log alice out everywhere.
-	for s := range st.All() {
-		if u, _ := session.Get[user](s); u == "alice" {
+	for s := range m.All() {
+		if session.Component[user](s, nil) == "alice" {
 			s.Expire()
 		}
 	}
-	fmt.Println("live sessions:", st.Len())
+	fmt.Println("live sessions:", m.Len())
 	// Output:
 	// live sessions: 1
 }

@@ -2,7 +2,6 @@ package session
 
 import (
 	"fmt"
-	"log/slog"
 	"math"
 	"runtime/debug"
 	"sync"
@@ -17,12 +16,13 @@ import (
 // Session.sessionTimeout.
 const DefaultTimeout = 15 * time.Minute
 
-// A Factory makes the [Session] for a fresh uid. A web Site calls its
+// A Factory makes the [Session] for a fresh uid. A [Manager] calls its
 // factory with a new random v4 UUID whenever a visitor without a live
 // session asks for one; the factory chooses the timeouts (Twisted's
 // Site.sessionFactory). [New] is a Factory, and [WithTimeout] and
 // [WithLifetime] make others. A Factory must be safe for concurrent use and
-// must return a new, unregistered Session for the uid it is given.
+// must return a new Session for the uid it is given, made by New or by
+// another Factory.
 type Factory func(uid string) *Session
 
 // A Session is the state a site keeps for one visitor between requests: an
@@ -30,17 +30,22 @@ type Factory func(uid string) *Session
 //
 // A Session expires at its [Session.Deadline]: after [Session.Timeout] with
 // no [Session.Touch], or [Session.Lifetime] after it was created, whichever
-// comes first. Once a Session is in a [Store], the Store's scheduler expires
-// it on time; [Session.Expire] ends it at once. Expiry is final.
+// comes first. Its [Manager] expires it on time; [Session.Expire] ends it at
+// once. Expiry is final.
+//
+// With a [Store], a Session is this process's view of a session the Store
+// keeps: the Manager reads it from the Store once per request (a web Site
+// does so in GetSession), reads of its components come from that view, and
+// every change goes to the Store at once.
 //
 // All methods are safe for concurrent use by multiple goroutines, including
 // from inside the Session's own expiry callbacks. A Session must be made by
-// [New] or a [Factory]; the zero value is not usable. A Session must not be
-// copied.
+// [New], a [Factory] or a Manager; the zero value is not usable. A Session
+// must not be copied.
 type Session struct {
 	// created is the creation time in unix nanoseconds: set by
-	// construction and once more by Store.Add, before the store publishes
-	// the Session. Atomic so that Created never races with Add.
+	// construction and once more when its Manager adopts it, before the
+	// Session is published. Atomic so that Created never races with that.
 	created atomic.Int64
 
 	// Immutable after construction.
@@ -49,37 +54,39 @@ type Session struct {
 
 	last atomic.Int64 // last access, unix nanoseconds; only moves forward
 
-	// store is the Store the Session was added to, nil until then. It is
-	// set once, by Store.Add with mu held, and read without mu by Touch.
-	store atomic.Pointer[Store]
+	// m is the Manager of the Session, nil until one adopts it. It is set
+	// once, with mu held, before the Session is published, and read
+	// without mu.
+	m atomic.Pointer[Manager]
 
 	// expired is set, with mu held, exactly once. It is atomic so that
-	// Expired and Store.Get read it without taking mu.
+	// Expired and lookups read it without taking mu.
 	expired atomic.Bool
 
-	// index is the Session's position in its store's heap, -1 when it is
-	// in none. Guarded by store.mu.
+	// index is the Session's position in its in-memory Manager's heap, -1
+	// when it is in none. Guarded by the Manager's memStore.mu.
 	index int32
 
-	// mu guards the fields below; see the lock order in store.go.
+	// mu guards the fields below; see the lock order in memstore.go.
 	mu sync.Mutex
-	// id is the uid. While the Session is in a store, id is written only
-	// with both store.mu and mu held, so either lock suffices to read it.
+	// id is the uid. While the Session is in an in-memory Manager, id is
+	// written only with both memStore.mu and mu held, so either lock
+	// suffices to read it.
 	id  uuid.UUID
-	ext *extra // callbacks and components; nil until first used
+	ext *extra // callbacks, components, a Store's record; nil until used
 }
 
-// extra holds the parts of a Session that most sessions never use, so that
-// a bare Session stays small.
+// extra holds the parts of a Session that most in-memory sessions never
+// use, so that a bare Session stays small.
 type extra struct {
 	callbacks []func()
-	comps     map[any]any // key[T]{} -> *cell[T]
+	comps     []comp // in memory: one per component type
+	rec       *view  // with a Store: what this process knows of the record
 }
 
 // New returns a Session with the given uid, the [DefaultTimeout] idle
-// timeout and no absolute lifetime. It reads the clock once, for both
-// [Session.Created] and [Session.LastAccess]. New has the [Factory]
-// signature, and is what a Site uses when no factory is set.
+// timeout and no absolute lifetime. New has the [Factory] signature, and is
+// what a [Manager] uses when no factory is set.
 //
 // The uid must be a UUID in its canonical 36-character text form, as
 // uuid.NewString makes; New panics otherwise.
@@ -103,8 +110,9 @@ func WithTimeout(d time.Duration) Factory {
 // no absolute lifetime, as [WithTimeout]. It panics if idle is not positive
 // or max is negative.
 //
-// Both run on the [Store]'s [Clock], which is monotonic: time during which
-// the machine is suspended does not count toward them.
+// In memory both run on the [Manager]'s clock, which is monotonic: time
+// during which the machine is suspended does not count toward them. A
+// [Store] runs them on its own clock.
 func WithLifetime(idle, max time.Duration) Factory {
 	if idle <= 0 {
 		panic(fmt.Sprintf("session: WithLifetime(%v, %v): idle timeout must be positive", idle, max))
@@ -133,7 +141,9 @@ func newSession(uid string, timeout, lifetime int64) *Session {
 }
 
 // UID returns the Session's id, a UUID in canonical text form. It changes
-// only when [Store.Rename] gives the Session a new id.
+// only when [Manager.Renew] gives the Session a new id (with a [Store],
+// possibly through another process, which this one learns when it next
+// checks the session).
 func (s *Session) UID() string {
 	s.mu.Lock()
 	id := s.id
@@ -149,42 +159,37 @@ func (s *Session) Timeout() time.Duration { return time.Duration(s.timeout) }
 // after [Session.Created] however often it is touched. Zero means none.
 func (s *Session) Lifetime() time.Duration { return time.Duration(s.lifetime) }
 
-// Created returns the time the Session was made, or, once it is in a
-// [Store], the time it was added, on the Store's [Clock].
+// Created returns the time the Session started: once its [Manager] has it,
+// the time it was added, on the Manager's clock (or the [Store]'s).
 func (s *Session) Created() time.Time { return time.Unix(0, s.created.Load()) }
 
-// LastAccess returns the latest time given to [Session.Touch] or
-// [Session.TouchAt], or the creation time if there was none. Once the
-// Session is in a [Store], it is on the Store's [Clock]; [Store.Add]
-// resets it to the time of the Add, dropping any earlier touch.
+// LastAccess returns the time of the latest touch, or the creation time if
+// there was none. With a [Store], it is the latest this process has seen.
 func (s *Session) LastAccess() time.Time { return time.Unix(0, s.last.Load()) }
 
 // Touch records an access now, postponing the idle expiry by
-// [Session.Timeout]. It is TouchAt(now), with now read from the [Clock] of
-// the Session's [Store], or from [time.Now] before it is in one.
-func (s *Session) Touch() { s.touch(s.store.Load().now()) }
-
-// TouchAt records an access at now, postponing the idle expiry to
-// now+[Session.Timeout]. The access time only moves forward: a now earlier
-// than the last access is ignored. now must come from the [Clock] of the
-// Session's [Store] (st.Clock().Now()), which all its times are on: a time
-// from time.Now may be earlier, and ignored, after the wall clock was set
-// back. A web Site reads that clock once per request (request.Request.Now)
-// and touches with that time.
+// [Session.Timeout]. A web Site's GetSession touches the session, so a
+// resource rarely needs to. Touching an expired Session has no effect on
+// its fate, and the absolute [Session.Lifetime] is never extended.
 //
-// TouchAt takes no lock and does not allocate; the [Store]'s scheduler
-// notices the new deadline when the old one comes due. Touching an expired
-// Session has no effect on its fate, and the absolute [Session.Lifetime]
-// is never extended.
-func (s *Session) TouchAt(now time.Time) { s.touch(now.UnixNano()) }
+// In memory Touch takes no lock and does not allocate, and never fails.
+// With a [Store] it is a round trip that also reloads the Session's
+// components, and it returns an error wrapping [ErrUnavailable] if the
+// Store cannot be reached, or [ErrNotLive] if the session has ended.
+func (s *Session) Touch() error {
+	m := s.m.Load()
+	if m != nil && m.store != nil {
+		return m.touchStored(s)
+	}
+	s.touch(m.now())
+	return nil
+}
 
-// TouchIfLive touches the Session at now, as TouchAt does, if it is live
-// at now: not expired, and its Deadline after now. It reports whether it
-// was. A web Site adopts the session a cookie names this way, so that a
-// session past its deadline that the scheduler has not reaped yet is never
-// revived.
-func (s *Session) TouchIfLive(now time.Time) bool {
-	n := now.UnixNano()
+// touchIfLive touches s at n, as touch does, if it is live at n: not
+// expired, and its deadline after n. It reports whether it was. A
+// Manager adopts the session a cookie names this way, so that a session
+// past its deadline that the scheduler has not reaped yet is never revived.
+func (s *Session) touchIfLive(n int64) bool {
 	if s.expired.Load() || n >= s.deadline() {
 		return false
 	}
@@ -192,6 +197,9 @@ func (s *Session) TouchIfLive(now time.Time) bool {
 	return true
 }
 
+// touch records an access at n. The access time only moves forward: an n
+// earlier than the last access is ignored. The scheduler notices the new
+// deadline when the old one comes due.
 func (s *Session) touch(n int64) {
 	for {
 		old := s.last.Load()
@@ -202,12 +210,22 @@ func (s *Session) touch(n int64) {
 }
 
 // Deadline returns the time at which the Session expires if it is not
-// touched again: the earlier of LastAccess+Timeout and Created+Lifetime,
-// on the [Store]'s [Clock] once the Session is in one.
-func (s *Session) Deadline() time.Time { return time.Unix(0, s.deadline()) }
+// touched again: the earlier of LastAccess+Timeout and Created+Lifetime. A
+// [Store] may end a session earlier (for instance one whose visitor never
+// came back); Deadline then says so, as of the last time this process read
+// the session.
+func (s *Session) Deadline() time.Time {
+	if m := s.m.Load(); m != nil && m.store != nil {
+		s.mu.Lock()
+		d := s.ext.rec.deadline
+		s.mu.Unlock()
+		return time.Unix(0, d)
+	}
+	return time.Unix(0, s.deadline())
+}
 
-// deadline is Deadline in unix nanoseconds, saturating instead of
-// overflowing.
+// deadline is the in-memory Deadline in unix nanoseconds, saturating
+// instead of overflowing.
 func (s *Session) deadline() int64 {
 	d := addSat(s.last.Load(), s.timeout)
 	if s.lifetime > 0 {
@@ -224,35 +242,45 @@ func addSat(a, b int64) int64 {
 }
 
 // Expired reports whether the Session has expired. Once true, it stays
-// true.
+// true. With a [Store], it reports what this process knows: the end of a
+// session through another process is seen here when this process next
+// reads it, or at once for a session with expiry callbacks registered here.
 func (s *Session) Expired() bool { return s.expired.Load() }
 
 // Expire ends the Session now. It first removes the Session from its
-// [Store], so that [Store.Get] no longer finds it, then runs the callbacks
+// [Manager], so that lookups no longer find it, then runs the callbacks
 // registered with [Session.NotifyOnExpire] in registration order, in the
 // calling goroutine and outside any lock. A callback that panics is
-// recovered and logged with its stack through the Store's Logger (or
-// [slog.Default] for a Session in no Store), and the remaining callbacks
-// still run.
+// recovered and logged with its stack through the Manager's Logger (or
+// [slog.Default]), and the remaining callbacks still run. With a [Store],
+// the session ends for every process sharing it, and each runs the
+// callbacks registered through it.
 //
 // Expire is idempotent: only the first call, whoever makes it (the
 // scheduler, a request, a callback), runs the callbacks; later or
 // concurrent calls return at once, possibly before those callbacks have
-// finished. It may be called before the Session is added to a Store (the
-// Store then never holds it), after the Store is closed, and from inside
-// the Session's own callbacks.
-func (s *Session) Expire() {
+// finished. It may be called before the Session is in a Manager, after
+// the Manager is closed, and from inside the Session's own callbacks.
+//
+// In memory Expire never fails. With a Store it returns an error wrapping
+// [ErrUnavailable] if the Store could not record the end; the Session is
+// then still live (a logout must be retried).
+func (s *Session) Expire() error {
+	m := s.m.Load()
+	if m != nil && m.store != nil {
+		return m.expireStored(s)
+	}
 	s.mu.Lock()
 	cbs, ok := s.markExpiredLocked()
-	st := s.store.Load()
 	s.mu.Unlock()
 	if !ok {
-		return
+		return nil
 	}
-	if st != nil {
-		st.remove(s)
+	if m != nil {
+		m.mem.remove(s)
 	}
-	s.runCallbacks(cbs, st)
+	s.runCallbacks(cbs, m)
+	return nil
 }
 
 // markExpiredLocked marks s expired and takes its callbacks. It reports
@@ -270,21 +298,17 @@ func (s *Session) markExpiredLocked() ([]func(), bool) {
 	return cbs, true
 }
 
-// runCallbacks runs cbs in order, logging any panic through st's logger.
-func (s *Session) runCallbacks(cbs []func(), st *Store) {
+// runCallbacks runs cbs in order, logging any panic through m's logger.
+func (s *Session) runCallbacks(cbs []func(), m *Manager) {
 	for _, f := range cbs {
-		s.runCallback(f, st)
+		s.runCallback(f, m)
 	}
 }
 
-func (s *Session) runCallback(f func(), st *Store) {
+func (s *Session) runCallback(f func(), m *Manager) {
 	defer func() {
 		if r := recover(); r != nil {
-			logger := slog.Default()
-			if st != nil {
-				logger = st.log()
-			}
-			logger.Error("session: panic in expiry callback",
+			m.log().Error("session: panic in expiry callback",
 				"uid", s.UID(), "panic", r, "stack", string(debug.Stack()))
 		}
 	}()
@@ -294,23 +318,30 @@ func (s *Session) runCallback(f func(), st *Store) {
 // NotifyOnExpire registers f to run once when the Session expires, after
 // the callbacks registered before it. If the Session has already expired,
 // f runs at once in the calling goroutine. Callbacks run in the goroutine
-// that expires the Session: the Store's scheduler, a caller of
-// [Session.Expire], or a caller of [Store.Add] that evicts the Session; a
-// slow callback delays the expiry of other sessions, so hand long work to
-// another goroutine. A callback may use the Session freely (Touch, Expire,
-// NotifyOnExpire, components). NotifyOnExpire panics if f is nil.
+// that expires the Session: the [Manager]'s scheduler, a caller of
+// [Session.Expire], or a caller of [Manager.Make] that evicts the Session;
+// a slow callback delays the expiry of other sessions, so hand long work
+// to another goroutine. A callback may use the Session freely (Touch,
+// Expire, NotifyOnExpire, components). NotifyOnExpire panics if f is nil.
 //
-// The callbacks of a Session still live when its Store is closed never
-// run (see [Store.Close]).
+// With a [Store], f runs in this process only, once, when the Store
+// confirms the end of the session, wherever it happened: a timeout after
+// the last touch through any process, an Expire through any process. Until
+// the Store confirms it, f does not run: not while the session is live
+// elsewhere, nor while the Store cannot be reached. A [Manager.Renew]
+// through any process carries f to the new id. When f runs, the Session's
+// components are as they were when it ended.
+//
+// The callbacks of a Session still live when its Manager is closed never
+// run (see [Manager.Close]).
 func (s *Session) NotifyOnExpire(f func()) {
 	if f == nil {
 		panic("session: NotifyOnExpire with a nil func")
 	}
 	s.mu.Lock()
 	if s.expired.Load() {
-		st := s.store.Load()
 		s.mu.Unlock()
-		s.runCallback(f, st)
+		s.runCallback(f, s.m.Load())
 		return
 	}
 	if s.ext == nil {
@@ -318,4 +349,7 @@ func (s *Session) NotifyOnExpire(f func()) {
 	}
 	s.ext.callbacks = append(s.ext.callbacks, f)
 	s.mu.Unlock()
+	if m := s.m.Load(); m != nil && m.store != nil {
+		m.w.add(m, s)
+	}
 }

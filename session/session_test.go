@@ -34,17 +34,17 @@ func mustPanic(t *testing.T, name string, f func()) {
 }
 
 // newStore returns a store that is closed when the test ends.
-func newStore(t *testing.T, opts session.StoreOptions) *session.Store {
-	st := session.NewStore(opts)
+func newStore(t *testing.T, opts session.Options) *session.Manager {
+	st := session.NewManager(opts)
 	t.Cleanup(st.Close)
 	return st
 }
 
 // add makes a session with f and adds it to st.
-func add(t *testing.T, st *session.Store, f session.Factory) *session.Session {
+func add(t *testing.T, st *session.Manager, f session.Factory) *session.Session {
 	t.Helper()
 	s := f(uuid.NewString())
-	if err := st.Add(s); err != nil {
+	if err := session.Add(st, s); err != nil {
 		t.Fatalf("Add: %v", err)
 	}
 	return s
@@ -156,7 +156,7 @@ func TestDeadline(t *testing.T) {
 			{time.Hour, 150 * time.Second},
 		}
 		for _, st := range steps {
-			s.TouchAt(t0.Add(st.touch))
+			session.TouchAt(s, t0.Add(st.touch))
 			if got := s.Deadline().Sub(t0); got != st.want {
 				t.Errorf("after TouchAt(t0+%v): Deadline = t0+%v, want t0+%v", st.touch, got, st.want)
 			}
@@ -184,7 +184,7 @@ func TestTouchIfLive(t *testing.T) {
 			{150 * time.Second, false, 150 * time.Second}, // at the lifetime
 		}
 		for _, st := range steps {
-			if got := s.TouchIfLive(t0.Add(st.at)); got != st.live {
+			if got := session.TouchIfLive(s, t0.Add(st.at)); got != st.live {
 				t.Errorf("TouchIfLive(t0+%v) = %v, want %v", st.at, got, st.live)
 			}
 			if got := s.Deadline().Sub(t0); got != st.want {
@@ -193,7 +193,7 @@ func TestTouchIfLive(t *testing.T) {
 		}
 		live := session.New(uuid.NewString())
 		live.Expire()
-		if live.TouchIfLive(t0) {
+		if session.TouchIfLive(live, t0) {
 			t.Error("TouchIfLive on an expired session = true")
 		}
 	})
@@ -208,17 +208,17 @@ func TestDeadlineSaturates(t *testing.T) {
 
 func TestExpiresExactlyAtTimeout(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		st := newStore(t, session.StoreOptions{})
+		st := newStore(t, session.Options{})
 		s := add(t, st, session.WithTimeout(time.Second))
 		uid := s.UID()
 		time.Sleep(time.Second - 1)
 		synctest.Wait()
-		if _, ok := st.Get(uid); !ok || s.Expired() {
+		if _, ok := session.LookupOK(st, uid); !ok || s.Expired() {
 			t.Fatal("session gone 1ns before its timeout")
 		}
 		time.Sleep(time.Nanosecond)
 		synctest.Wait()
-		if _, ok := st.Get(uid); ok || !s.Expired() {
+		if _, ok := session.LookupOK(st, uid); ok || !s.Expired() {
 			t.Fatal("session alive at its timeout")
 		}
 		if st.Len() != 0 {
@@ -231,7 +231,7 @@ func TestTouchPostpones(t *testing.T) {
 	for _, name := range []string{"Touch", "TouchAt"} {
 		t.Run(name, func(t *testing.T) {
 			synctest.Test(t, func(t *testing.T) {
-				st := newStore(t, session.StoreOptions{})
+				st := newStore(t, session.Options{})
 				s := add(t, st, session.WithTimeout(time.Second))
 				t0 := time.Now()
 				// Touch three times; each postpones the expiry by exactly
@@ -241,7 +241,7 @@ func TestTouchPostpones(t *testing.T) {
 					if name == "Touch" {
 						s.Touch()
 					} else {
-						s.TouchAt(time.Now())
+						session.TouchAt(s, time.Now())
 					}
 				}
 				last := t0.Add(2100 * time.Millisecond)
@@ -265,7 +265,7 @@ func TestTouchPostpones(t *testing.T) {
 
 func TestLifetimeBeatsTouching(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		st := newStore(t, session.StoreOptions{})
+		st := newStore(t, session.Options{})
 		s := add(t, st, session.WithLifetime(time.Second, 3*time.Second))
 		t0 := time.Now()
 		for time.Since(t0) < 3*time.Second-100*time.Millisecond {
@@ -288,13 +288,13 @@ func TestCallbacksInOrderOnceAfterRemoval(t *testing.T) {
 	for _, how := range []string{"Expire", "scheduler"} {
 		t.Run(how, func(t *testing.T) {
 			synctest.Test(t, func(t *testing.T) {
-				st := newStore(t, session.StoreOptions{})
+				st := newStore(t, session.Options{})
 				s := add(t, st, session.WithTimeout(time.Second))
 				uid := s.UID()
 				var got []int
 				for i := range 5 {
 					s.NotifyOnExpire(func() {
-						if _, ok := st.Get(uid); ok {
+						if _, ok := session.LookupOK(st, uid); ok {
 							t.Errorf("callback %d: session still in the store", i)
 						}
 						if !s.Expired() {
@@ -332,13 +332,13 @@ func equal(a, b []int) bool {
 }
 
 func TestExpireConcurrent(t *testing.T) {
-	st := newStore(t, session.StoreOptions{})
+	st := newStore(t, session.Options{})
 	s := add(t, st, session.New)
 	var n atomic.Int32
 	s.NotifyOnExpire(func() { n.Add(1) })
 	var wg sync.WaitGroup
 	for range 50 {
-		wg.Go(s.Expire)
+		wg.Go(func() { s.Expire() })
 	}
 	wg.Wait()
 	if n.Load() != 1 {
@@ -366,7 +366,7 @@ func TestPanickingCallbackLogged(t *testing.T) {
 				var buf bytes.Buffer
 				var mu sync.Mutex
 				logger := slog.New(slog.NewTextHandler(&lockedWriter{w: &buf, mu: &mu}, nil))
-				st := newStore(t, session.StoreOptions{Logger: logger})
+				st := newStore(t, session.Options{Logger: logger})
 				s := add(t, st, session.WithTimeout(time.Second))
 				var ran []string
 				s.NotifyOnExpire(func() { ran = append(ran, "first") })
@@ -409,19 +409,19 @@ func TestReentrantCallback(t *testing.T) {
 	for _, how := range []string{"Expire", "scheduler"} {
 		t.Run(how, func(t *testing.T) {
 			synctest.Test(t, func(t *testing.T) {
-				st := newStore(t, session.StoreOptions{})
+				st := newStore(t, session.Options{})
 				s := add(t, st, session.WithTimeout(time.Second))
 				var steps []string
 				s.NotifyOnExpire(func() {
 					s.Touch()
-					s.TouchAt(time.Now().Add(time.Hour))
+					session.TouchAt(s, time.Now().Add(time.Hour))
 					s.Expire()
 					s.NotifyOnExpire(func() { steps = append(steps, "inner") })
 					type note string
 					session.Set(s, note("x"))
 					_ = session.Component(s, func() int { return 1 })
 					_ = s.UID()
-					if _, ok := st.Get(s.UID()); ok {
+					if _, ok := session.LookupOK(st, s.UID()); ok {
 						t.Error("Get found the session inside its callback")
 					}
 					steps = append(steps, "outer")
@@ -446,7 +446,7 @@ func TestReentrantCallback(t *testing.T) {
 
 func TestTouchAfterExpireDoesNotRevive(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		st := newStore(t, session.StoreOptions{})
+		st := newStore(t, session.Options{})
 		s := add(t, st, session.WithTimeout(time.Second))
 		s.Expire()
 		s.Touch()
@@ -459,11 +459,10 @@ func TestTouchAfterExpireDoesNotRevive(t *testing.T) {
 // TestHammer runs every operation on one session from many goroutines; it
 // is meant for -race.
 func TestHammer(t *testing.T) {
-	st := newStore(t, session.StoreOptions{})
+	st := newStore(t, session.Options{})
 	s := add(t, st, session.WithTimeout(time.Hour))
 	uid := s.UID()
-	type counter struct{ n atomic.Int64 }
-	var made, fired atomic.Int32
+	var updated, fired atomic.Int32
 	var wg sync.WaitGroup
 	start := make(chan struct{})
 	for g := range 16 {
@@ -474,13 +473,15 @@ func TestHammer(t *testing.T) {
 				case 0:
 					s.Touch()
 				case 1:
-					s.TouchAt(time.Now())
+					session.TouchAt(s, time.Now())
 				case 2:
-					session.Component(s, func() *counter { made.Add(1); return new(counter) }).n.Add(1)
+					if session.Update(s, nil, func(c *Counter) error { c.Value++; return nil }) == nil {
+						updated.Add(1)
+					}
 				case 3:
 					s.NotifyOnExpire(func() { fired.Add(1) })
 				case 4:
-					if got, ok := st.Get(uid); ok && got != s {
+					if got, ok := session.LookupOK(st, uid); ok && got != s {
 						t.Error("Get returned another session")
 					}
 				case 5:
@@ -504,13 +505,13 @@ func TestHammer(t *testing.T) {
 	close(start)
 	wg.Wait()
 	s.Expire()
-	if made.Load() != 1 {
-		t.Errorf("component made %d times, want 1", made.Load())
+	if got := session.Component[Counter](s, nil).Value; got != int(updated.Load()) {
+		t.Errorf("counter = %d after %d updates", got, updated.Load())
 	}
 	if want := int32(16 * 200 / 8); fired.Load() != want {
 		t.Errorf("%d callbacks ran, want %d", fired.Load(), want)
 	}
-	if _, ok := st.Get(uid); ok || st.Len() != 0 {
+	if _, ok := session.LookupOK(st, uid); ok || st.Len() != 0 {
 		t.Error("session still in the store")
 	}
 }
@@ -520,14 +521,14 @@ func BenchmarkTouchAt(b *testing.B) {
 	now := time.Now()
 	b.ReportAllocs()
 	for i := 0; i < b.N; i++ {
-		s.TouchAt(now.Add(time.Duration(i)))
+		session.TouchAt(s, now.Add(time.Duration(i)))
 	}
 }
 
 func TestTouchAtAllocs(t *testing.T) {
 	s := session.New(uuid.NewString())
 	now := time.Now()
-	if n := testing.AllocsPerRun(100, func() { now = now.Add(1); s.TouchAt(now) }); n != 0 {
+	if n := testing.AllocsPerRun(100, func() { now = now.Add(1); session.TouchAt(s, now) }); n != 0 {
 		t.Errorf("TouchAt allocates %v times, want 0", n)
 	}
 }

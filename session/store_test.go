@@ -19,7 +19,7 @@ import (
 )
 
 func TestStoreGet(t *testing.T) {
-	st := newStore(t, session.StoreOptions{})
+	st := newStore(t, session.Options{})
 	s := add(t, st, session.New)
 	uid := s.UID()
 	tests := []struct {
@@ -39,11 +39,11 @@ func TestStoreGet(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, ok := st.Get(tt.uid)
+			got, ok := session.LookupOK(st, tt.uid)
 			if ok != tt.ok || (ok && got != s) || (!ok && got != nil) {
 				t.Errorf("Get(%q) = %p, %v; want ok=%v", tt.uid, got, ok, tt.ok)
 			}
-			if n := testing.AllocsPerRun(100, func() { st.Get(tt.uid) }); n != 0 {
+			if n := testing.AllocsPerRun(100, func() { session.LookupOK(st, tt.uid) }); n != 0 {
 				t.Errorf("Get(%q) allocates %v times, want 0", tt.uid, n)
 			}
 		})
@@ -51,13 +51,12 @@ func TestStoreGet(t *testing.T) {
 }
 
 func TestStoreAddErrors(t *testing.T) {
-	st := newStore(t, session.StoreOptions{})
+	st := newStore(t, session.Options{})
 	s := add(t, st, session.New)
-	mustPanic(t, "Add(nil)", func() { st.Add(nil) })
-	mustPanic(t, "Add twice", func() { st.Add(s) })
-	other := newStore(t, session.StoreOptions{})
-	mustPanic(t, "Add to a second store", func() { other.Add(s) })
-	if err := st.Add(session.New(s.UID())); !errors.Is(err, session.ErrDuplicateUID) {
+	mustPanic(t, "Add twice", func() { session.Add(st, s) })
+	other := newStore(t, session.Options{})
+	mustPanic(t, "Add to a second store", func() { session.Add(other, s) })
+	if err := session.Add(st, session.New(s.UID())); !errors.Is(err, session.ErrDuplicateUID) {
 		t.Errorf("Add of a duplicate uid: %v, want ErrDuplicateUID", err)
 	}
 	if st.Len() != 1 {
@@ -66,15 +65,15 @@ func TestStoreAddErrors(t *testing.T) {
 }
 
 func TestStoreAddExpired(t *testing.T) {
-	st := newStore(t, session.StoreOptions{})
+	st := newStore(t, session.Options{})
 	s := session.New(uuid.NewString())
 	n := 0
 	s.NotifyOnExpire(func() { n++ })
 	s.Expire()
-	if err := st.Add(s); err != nil {
+	if err := session.Add(st, s); err != nil {
 		t.Fatalf("Add of an expired session: %v", err)
 	}
-	if _, ok := st.Get(s.UID()); ok || st.Len() != 0 {
+	if _, ok := session.LookupOK(st, s.UID()); ok || st.Len() != 0 {
 		t.Error("store holds an expired session")
 	}
 	s.Expire()
@@ -84,8 +83,8 @@ func TestStoreAddExpired(t *testing.T) {
 }
 
 func TestStoreWithoutSessionsStartsNothing(t *testing.T) {
-	st := session.NewStore(session.StoreOptions{})
-	st.Get(uuid.NewString())
+	st := session.NewManager(session.Options{})
+	session.LookupOK(st, uuid.NewString())
 	_ = st.Len()
 	goleak.VerifyNone(t)
 	st.Close()
@@ -93,7 +92,7 @@ func TestStoreWithoutSessionsStartsNothing(t *testing.T) {
 }
 
 func TestStoreClose(t *testing.T) {
-	st := session.NewStore(session.StoreOptions{})
+	st := session.NewManager(session.Options{})
 	s := add(t, st, session.New)
 	uid := s.UID()
 	n := 0
@@ -107,13 +106,13 @@ func TestStoreClose(t *testing.T) {
 	if s.Expired() {
 		t.Error("Close marked a session expired")
 	}
-	if _, ok := st.Get(uid); ok || st.Len() != 0 {
+	if _, ok := session.LookupOK(st, uid); ok || st.Len() != 0 {
 		t.Error("closed store still holds a session")
 	}
-	if err := st.Add(session.New(uuid.NewString())); !errors.Is(err, session.ErrClosed) {
+	if err := session.Add(st, session.New(uuid.NewString())); !errors.Is(err, session.ErrClosed) {
 		t.Errorf("Add after Close: %v, want ErrClosed", err)
 	}
-	if err := st.Rename(s, uuid.NewString()); !errors.Is(err, session.ErrClosed) {
+	if err := session.Rename(st, s, uuid.NewString()); !errors.Is(err, session.ErrClosed) {
 		t.Errorf("Rename after Close: %v, want ErrClosed", err)
 	}
 	s.Expire()
@@ -124,7 +123,7 @@ func TestStoreClose(t *testing.T) {
 
 func TestStoreCloseConcurrent(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		st := session.NewStore(session.StoreOptions{})
+		st := session.NewManager(session.Options{})
 		add(t, st, session.WithTimeout(time.Second))
 		for range 5 {
 			go st.Close()
@@ -135,7 +134,7 @@ func TestStoreCloseConcurrent(t *testing.T) {
 }
 
 func TestManualExpireLeavesHeap(t *testing.T) {
-	st := newStore(t, session.StoreOptions{})
+	st := newStore(t, session.Options{})
 	var ss []*session.Session
 	for range 10 {
 		ss = append(ss, add(t, st, session.New))
@@ -150,13 +149,13 @@ func TestManualExpireLeavesHeap(t *testing.T) {
 
 func TestMaxSessionsEvictsEarliestDeadline(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		st := newStore(t, session.StoreOptions{MaxSessions: 3})
+		st := newStore(t, session.Options{MaxSessions: 3})
 		a := add(t, st, session.WithTimeout(3*time.Minute))
 		b := add(t, st, session.WithTimeout(1*time.Minute)) // earliest deadline
 		c := add(t, st, session.WithTimeout(2*time.Minute))
 		evicted := 0
 		b.NotifyOnExpire(func() {
-			if _, ok := st.Get(b.UID()); ok {
+			if _, ok := session.LookupOK(st, b.UID()); ok {
 				t.Error("evicted session still in the store in its callback")
 			}
 			evicted++
@@ -180,7 +179,7 @@ func TestMaxSessionsEvictsEarliestDeadline(t *testing.T) {
 
 func TestRename(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		st := newStore(t, session.StoreOptions{})
+		st := newStore(t, session.Options{})
 		s := add(t, st, session.WithTimeout(time.Minute))
 		oldUID := s.UID()
 		session.Set(s, "data")
@@ -189,30 +188,30 @@ func TestRename(t *testing.T) {
 		time.Sleep(30 * time.Second)
 
 		newUID := uuid.NewString()
-		if err := st.Rename(s, newUID); err != nil {
+		if err := session.Rename(st, s, newUID); err != nil {
 			t.Fatalf("Rename: %v", err)
 		}
 		if s.UID() != newUID {
 			t.Errorf("UID() = %q, want %q", s.UID(), newUID)
 		}
-		if _, ok := st.Get(oldUID); ok {
+		if _, ok := session.LookupOK(st, oldUID); ok {
 			t.Error("old uid still finds the session")
 		}
-		if got, ok := st.Get(newUID); !ok || got != s {
+		if got, ok := session.LookupOK(st, newUID); !ok || got != s {
 			t.Error("new uid does not find the session")
 		}
 		if v, _ := session.Get[string](s); v != "data" {
 			t.Errorf("component after Rename = %q, want %q", v, "data")
 		}
-		if err := st.Rename(s, newUID); err != nil {
+		if err := session.Rename(st, s, newUID); err != nil {
 			t.Errorf("Rename to its own uid: %v", err)
 		}
 		other := add(t, st, session.New)
-		if err := st.Rename(s, other.UID()); !errors.Is(err, session.ErrDuplicateUID) {
+		if err := session.Rename(st, s, other.UID()); !errors.Is(err, session.ErrDuplicateUID) {
 			t.Errorf("Rename to a live uid: %v, want ErrDuplicateUID", err)
 		}
-		mustPanic(t, "Rename to garbage", func() { st.Rename(s, "garbage") })
-		if err := st.Rename(session.New(uuid.NewString()), uuid.NewString()); !errors.Is(err, session.ErrNotLive) {
+		mustPanic(t, "Rename to garbage", func() { session.Rename(st, s, "garbage") })
+		if err := session.Rename(st, session.New(uuid.NewString()), uuid.NewString()); !errors.Is(err, session.ErrNotLive) {
 			t.Errorf("Rename of a session never added: %v, want ErrNotLive", err)
 		}
 
@@ -228,17 +227,17 @@ func TestRename(t *testing.T) {
 		if !s.Expired() || fired != 1 {
 			t.Fatalf("renamed session: Expired() = %v, callbacks %d; want true, 1", s.Expired(), fired)
 		}
-		if _, ok := st.Get(newUID); ok || st.Len() != 1 {
+		if _, ok := session.LookupOK(st, newUID); ok || st.Len() != 1 {
 			t.Error("expired renamed session still in the store")
 		}
-		if err := st.Rename(s, uuid.NewString()); !errors.Is(err, session.ErrNotLive) {
+		if err := session.Rename(st, s, uuid.NewString()); !errors.Is(err, session.ErrNotLive) {
 			t.Errorf("Rename of an expired session: %v, want ErrNotLive", err)
 		}
 	})
 }
 
 func TestAllExpireInsideLoop(t *testing.T) {
-	st := newStore(t, session.StoreOptions{})
+	st := newStore(t, session.Options{})
 	want := map[*session.Session]bool{}
 	for range 100 {
 		want[add(t, st, session.New)] = true
@@ -283,7 +282,7 @@ func TestAllExpireInsideLoop(t *testing.T) {
 // deadline, that exactly the due ones are gone.
 func TestSchedulerOrder(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		st := newStore(t, session.StoreOptions{})
+		st := newStore(t, session.Options{})
 		r := rand.New(rand.NewPCG(1, 2))
 		type entry struct {
 			s  *session.Session
@@ -332,14 +331,14 @@ func TestSchedulerOrder(t *testing.T) {
 }
 
 // liveStore returns a store holding n sessions with an hour to live.
-func liveStore(b *testing.B, n int) (*session.Store, []*session.Session) {
-	st := session.NewStore(session.StoreOptions{MaxSessions: n})
+func liveStore(b *testing.B, n int) (*session.Manager, []*session.Session) {
+	st := session.NewManager(session.Options{MaxSessions: n})
 	b.Cleanup(st.Close)
 	f := session.WithTimeout(time.Hour)
 	ss := make([]*session.Session, n)
 	for i := range ss {
 		ss[i] = f(uuid.NewString())
-		if err := st.Add(ss[i]); err != nil {
+		if err := session.Add(st, ss[i]); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -372,7 +371,7 @@ func BenchmarkTouchSpread(b *testing.B) {
 	b.ReportAllocs()
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
-		ss[idx[i&(len(idx)-1)]].TouchAt(now.Add(time.Duration(i)))
+		session.TouchAt(ss[idx[i&(len(idx)-1)]], now.Add(time.Duration(i)))
 	}
 }
 
@@ -386,7 +385,7 @@ func BenchmarkGet(b *testing.B) {
 		b.Run(fmt.Sprintf("live=%d", n), func(b *testing.B) {
 			b.ReportAllocs()
 			for i := 0; i < b.N; i++ {
-				if _, ok := st.Get(uids[i&(len(uids)-1)]); !ok {
+				if _, ok := session.LookupOK(st, uids[i&(len(uids)-1)]); !ok {
 					b.Fatal("Get missed a live session")
 				}
 			}
@@ -397,7 +396,7 @@ func BenchmarkGet(b *testing.B) {
 			b.RunParallel(func(pb *testing.PB) {
 				i := int(g.Add(1)) * 389 // goroutines look up different uids
 				for pb.Next() {
-					if _, ok := st.Get(uids[i&(len(uids)-1)]); !ok {
+					if _, ok := session.LookupOK(st, uids[i&(len(uids)-1)]); !ok {
 						b.Fatal("Get missed a live session")
 					}
 					i++
@@ -416,7 +415,7 @@ func BenchmarkGet(b *testing.B) {
 func BenchmarkNew(b *testing.B) {
 	f := session.WithTimeout(time.Hour)
 	b.Run("grow", func(b *testing.B) {
-		st := session.NewStore(session.StoreOptions{MaxSessions: b.N + 1})
+		st := session.NewManager(session.Options{MaxSessions: b.N + 1})
 		defer st.Close()
 		uids := make([]string, b.N)
 		for i := range uids {
@@ -425,7 +424,7 @@ func BenchmarkNew(b *testing.B) {
 		b.ReportAllocs()
 		b.ResetTimer()
 		for i := 0; i < b.N; i++ {
-			if err := st.Add(f(uids[i])); err != nil {
+			if err := session.Add(st, f(uids[i])); err != nil {
 				b.Fatal(err)
 			}
 		}
@@ -439,7 +438,7 @@ func BenchmarkNew(b *testing.B) {
 		b.ReportAllocs()
 		b.ResetTimer()
 		for i := 0; i < b.N; i++ {
-			if err := st.Add(f(uids[i])); err != nil {
+			if err := session.Add(st, f(uids[i])); err != nil {
 				b.Fatal(err)
 			}
 		}
@@ -460,7 +459,7 @@ func BenchmarkExpireMillion(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {
 				b.StopTimer()
-				st := session.NewStore(session.StoreOptions{MaxSessions: n + 1})
+				st := session.NewManager(session.Options{MaxSessions: n + 1})
 				f := session.WithTimeout(1)
 				ss := make([]*session.Session, n)
 				var left atomic.Int32
@@ -483,14 +482,14 @@ func BenchmarkExpireMillion(b *testing.B) {
 					}
 					runtime.GC()
 					b.StartTimer()
-					if err := st.Add(ss[0]); err != nil {
+					if err := session.Add(st, ss[0]); err != nil {
 						b.Fatal(err)
 					}
 				} else {
 					runtime.GC()
 					b.StartTimer()
 					for _, s := range ss {
-						if err := st.Add(s); err != nil {
+						if err := session.Add(st, s); err != nil {
 							b.Fatal(err)
 						}
 					}
@@ -522,9 +521,9 @@ func BenchmarkStoreMemory(b *testing.B) {
 		var before, after runtime.MemStats
 		runtime.GC()
 		runtime.ReadMemStats(&before)
-		st := session.NewStore(session.StoreOptions{})
+		st := session.NewManager(session.Options{})
 		for _, uid := range uids {
-			if err := st.Add(session.New(uid)); err != nil {
+			if err := session.Add(st, session.New(uid)); err != nil {
 				b.Fatal(err)
 			}
 		}
@@ -540,10 +539,10 @@ func BenchmarkStoreMemory(b *testing.B) {
 // A Store without a Logger logs a panicking callback through slog.Default
 // instead of crashing.
 func TestPanickingCallbackWithoutLogger(t *testing.T) {
-	st := session.NewStore(session.StoreOptions{})
+	st := session.NewManager(session.Options{})
 	defer st.Close()
 	s := session.New(uuid.NewString())
-	if err := st.Add(s); err != nil {
+	if err := session.Add(st, s); err != nil {
 		t.Fatal(err)
 	}
 	ran := false

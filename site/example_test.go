@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"net/http/httptest"
 	"strings"
-	"sync/atomic"
 	"time"
 
 	"github.com/gotwisted/web/request"
@@ -14,14 +13,22 @@ import (
 )
 
 // Counter is per-session state, kept as a session component.
-type Counter struct{ visits atomic.Int64 }
+type Counter struct{ Visits int }
 
 // CounterPage counts each visitor's visits.
 type CounterPage struct{ resource.Leaf }
 
 func (CounterPage) RenderGET(r *request.Request) ([]byte, error) {
-	c := session.Component(r.GetSession(), func() *Counter { return new(Counter) })
-	return fmt.Appendf(nil, "Visit #%d for you!", c.visits.Add(1)), nil
+	var n int
+	err := session.Update(r.GetSession(), nil, func(c *Counter) error {
+		c.Visits++
+		n = c.Visits
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return fmt.Appendf(nil, "Visit #%d for you!", n), nil
 }
 
 // A Site serves a tree and owns its visitors' sessions: GetSession finds

@@ -1,6 +1,7 @@
 package site_test
 
 import (
+	"errors"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -20,7 +21,7 @@ import (
 
 // raceRecorder is what the /hit route of TestSessionRace records.
 type raceRecorder struct {
-	counters   sync.Map     // uid -> *sessCounter, stored by the component's constructor
+	counters   sync.Map     // uid -> *session.Session, stored by the component's constructor
 	sessions   atomic.Int64 // components made: one per session
 	expiredOne atomic.Int64 // sessions whose constructor's callback ran
 	registered atomic.Int64 // per-request callbacks registered
@@ -28,20 +29,31 @@ type raceRecorder struct {
 }
 
 func (rr *raceRecorder) hit(r *request.Request) string {
-	s := r.GetSession()
-	uid := s.UID()
-	c := session.Component(s, func() *sessCounter {
-		c := new(sessCounter)
-		rr.counters.Store(uid, c)
-		rr.sessions.Add(1)
-		s.NotifyOnExpire(func() { rr.expiredOne.Add(1) })
-		return c
-	})
-	n := c.n.Add(1)
-	rr.registered.Add(1)
-	s.NotifyOnExpire(func() { rr.ran.Add(1) })
-	s.Touch()
-	return uid + " " + strconv.FormatInt(n, 10)
+	for {
+		s := r.GetSession()
+		uid := s.UID()
+		var n int64
+		err := session.Update(s, func() sessCounter {
+			rr.counters.Store(uid, s)
+			rr.sessions.Add(1)
+			s.NotifyOnExpire(func() { rr.expiredOne.Add(1) })
+			return sessCounter{}
+		}, func(c *sessCounter) error {
+			c.N++
+			n = c.N
+			return nil
+		})
+		if errors.Is(err, session.ErrNotLive) {
+			continue // expired meanwhile: GetSession makes a new one
+		}
+		if err != nil {
+			return err.Error()
+		}
+		rr.registered.Add(1)
+		s.NotifyOnExpire(func() { rr.ran.Add(1) })
+		s.Touch()
+		return uid + " " + strconv.FormatInt(n, 10)
+	}
 }
 
 // TestSessionRace shares one session cookie between many concurrent
@@ -82,7 +94,7 @@ func TestSessionRace(t *testing.T) {
 				return
 			default:
 			}
-			if sess, ok := s.LookupSession(*cookie.Load()); ok {
+			if sess, ok := lookup(s, *cookie.Load()); ok {
 				sess.Touch()
 				if done.Load() >= next {
 					next += 100
@@ -182,11 +194,11 @@ func TestSessionRace(t *testing.T) {
 				t.Fatalf("session %s: counter values %v, want 1..%d", uid, vs, len(vs))
 			}
 		}
-		c, ok := rr.counters.Load(uid)
+		sess, ok := rr.counters.Load(uid)
 		if !ok {
 			t.Fatalf("session %s has no counter", uid)
 		}
-		if got := c.(*sessCounter).n.Load(); got != int64(len(vs)) {
+		if got := session.Component[sessCounter](sess.(*session.Session), nil).N; got != int64(len(vs)) {
 			t.Fatalf("session %s: counter %d, %d answers", uid, got, len(vs))
 		}
 	}

@@ -9,7 +9,6 @@ import (
 	"slices"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -31,9 +30,16 @@ type sessFunc struct {
 func (x *sessFunc) RenderGET(r *request.Request) ([]byte, error) { return []byte(x.f(r)), nil }
 
 // sessCounter is a session component that requests change concurrently.
-type sessCounter struct{ n atomic.Int64 }
+type sessCounter struct{ N int64 }
 
-func newSessCounter() *sessCounter { return new(sessCounter) }
+// count adds one to the sessCounter of s and returns the new count, or -1.
+func count(s *session.Session) int64 {
+	var n int64 = -1
+	if err := session.Update(s, nil, func(c *sessCounter) error { c.N++; n = c.N; return nil }); err != nil {
+		return -1
+	}
+	return n
+}
 
 // sessUser is a session component naming the visitor.
 type sessUser string
@@ -88,11 +94,15 @@ var sessRoutes = map[string]func(r *request.Request) string{
 	},
 	"renew": func(r *request.Request) string {
 		old := r.GetSession().UID()
-		return old + " " + r.RenewSession().UID()
+		s, err := r.RenewSession()
+		if err != nil {
+			return err.Error()
+		}
+		return old + " " + s.UID()
 	},
 	"count": func(r *request.Request) string {
 		s := r.GetSession()
-		return fmt.Sprint(s.UID(), " ", session.Component(s, newSessCounter).n.Add(1))
+		return fmt.Sprint(s.UID(), " ", count(s))
 	},
 	// slow outlives a 5s session timeout between two GetSession calls
 	// (Twisted's test_getSessionExpired). Only in a synctest bubble.
@@ -191,9 +201,15 @@ func checkUID(t *testing.T, uid string) {
 	}
 }
 
+// lookup returns the live session of s named uid.
+func lookup(s *site.Site, uid string) (*session.Session, bool) {
+	sess, err := s.LookupSession(uid)
+	return sess, err == nil
+}
+
 // live reports whether uid names a live session of s.
 func live(s *site.Site, uid string) bool {
-	_, ok := s.LookupSession(uid)
+	_, ok := lookup(s, uid)
 	return ok
 }
 
@@ -219,7 +235,7 @@ func (l *sessLog) get() []string {
 // whether the Site still had the session then.
 func (l *sessLog) watch(t *testing.T, s *site.Site, uid, name string, n int) {
 	t.Helper()
-	sess, ok := s.LookupSession(uid)
+	sess, ok := lookup(s, uid)
 	if !ok {
 		t.Fatalf("session %s of %s is not live", uid, name)
 	}
@@ -424,7 +440,7 @@ func TestSessionExpiryCallbacks(t *testing.T) {
 				case "Expire in a request":
 					visit(s, "/expire", cookieOf(uid))
 				case "Expire":
-					sess, _ := s.LookupSession(uid)
+					sess, _ := lookup(s, uid)
 					sess.Expire()
 					sess.Expire()
 				}
@@ -600,7 +616,7 @@ func TestRenewSession(t *testing.T) {
 		visit(s, "/count", cookieOf(old))
 		visit(s, "/count", cookieOf(old))
 		log.watch(t, s, old, "a", 2)
-		sess, _ := s.LookupSession(old)
+		sess, _ := lookup(s, old)
 
 		rec := visit(s, "/renew", cookieOf(old))
 		was, uid, _ := strings.Cut(rec.Body.String(), " ")
@@ -617,7 +633,7 @@ func TestRenewSession(t *testing.T) {
 		if live(s, old) {
 			t.Fatal("the old uid still resolves")
 		}
-		if got, ok := s.LookupSession(uid); !ok || got != sess || sess.UID() != uid {
+		if got, ok := lookup(s, uid); !ok || got != sess || sess.UID() != uid {
 			t.Fatalf("the new uid resolves to %p (%v), want %p", got, ok, sess)
 		}
 		if got := visit(s, "/count", cookieOf(uid)).Body.String(); got != uid+" 3" {
@@ -679,8 +695,8 @@ func TestSessionMaxSessions(t *testing.T) {
 }
 
 // TestSessionSiteClose: Close stops the scheduler (the bubble would not end
-// otherwise) and drops the sessions without their callbacks; the Site
-// still answers, keeping no session.
+// otherwise) and drops the sessions without their callbacks; a request
+// for a session then gets 503, one without still gets its page.
 func TestSessionSiteClose(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		s := newSessSite(withFactory(session.WithTimeout(time.Minute)))
@@ -696,8 +712,11 @@ func TestSessionSiteClose(t *testing.T) {
 			t.Fatalf("after Close: live %v, %d sessions", live(s, uid), s.SessionCount())
 		}
 		rec := visit(s, "/get", cookieOf(uid))
-		if rec.Code != http.StatusOK || rec.Body.String() == uid || len(rec.Header().Values("Set-Cookie")) != 1 {
+		if rec.Code != http.StatusServiceUnavailable || len(rec.Header().Values("Set-Cookie")) != 0 {
 			t.Fatalf("after Close: %d %q, Set-Cookie %q", rec.Code, rec.Body, rec.Header().Values("Set-Cookie"))
+		}
+		if rec := visit(s, "/none"); rec.Code != http.StatusOK {
+			t.Fatalf("after Close, without a session: %d %q", rec.Code, rec.Body)
 		}
 		if s.SessionCount() != 0 {
 			t.Fatalf("a session was kept after Close")
@@ -723,8 +742,10 @@ func TestSessionsLogOutEverywhere(t *testing.T) {
 		users := map[string]sessUser{}
 		for i, name := range []sessUser{"alice", "bob", "alice", "carol", "alice", "bob"} {
 			uid := newVisitor(t, s)
-			sess, _ := s.LookupSession(uid)
-			session.Set(sess, name)
+			sess, _ := lookup(s, uid)
+			if err := session.Update(sess, nil, func(u *sessUser) error { *u = name; return nil }); err != nil {
+				t.Fatal(err)
+			}
 			log.watch(t, s, uid, fmt.Sprint(name, i), 1)
 			users[uid] = name
 		}
@@ -1003,41 +1024,5 @@ func TestSessionForwardedProto(t *testing.T) {
 				t.Fatalf("Set-Cookie %q, want %q", set, want)
 			}
 		})
-	}
-}
-
-// TestSessionSetCookie: the Site's preformatted cookie lines are what
-// http.SetCookie makes of the template.
-func TestSessionSetCookie(t *testing.T) {
-	uid := uuid.NewString()
-	templates := []http.Cookie{
-		{Name: "TWISTED_SESSION", Path: "/", HttpOnly: true, SameSite: http.SameSiteLaxMode},
-		{Name: "sid"},
-		{Name: "sid", Quoted: true, Path: "/a b", Domain: ".example.com", MaxAge: 60, Partitioned: true, Secure: true},
-		{Name: "sid", Expires: time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC), SameSite: http.SameSiteDefaultMode},
-		{Name: "bad name"},
-		{Name: ""},
-	}
-	for _, tmpl := range templates {
-		for _, value := range []string{uid, "", "a b", `x"y`, "é"} {
-			s := site.New(resource.New())
-			s.SessionCookie = tmpl
-			for _, secure := range []bool{false, true} {
-				c := s.SessionCookieTemplate(secure)
-				if value == "" {
-					c.MaxAge = -1
-				} else {
-					c.Value = value
-				}
-				want := c.String()
-				if got := s.SessionSetCookie(secure, value); got != want {
-					t.Errorf("%+v, secure %v, %q: %q, want %q", tmpl, secure, value, got, want)
-				}
-				if got := s.SessionCookieName(secure); got != c.Name {
-					t.Errorf("%+v, secure %v: name %q, want %q", tmpl, secure, got, c.Name)
-				}
-			}
-			s.Close()
-		}
 	}
 }

@@ -2,7 +2,6 @@ package site
 
 import (
 	"context"
-	"crypto/rand"
 	"errors"
 	"io"
 	"iter"
@@ -11,8 +10,6 @@ import (
 	"strconv"
 	"sync"
 	"time"
-
-	"github.com/google/uuid"
 
 	"github.com/gotwisted/web/request"
 	"github.com/gotwisted/web/resource"
@@ -38,6 +35,13 @@ type Site struct {
 	// default 15-minute idle timeout; session.WithTimeout(d) gives d.
 	SessionFactory session.Factory
 
+	// SessionStore keeps the sessions outside the process, shared by
+	// every Site that uses the same storage, so that they survive a
+	// restart and span instances (see session.Store, and the module
+	// github.com/gotwisted/web/session/redisstore). Nil keeps them in
+	// this process's memory.
+	SessionStore session.Store
+
 	// SessionCookie is the template of the session cookie: its Name,
 	// Path, Domain, HttpOnly, SameSite and MaxAge. New sets
 	// TWISTED_SESSION, Path=/, HttpOnly, SameSite=Lax.
@@ -47,8 +51,9 @@ type Site struct {
 	// one GetSession returns over TLS; it gets the Secure attribute.
 	SecureSessionCookieName string
 
-	// MaxSessions caps the live sessions; beyond it, the session closest to
-	// its deadline expires first. Zero means 1,000,000.
+	// MaxSessions caps the live sessions in memory; beyond it, the session
+	// closest to its deadline expires first. Zero means 1,000,000. It does
+	// not apply to a SessionStore, which bounds its sessions itself.
 	MaxSessions int
 
 	// MaxRequestBodySize caps the bytes read from a request body by
@@ -128,9 +133,8 @@ type Site struct {
 	root resource.Resource
 
 	initOnce sync.Once
-	cfg      request.Config // built from the fields at the first request
-	store    *session.Store
-	cookies  [2]cookieFormat // [0] insecure, [1] secure; built with cfg
+	cfg      request.Config   // built from the fields at the first request
+	sessions *session.Manager // built with cfg
 
 	closeOnce sync.Once
 	closing   context.Context    // cancelled by Close; its requests' Config.Context
@@ -173,24 +177,29 @@ func (s *Site) init() {
 		panic("site: nil SessionFactory")
 	}
 	s.initOnce.Do(func() {
-		s.store = session.NewStore(session.StoreOptions{MaxSessions: s.MaxSessions, Logger: s.Logger})
+		s.sessions = session.NewManager(session.Options{
+			Factory:     s.SessionFactory,
+			Store:       s.SessionStore,
+			MaxSessions: s.MaxSessions,
+			Logger:      s.Logger,
+		})
 		s.cfg = request.Config{
-			Sessions:          s,
-			TrustProxyHeaders: s.TrustProxyHeaders,
-			MaxBodySize:       s.MaxRequestBodySize,
-			SpoolThreshold:    s.SpoolThreshold,
-			MaxFormMemory:     s.MaxFormMemory,
-			MaxFormFields:     s.MaxFormFields,
-			MaxMultipartParts: s.MaxMultipartParts,
-			BodyIdleTimeout:   s.BodyIdleTimeout,
-			DisplayTracebacks: s.DisplayTracebacks,
-			Logger:            s.Logger,
-			Context:           s.closing,
+			Sessions:                s.sessions,
+			SessionCookie:           s.SessionCookie,
+			SecureSessionCookieName: s.SecureSessionCookieName,
+			TrustProxyHeaders:       s.TrustProxyHeaders,
+			MaxBodySize:             s.MaxRequestBodySize,
+			SpoolThreshold:          s.SpoolThreshold,
+			MaxFormMemory:           s.MaxFormMemory,
+			MaxFormFields:           s.MaxFormFields,
+			MaxMultipartParts:       s.MaxMultipartParts,
+			BodyIdleTimeout:         s.BodyIdleTimeout,
+			DisplayTracebacks:       s.DisplayTracebacks,
+			Logger:                  s.Logger,
+			Context:                 s.closing,
 		}
-		s.cookies[0] = newCookieFormat(s.SessionCookieTemplate(false))
-		s.cookies[1] = newCookieFormat(s.SessionCookieTemplate(true))
 		if s.closed() {
-			s.store.Close()
+			s.sessions.Close()
 		}
 	})
 }
@@ -273,162 +282,44 @@ func (s *Site) Close() error {
 			}
 		}
 		s.init()
-		s.store.Close()
+		s.sessions.Close()
 	})
 	return err
 }
 
-// LookupSession returns the live session named uid, without touching it
-// (Twisted's Site.getSession). It implements request.SessionSource.
-func (s *Site) LookupSession(uid string) (*session.Session, bool) {
-	s.init()
-	return s.store.Get(uid)
-}
-
 // MakeSession makes a session with a fresh random uid (a version 4 UUID)
-// through SessionFactory and starts its expiry. After Close the session is
-// made but not kept. It implements request.SessionSource.
-func (s *Site) MakeSession() *session.Session {
+// through SessionFactory and adds it to the Site's sessions (Twisted's
+// Site.makeSession). It returns an error wrapping session.ErrUnavailable
+// if the SessionStore failed, and session.ErrClosed after Close.
+func (s *Site) MakeSession() (*session.Session, error) {
 	s.init()
-	sess := s.SessionFactory(newUID())
-	if sess == nil {
-		panic("site: SessionFactory returned nil")
-	}
-	_ = s.store.Add(sess) // only fails after Close
-	return sess
+	return s.sessions.Make()
 }
 
-// SessionClock returns the clock of the Site's sessions (see
-// session.Clock), which its requests' Now reads too. It implements
-// request.SessionSource.
-func (s *Site) SessionClock() *session.Clock {
+// LookupSession returns the live session named uid, without touching it
+// (Twisted's Site.getSession), or session.ErrNotFound. With a
+// SessionStore it finds the sessions of every Site that shares it, so that
+// one of them can, say, expire ("revoke") a session another made; it then
+// returns an error wrapping session.ErrUnavailable if the store failed.
+func (s *Site) LookupSession(uid string) (*session.Session, error) {
 	s.init()
-	return s.store.Clock()
+	return s.sessions.Lookup(uid)
 }
 
-// RenewSession moves sess to a fresh uid, keeping its data and callbacks.
-// It implements request.SessionSource.
-func (s *Site) RenewSession(sess *session.Session) {
-	s.init()
-	_ = s.store.Rename(sess, newUID())
-}
-
-// newUID returns a random (version 4) UUID in canonical text form. It is
-// uuid.NewString without its heap-allocated intermediate UUID: reading into
-// a local array keeps the array on the stack, so the string is the only
-// allocation.
-func newUID() string {
-	var id uuid.UUID
-	_, _ = rand.Read(id[:])   // never fails (crypto/rand crashes the program instead)
-	id[6] = id[6]&0x0f | 0x40 // version 4
-	id[8] = id[8]&0x3f | 0x80 // variant 10 (RFC 9562)
-	return id.String()
-}
-
-// SessionCookieTemplate returns the cookie that carries the uid of the
-// secure or the insecure session, without a value: SessionCookie, or for the
-// secure session SessionCookie renamed to SecureSessionCookieName with the
-// Secure attribute.
-func (s *Site) SessionCookieTemplate(secure bool) http.Cookie {
-	c := s.SessionCookie
-	if secure {
-		c.Name = s.SecureSessionCookieName
-		c.Secure = true
-	}
-	return c
-}
-
-// SessionCookieName returns the name of the secure or the insecure session
-// cookie, as SessionCookieTemplate(secure).Name does, without copying the
-// template. It implements request.SessionSource.
-func (s *Site) SessionCookieName(secure bool) string {
-	s.init()
-	return s.cookies[sessionIndex(secure)].name
-}
-
-// SessionSetCookie returns the Set-Cookie header value that gives the
-// secure or the insecure session cookie the value uid, or that clears the
-// cookie (Max-Age=0) if uid is empty: what http.SetCookie sends for
-// SessionCookieTemplate(secure) with that Value (or MaxAge -1). The
-// template's attributes are formatted once, at the first request, so this
-// costs one allocation. It implements request.SessionSource.
-func (s *Site) SessionSetCookie(secure bool, uid string) string {
-	s.init()
-	f := &s.cookies[sessionIndex(secure)]
-	switch {
-	case !f.ok:
-		return "" // an invalid cookie name: http.SetCookie sends nothing either
-	case uid == "":
-		return f.clear
-	case !isPlainCookieValue(uid):
-		c := s.SessionCookieTemplate(secure)
-		c.Value = uid
-		return c.String()
-	}
-	return f.prefix + uid + f.suffix
-}
-
-// cookieFormat is a session cookie template, formatted by http.Cookie.
-type cookieFormat struct {
-	name   string
-	ok     bool   // the name is valid: http.Cookie formats it
-	prefix string // "NAME=" (with a quote if the template is Quoted)
-	suffix string // "; Path=/; HttpOnly; ..." (after the value, closing quote included)
-	clear  string // the whole line that clears the cookie
-}
-
-func newCookieFormat(c http.Cookie) cookieFormat {
-	f := cookieFormat{name: c.Name}
-	c.Value = "v"
-	line := c.String()
-	if line == "" {
-		return f
-	}
-	i := len(c.Name) + 1 // where the value starts
-	if c.Quoted {
-		i++
-	}
-	f.ok = true
-	f.prefix = line[:i]
-	f.suffix = line[i+len(c.Value):]
-	c.Value = ""
-	c.MaxAge = -1
-	f.clear = c.String()
-	return f
-}
-
-// isPlainCookieValue reports whether v is a cookie value http.Cookie sends
-// as it is: not empty, of bytes allowed in a cookie value, with no space
-// or comma (which it would quote).
-func isPlainCookieValue(v string) bool {
-	if v == "" {
-		return false
-	}
-	for i := 0; i < len(v); i++ {
-		b := v[i]
-		if b <= ' ' || b >= 0x7f || b == '"' || b == ',' || b == ';' || b == '\\' {
-			return false
-		}
-	}
-	return true
-}
-
-func sessionIndex(secure bool) int {
-	if secure {
-		return 1
-	}
-	return 0
-}
-
-// SessionCount returns the number of live sessions.
+// SessionCount returns the number of live sessions in memory. With a
+// SessionStore it counts only the sessions this Site watches because
+// expiry callbacks were registered through it (see session.Manager.Len);
+// the store holds every Site's sessions, and counts them itself.
 func (s *Site) SessionCount() int {
 	s.init()
-	return s.store.Len()
+	return s.sessions.Len()
 }
 
-// Sessions returns the live sessions, for instance to expire all of a
-// user's sessions ("log out everywhere"). Expiring inside the loop is safe.
+// Sessions returns the live sessions in memory, for instance to expire all
+// of a user's sessions ("log out everywhere"). Expiring inside the loop is
+// safe. With a SessionStore it iterates over the sessions SessionCount
+// counts (see session.Manager.All).
 func (s *Site) Sessions() iter.Seq[*session.Session] {
 	s.init()
-	return s.store.All()
+	return s.sessions.All()
 }

@@ -6,7 +6,6 @@ import (
 	"flag"
 	"fmt"
 	"log"
-	"sync/atomic"
 
 	"github.com/gotwisted/web/request"
 	"github.com/gotwisted/web/resource"
@@ -14,21 +13,25 @@ import (
 	"github.com/gotwisted/web/site"
 )
 
-// Counter is the state stored in a session. Two requests of one visitor may
-// run at once, so the count is atomic.
-type Counter struct{ value atomic.Int64 }
-
-// newCounter makes the Counter of a session that has none yet.
-func newCounter() *Counter { return new(Counter) }
+// Counter is the state stored in a session: a plain value, changed only
+// through session.Update, which never loses a concurrent visit's count.
+type Counter struct{ Value int }
 
 // CounterResource counts visits.
 type CounterResource struct{ resource.Base }
 
-// RenderGET finds (or makes) the session's Counter, the Go spelling of
-// Twisted's ICounter(session), and counts this visit.
+// RenderGET updates the session's Counter, the Go spelling of Twisted's
+// ICounter(session), counting this visit.
 func (*CounterResource) RenderGET(r *request.Request) ([]byte, error) {
-	counter := session.Component(r.GetSession(), newCounter)
-	n := counter.value.Add(1)
+	var n int
+	err := session.Update(r.GetSession(), nil, func(c *Counter) error {
+		c.Value++
+		n = c.Value
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
 	return fmt.Appendf(nil, "<!DOCTYPE html><html><head><meta charset='utf-8'><title></title></head>"+
 		"<body>Visit #%d for you!", n), nil
 }

@@ -1,0 +1,274 @@
+package session
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/google/uuid"
+)
+
+// This file holds what a Manager does with a Store: each Session it hands
+// out is a view of one stored record, read once (by Make, Lookup, Access)
+// and changed in the Store at once by every write.
+
+// view is what this process knows of a stored session's record. Guarded by
+// the Session's mu.
+type view struct {
+	deadline int64             // unix nanoseconds, on the Store's clock
+	due      int64             // deadline on the Manager's clock, as of the read
+	data     map[string][]byte // encoded components by name
+	cache    map[string]any    // decoded components by name, for data
+}
+
+// unavailable wraps a Store's failure in ErrUnavailable.
+func unavailable(err error) error {
+	if errors.Is(err, ErrUnavailable) {
+		return err
+	}
+	return fmt.Errorf("%w: %w", ErrUnavailable, err)
+}
+
+// applyLocked makes rec s's view. s.mu must be held, or s unpublished.
+func (m *Manager) applyLocked(s *Session, rec *Record) {
+	s.created.Store(rec.Created.UnixNano())
+	s.last.Store(rec.LastAccess.UnixNano())
+	if s.ext == nil {
+		s.ext = new(extra)
+	}
+	v := &view{
+		deadline: rec.Deadline.UnixNano(),
+		due:      addSat(m.now(), int64(rec.Deadline.Sub(rec.Now))),
+		data:     rec.Components,
+	}
+	if v.data == nil {
+		v.data = make(map[string][]byte)
+	}
+	s.ext.rec = v
+}
+
+// makeStored stores s, fresh from the Factory, as a new session.
+func (m *Manager) makeStored(s *Session) (*Session, error) {
+	if m.w.isClosed() {
+		return nil, ErrClosed
+	}
+	rec := &Record{UID: s.id.String(), Timeout: s.Timeout(), Lifetime: s.Lifetime()}
+	if err := m.store.Create(context.Background(), rec); err != nil {
+		if errors.Is(err, ErrDuplicateUID) {
+			return nil, err
+		}
+		return nil, unavailable(err)
+	}
+	s.mu.Lock()
+	if s.m.Load() != nil {
+		s.mu.Unlock()
+		panic(fmt.Sprintf("session: session %s already belongs to a Manager", s.id))
+	}
+	m.applyLocked(s, rec)
+	s.m.Store(m)
+	s.mu.Unlock()
+	return s, nil
+}
+
+// loadStored returns a view of the live stored session uid, touched first
+// if touch is set.
+func (m *Manager) loadStored(uid string, touch bool) (*Session, error) {
+	id, ok := parseUID(uid)
+	if !ok {
+		return nil, ErrNotFound
+	}
+	rec, err := m.store.Load(context.Background(), uid, touch)
+	if err != nil {
+		if errors.Is(err, ErrNotFound) {
+			return nil, ErrNotFound
+		}
+		return nil, unavailable(err)
+	}
+	s := &Session{timeout: int64(rec.Timeout), lifetime: int64(rec.Lifetime), index: -1, id: id}
+	m.applyLocked(s, rec)
+	s.m.Store(m)
+	return s, nil
+}
+
+// touchStored touches s in the Store and reloads its view.
+func (m *Manager) touchStored(s *Session) error {
+	if s.expired.Load() {
+		return ErrNotLive
+	}
+	rec, err := m.store.Load(context.Background(), s.UID(), true)
+	if err != nil {
+		if errors.Is(err, ErrNotFound) {
+			return ErrNotLive
+		}
+		return unavailable(err)
+	}
+	s.mu.Lock()
+	m.applyLocked(s, rec)
+	s.mu.Unlock()
+	return nil
+}
+
+// expireStored ends s in the Store, then runs the callbacks registered in
+// this process for it (through s or through other views of the session).
+func (m *Manager) expireStored(s *Session) error {
+	if s.expired.Load() {
+		return nil
+	}
+	uid := s.UID()
+	rec, err := m.store.Expire(context.Background(), uid)
+	if err != nil && !errors.Is(err, ErrNotFound) {
+		return unavailable(err)
+	}
+	// Ended now, or already (ErrNotFound): either way it is over.
+	m.w.end(m, uid, rec, s)
+	return nil
+}
+
+// renewStored moves s to a fresh uid in the Store.
+func (m *Manager) renewStored(s *Session) error {
+	if m.w.isClosed() {
+		return ErrClosed
+	}
+	if s.expired.Load() {
+		return ErrNotLive
+	}
+	old := s.UID()
+	uid := uuid.UUID(newID())
+	if err := m.store.Rename(context.Background(), old, uid.String()); err != nil {
+		if errors.Is(err, ErrNotFound) {
+			return ErrNotLive
+		}
+		return unavailable(err)
+	}
+	s.mu.Lock()
+	s.id = uid
+	s.mu.Unlock()
+	m.w.rename(old, uid.String(), uid)
+	return nil
+}
+
+// component returns the decoded component name of s's view, decoding and
+// caching it on first use. s.mu must be held.
+func componentLocked[T any](m *Manager, s *Session, name string) (T, bool) {
+	var zero T
+	v := s.ext.rec
+	if x, ok := v.cache[name]; ok {
+		if t, ok := x.(T); ok {
+			return t, true
+		}
+	}
+	data, ok := v.data[name]
+	if !ok {
+		return zero, false
+	}
+	var t T
+	if err := m.codec.Unmarshal(data, &t); err != nil {
+		m.log().Warn("session: a stored component does not decode; read as absent",
+			"component", name, "err", err)
+		return zero, false
+	}
+	if v.cache == nil {
+		v.cache = make(map[string]any)
+	}
+	v.cache[name] = t
+	return t, true
+}
+
+func getStored[T any](m *Manager, s *Session) (T, bool) {
+	name := componentName[T]()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return componentLocked[T](m, s, name)
+}
+
+// setLocked records in s's view that component name is data (absent if
+// nil), decoded as t if known.
+func setLocked(s *Session, name string, data []byte, t any, known bool) {
+	v := s.ext.rec
+	delete(v.cache, name)
+	if data == nil {
+		delete(v.data, name)
+		return
+	}
+	v.data[name] = data
+	if known {
+		if v.cache == nil {
+			v.cache = make(map[string]any)
+		}
+		v.cache[name] = t
+	}
+}
+
+// updateStored is Update with a Store.
+func updateStored[T any](m *Manager, s *Session, newT func() T, f func(*T) error) error {
+	return casStored(m, s, func(cur T, ok bool) (T, bool, error) {
+		v := cur
+		if !ok && newT != nil {
+			v = newT()
+		}
+		return v, false, f(&v)
+	})
+}
+
+// deleteStored is Delete with a Store.
+func deleteStored[T any](m *Manager, s *Session) error {
+	return casStored(m, s, func(T, bool) (T, bool, error) {
+		var zero T
+		return zero, true, nil
+	})
+}
+
+// casStored changes the component of type T of s in the Store to what
+// change makes of its current value (or removes it, if change says del),
+// by a compare-and-set of its bytes, retried from the Store's value after
+// a conflict. A value that does not decode reads as absent (ok false) and
+// is overwritten.
+func casStored[T any](m *Manager, s *Session, change func(cur T, ok bool) (v T, del bool, err error)) error {
+	if s.expired.Load() {
+		return ErrNotLive
+	}
+	name := componentName[T]()
+	s.mu.Lock()
+	uid := s.id.String()
+	old := s.ext.rec.data[name]
+	cur, ok := componentLocked[T](m, s, name)
+	s.mu.Unlock()
+	ctx := context.Background()
+	for {
+		v, del, err := change(cur, ok)
+		if err != nil {
+			return err
+		}
+		var data []byte
+		if !del {
+			if data, err = m.codec.Marshal(v); err != nil {
+				return err
+			}
+			if data == nil {
+				data = []byte{} // nil would mean "remove"
+			}
+		}
+		now, err := m.store.Update(ctx, uid, name, old, data)
+		switch {
+		case err == nil:
+			s.mu.Lock()
+			setLocked(s, name, data, v, !del)
+			s.mu.Unlock()
+			return nil
+		case errors.Is(err, ErrConflict):
+			if bytes.Equal(now, old) && (now == nil) == (old == nil) {
+				return fmt.Errorf("%w: the store reported a conflict for an unchanged value", ErrUnavailable)
+			}
+			s.mu.Lock()
+			setLocked(s, name, now, nil, false)
+			old = now
+			cur, ok = componentLocked[T](m, s, name)
+			s.mu.Unlock()
+		case errors.Is(err, ErrNotFound):
+			return ErrNotLive
+		default:
+			return unavailable(err)
+		}
+	}
+}

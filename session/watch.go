@@ -1,0 +1,388 @@
+package session
+
+import (
+	"container/heap"
+	"context"
+	"errors"
+	"iter"
+	"math"
+	"sync"
+	"time"
+
+	"github.com/google/uuid"
+)
+
+// Timing of a watcher's checks with its Store.
+const (
+	// retryDelay is how soon a check that the Store could not answer is
+	// made again.
+	retryDelay = time.Second
+	// dueSlack is added to a deadline the Store reported, so that the
+	// check after it finds the session over (Store clocks count in
+	// milliseconds).
+	dueSlack = time.Millisecond
+)
+
+// watcher keeps, for a Manager with a Store, the sessions that have expiry
+// callbacks registered in this process, in a min-heap by the time they are
+// next due to be checked with the Store. Its scheduler goroutine checks
+// each when it comes due: a live session is pushed back to its new
+// deadline, a renamed one follows its new uid, an ended one has its
+// callbacks run. A second goroutine runs the Store's Watch, whose notices
+// make a session (or all of them) due at once. Both start with the first
+// watched session and stop in close.
+type watcher struct {
+	mu      sync.Mutex
+	byUID   map[string]*watch
+	h       watchHeap
+	started bool
+	closed  bool
+	failing bool // the last check failed: logged once per outage
+
+	wake   chan struct{} // 1-buffered: the heap's top changed
+	cancel context.CancelFunc
+	done   sync.WaitGroup
+}
+
+// watch is one session watched, with every Session value of it that has
+// callbacks here.
+type watch struct {
+	uid      string
+	due      int64 // unix nanoseconds on the Manager's clock
+	index    int   // in the heap; -1 while out of it (being checked)
+	sessions []*Session
+	again    bool // a notice came while it was being checked
+}
+
+type watchHeap []*watch
+
+func (h watchHeap) Len() int           { return len(h) }
+func (h watchHeap) Less(i, j int) bool { return h[i].due < h[j].due }
+func (h watchHeap) Swap(i, j int) {
+	h[i], h[j] = h[j], h[i]
+	h[i].index = i
+	h[j].index = j
+}
+func (h *watchHeap) Push(x any) {
+	w := x.(*watch)
+	w.index = len(*h)
+	*h = append(*h, w)
+}
+func (h *watchHeap) Pop() any {
+	old := *h
+	w := old[len(old)-1]
+	old[len(old)-1] = nil
+	*h = old[:len(old)-1]
+	w.index = -1
+	return w
+}
+
+func (w *watcher) isClosed() bool {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.closed
+}
+
+// add watches s, a view of a stored session that just got a callback.
+func (w *watcher) add(m *Manager, s *Session) {
+	uid := s.UID()
+	s.mu.Lock()
+	due := s.ext.rec.due
+	s.mu.Unlock()
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.closed {
+		return
+	}
+	if w.byUID == nil {
+		w.byUID = make(map[string]*watch)
+	}
+	e := w.byUID[uid]
+	if e == nil {
+		e = &watch{uid: uid, due: due, index: -1}
+		w.byUID[uid] = e
+		heap.Push(&w.h, e)
+		w.kickLocked()
+	}
+	for _, x := range e.sessions {
+		if x == s {
+			return
+		}
+	}
+	e.sessions = append(e.sessions, s)
+	if !w.started {
+		w.started = true
+		w.wake = make(chan struct{}, 1)
+		ctx, cancel := context.WithCancel(context.Background())
+		w.cancel = cancel
+		w.done.Add(2)
+		go w.run(ctx, m)
+		go w.listen(ctx, m)
+	}
+}
+
+// kickLocked wakes the scheduler. w.mu must be held.
+func (w *watcher) kickLocked() {
+	if w.wake == nil {
+		return
+	}
+	select {
+	case w.wake <- struct{}{}:
+	default:
+	}
+}
+
+// notify makes the session uid, or every session if uid is "", due for a
+// check now.
+func (w *watcher) notify(m *Manager, uid string) {
+	now := m.now()
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if uid == "" {
+		for _, e := range w.byUID {
+			w.dueLocked(e, now)
+		}
+	} else if e := w.byUID[uid]; e != nil {
+		w.dueLocked(e, now)
+	}
+	w.kickLocked()
+}
+
+func (w *watcher) dueLocked(e *watch, now int64) {
+	if e.index < 0 {
+		e.again = true
+		return
+	}
+	if e.due > now {
+		e.due = now
+		heap.Fix(&w.h, e.index)
+	}
+}
+
+// run is the scheduler goroutine.
+func (w *watcher) run(ctx context.Context, m *Manager) {
+	defer w.done.Done()
+	t := time.NewTimer(time.Duration(math.MaxInt64))
+	defer t.Stop()
+	for {
+		now := m.now()
+		var due []*watch
+		w.mu.Lock()
+		for len(w.h) > 0 && w.h[0].due <= now {
+			due = append(due, heap.Pop(&w.h).(*watch))
+		}
+		next, ok := int64(0), len(w.h) > 0
+		if ok {
+			next = w.h[0].due
+		}
+		w.mu.Unlock()
+		for _, e := range due {
+			if ctx.Err() != nil {
+				return
+			}
+			w.check(ctx, m, e)
+		}
+		if len(due) > 0 {
+			continue
+		}
+		if ok {
+			t.Reset(time.Duration(next - m.now()))
+		} else {
+			t.Stop()
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-w.wake:
+		case <-t.C:
+		}
+	}
+}
+
+// check asks the Store what became of e's session, and acts on it.
+func (w *watcher) check(ctx context.Context, m *Manager, e *watch) {
+	rec, err := m.store.Check(ctx, e.uid)
+	switch {
+	case err == nil && rec.RenamedTo != "":
+		id, ok := parseUID(rec.RenamedTo)
+		if !ok {
+			m.log().Error("session: the store renamed a session to a malformed uid", "uid", e.uid, "to", rec.RenamedTo)
+			w.requeue(m, e, retryDelay)
+			return
+		}
+		w.rename(e.uid, rec.RenamedTo, id)
+		w.requeue(m, e, 0)
+	case err == nil && !rec.Ended:
+		w.recovered(m)
+		w.requeue(m, e, rec.Deadline.Sub(rec.Now)+dueSlack)
+	case err == nil || errors.Is(err, ErrNotFound):
+		w.recovered(m)
+		w.end(m, e.uid, rec, nil)
+	default:
+		if ctx.Err() != nil {
+			return
+		}
+		w.mu.Lock()
+		first := !w.failing
+		w.failing = true
+		w.mu.Unlock()
+		if first {
+			m.log().Warn("session: cannot confirm the end of sessions with the store; expiry callbacks wait",
+				"err", err)
+		}
+		w.requeue(m, e, retryDelay)
+	}
+}
+
+// recovered notes that the Store answers again.
+func (w *watcher) recovered(m *Manager) {
+	w.mu.Lock()
+	was := w.failing
+	w.failing = false
+	w.mu.Unlock()
+	if was {
+		m.log().Info("session: the store answers again")
+	}
+}
+
+// requeue puts e back in the heap, due after d (at once if a notice came
+// while it was out).
+func (w *watcher) requeue(m *Manager, e *watch, d time.Duration) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.closed || w.byUID[e.uid] != e || e.index >= 0 {
+		return // ended or closed meanwhile
+	}
+	if e.again {
+		d, e.again = 0, false
+	}
+	e.due = m.now() + int64(max(d, 0))
+	heap.Push(&w.h, e)
+}
+
+// rename re-keys the watch of old to uid, and gives its sessions the id.
+func (w *watcher) rename(old, uid string, id uuid.UUID) {
+	w.mu.Lock()
+	e := w.byUID[old]
+	if e == nil {
+		w.mu.Unlock()
+		return
+	}
+	delete(w.byUID, old)
+	e.uid = uid
+	if other := w.byUID[uid]; other != nil {
+		// Watched under both ids: merge into e.
+		other.sessions = append(other.sessions, e.sessions...)
+		e.sessions = other.sessions
+		if other.index >= 0 {
+			heap.Remove(&w.h, other.index)
+		}
+	}
+	w.byUID[uid] = e
+	sessions := e.sessions
+	w.mu.Unlock()
+	for _, s := range sessions {
+		s.mu.Lock()
+		s.id = id
+		s.mu.Unlock()
+	}
+}
+
+// end runs the callbacks of the session uid, which the Store confirmed has
+// ended, registered through every view of it in this process (and s, if
+// not nil). rec, if not nil, holds its components as they were at the end.
+func (w *watcher) end(m *Manager, uid string, rec *Record, s *Session) {
+	w.mu.Lock()
+	var sessions []*Session
+	if e := w.byUID[uid]; e != nil {
+		delete(w.byUID, uid)
+		if e.index >= 0 {
+			heap.Remove(&w.h, e.index)
+		}
+		sessions = e.sessions
+	}
+	w.mu.Unlock()
+	if s != nil && !contains(sessions, s) {
+		sessions = append(sessions, s)
+	}
+	for _, x := range sessions {
+		x.mu.Lock()
+		if rec != nil {
+			m.applyLocked(x, rec)
+		}
+		cbs, ok := x.markExpiredLocked()
+		x.mu.Unlock()
+		if ok {
+			x.runCallbacks(cbs, m)
+		}
+	}
+}
+
+func contains(ss []*Session, s *Session) bool {
+	for _, x := range ss {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// listen is the goroutine that runs the Store's Watch until close.
+func (w *watcher) listen(ctx context.Context, m *Manager) {
+	defer w.done.Done()
+	notify := func(uid string) { w.notify(m, uid) }
+	delay := 100 * time.Millisecond
+	for ctx.Err() == nil {
+		err := m.store.Watch(ctx, notify)
+		if ctx.Err() != nil {
+			return
+		}
+		if err != nil {
+			m.log().Warn("session: watching the store failed", "err", err)
+		}
+		t := time.NewTimer(delay)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return
+		case <-t.C:
+		}
+		delay = min(2*delay, 5*time.Second)
+	}
+}
+
+// len returns the number of sessions watched.
+func (w *watcher) len() int {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return len(w.byUID)
+}
+
+// all iterates over one view of each watched session.
+func (w *watcher) all() iter.Seq[*Session] {
+	return func(yield func(*Session) bool) {
+		w.mu.Lock()
+		snap := make([]*Session, 0, len(w.byUID))
+		for _, e := range w.byUID {
+			if len(e.sessions) > 0 {
+				snap = append(snap, e.sessions[0])
+			}
+		}
+		w.mu.Unlock()
+		yieldLive(snap, yield)
+	}
+}
+
+// close stops the goroutines, waits for them, and drops every watch.
+func (w *watcher) close() {
+	w.mu.Lock()
+	w.closed = true
+	cancel := w.cancel
+	w.byUID = nil
+	w.h = nil
+	w.mu.Unlock()
+	if cancel != nil {
+		cancel()
+	}
+	w.done.Wait()
+}
