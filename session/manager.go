@@ -2,8 +2,10 @@ package session
 
 import (
 	"crypto/rand"
+	"hash/maphash"
 	"iter"
 	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/google/uuid"
@@ -67,6 +69,10 @@ type Manager struct {
 
 	mem memStore // in memory
 	w   watcher  // with a Store: sessions with callbacks here
+
+	// With a Store: the locks that updates of one component take in turn.
+	seed    maphash.Seed
+	updates [64]sync.Mutex
 }
 
 // NewManager returns a Manager configured by opts. It starts no goroutine.
@@ -76,6 +82,7 @@ func NewManager(opts Options) *Manager {
 		store:   opts.Store,
 		logger:  opts.Logger,
 		clock:   newClock(),
+		seed:    maphash.MakeSeed(),
 	}
 	if m.factory == nil {
 		m.factory = New

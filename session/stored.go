@@ -5,6 +5,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"hash/maphash"
+	"sync"
 
 	"github.com/google/uuid"
 )
@@ -231,6 +233,14 @@ func casStored[T any](m *Manager, s *Session, change func(cur T, ok bool) (v T, 
 	name := componentName[T]()
 	s.mu.Lock()
 	uid := s.id.String()
+	s.mu.Unlock()
+	// Updates of one component through this process take turns, so that
+	// only other processes can make them conflict: under contention,
+	// retries grow with the number of processes, not of requests.
+	lock := m.updateLock(uid, name)
+	lock.Lock()
+	defer lock.Unlock()
+	s.mu.Lock()
 	old := s.ext.rec.data[name]
 	cur, ok := componentLocked[T](m, s, name)
 	s.mu.Unlock()
@@ -271,4 +281,14 @@ func casStored[T any](m *Manager, s *Session, change func(cur T, ok bool) (v T, 
 			return unavailable(err)
 		}
 	}
+}
+
+// updateLock returns the lock that updates of component name of session
+// uid take in this process, one of a fixed set.
+func (m *Manager) updateLock(uid, name string) *sync.Mutex {
+	var h maphash.Hash
+	h.SetSeed(m.seed)
+	h.WriteString(uid)
+	h.WriteString(name)
+	return &m.updates[h.Sum64()%uint64(len(m.updates))]
 }

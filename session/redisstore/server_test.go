@@ -1,0 +1,144 @@
+package redisstore_test
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+)
+
+// redisServer is a redis-server started for one test, on a unix socket in
+// the test's temporary directory, with an append-only file so that it
+// keeps its data across a kill and a restart.
+type redisServer struct {
+	t    testing.TB
+	dir  string
+	sock string
+
+	mu  sync.Mutex
+	cmd *exec.Cmd
+}
+
+// startRedis starts a redis-server for t, stopped when t ends. Without
+// redis-server, t fails in CI (CI=true) and is skipped elsewhere.
+func startRedis(t testing.TB) *redisServer {
+	t.Helper()
+	if _, err := exec.LookPath("redis-server"); err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatal("redis-server not found: CI must install it (apt-get install -y redis-server)")
+		}
+		t.Skip("redisstore: redis-server not installed; skipping (apt-get install -y redis-server)")
+	}
+	dir := t.TempDir()
+	sock := filepath.Join(dir, "redis.sock")
+	if len(sock) > 100 { // sun_path holds 108 bytes
+		d, err := os.MkdirTemp("", "redis")
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { os.RemoveAll(d) })
+		dir, sock = d, filepath.Join(d, "redis.sock")
+	}
+	rs := &redisServer{t: t, dir: dir, sock: sock}
+	rs.start()
+	t.Cleanup(rs.kill)
+	return rs
+}
+
+// start starts the server and waits until it answers.
+func (rs *redisServer) start() {
+	rs.t.Helper()
+	cmd := exec.Command("redis-server",
+		"--port", "0",
+		"--unixsocket", rs.sock,
+		"--unixsocketperm", "700",
+		"--dir", rs.dir,
+		"--save", "",
+		"--appendonly", "yes",
+		"--appendfsync", "always",
+		"--logfile", filepath.Join(rs.dir, "redis.log"),
+	)
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	if err := cmd.Start(); err != nil {
+		rs.t.Fatalf("starting redis-server: %v", err)
+	}
+	rs.mu.Lock()
+	rs.cmd = cmd
+	rs.mu.Unlock()
+	c := redis.NewClient(&redis.Options{Network: "unix", Addr: rs.sock, MaxRetries: -1})
+	defer c.Close()
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		err := c.Ping(context.Background()).Err()
+		if err == nil {
+			return
+		}
+		if time.Now().After(deadline) {
+			log, _ := os.ReadFile(filepath.Join(rs.dir, "redis.log"))
+			rs.t.Fatalf("redis-server did not answer: %v\n%s", err, log)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// kill stops the server at once (SIGKILL), as a crash would.
+func (rs *redisServer) kill() {
+	rs.mu.Lock()
+	cmd := rs.cmd
+	rs.cmd = nil
+	rs.mu.Unlock()
+	if cmd == nil {
+		return
+	}
+	_ = cmd.Process.Kill()
+	_ = cmd.Wait()
+	os.Remove(rs.sock)
+}
+
+// client returns a client of the server, closed when the test ends. Its
+// timeouts are short, so that an outage shows at once.
+func (rs *redisServer) client(t testing.TB) *redis.Client {
+	c := redis.NewClient(&redis.Options{
+		Network:      "unix",
+		Addr:         rs.sock,
+		DialTimeout:  time.Second,
+		ReadTimeout:  time.Second,
+		WriteTimeout: time.Second,
+		MaxRetries:   1,
+	})
+	t.Cleanup(func() { c.Close() })
+	return c
+}
+
+// eventually polls cond every few milliseconds until it holds, failing t
+// if it does not within a generous deadline.
+func eventually(t testing.TB, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(15 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting until %s", what)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+// keys returns the keys of the server that start with prefix.
+func keys(t testing.TB, c *redis.Client, prefix string) []string {
+	t.Helper()
+	ks, err := c.Keys(context.Background(), strings.ReplaceAll(prefix, "*", `\*`)+"*").Result()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ks
+}
+
+var _ = fmt.Sprint

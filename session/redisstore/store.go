@@ -1,0 +1,360 @@
+package redisstore
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/gotwisted/web/session"
+)
+
+// Defaults of Options.
+const (
+	DefaultPrefix       = "session:"
+	DefaultReturnWithin = time.Minute
+	DefaultGrace        = time.Minute
+)
+
+// Options configures a [Store]. The zero value means all defaults.
+type Options struct {
+	// Prefix starts the key of every session (followed by its uid) and
+	// the name of the Pub/Sub channel on which the instances tell one
+	// another of ended and renamed sessions (followed by "events").
+	// Instances that share sessions must share it; sites that must not
+	// share them, on one Redis, need different prefixes. Empty means
+	// DefaultPrefix.
+	Prefix string
+
+	// Codec encodes the sessions' components; nil means session.GobCodec.
+	// Instances that share sessions must share it.
+	Codec session.Codec
+
+	// ReturnWithin bounds the life of a session whose visitor never came
+	// back: a session that no request has brought back with its cookie
+	// (through GetSession, which touches it) ends ReturnWithin after it
+	// was made, whatever its timeout, so that clients which never send
+	// their cookie back (bots, a flood) cost Redis memory for that long
+	// only. Once its visitor comes back, its own timeouts apply. Zero
+	// means DefaultReturnWithin; negative means no bound. Raise it if a
+	// first page can be read longer than that before the visitor's next
+	// request and keeps what matters in the session.
+	ReturnWithin time.Duration
+
+	// Grace is how long Redis keeps a session's data after it ended, so
+	// that the instances that watch it can run its expiry callbacks with
+	// its components as they were. An instance that cannot reach Redis
+	// for longer runs them without. Zero means DefaultGrace.
+	Grace time.Duration
+}
+
+// Store keeps sessions in Redis, shared by every Manager (every web Site)
+// that uses a Store with the same Redis and Prefix. It implements
+// session.Store; give it to a Site as its SessionStore.
+//
+// A Store holds no goroutine of its own and needs no closing; close the
+// Redis client after the Sites that use it. It is safe for concurrent use.
+type Store struct {
+	client       redis.UniversalClient
+	prefix       string
+	channel      string
+	codec        session.Codec
+	returnWithin int64 // milliseconds; 0: none
+	grace        int64 // milliseconds, > 0
+}
+
+var _ session.Store = (*Store)(nil)
+
+// New returns a Store on client, configured by opts. It sends nothing to
+// Redis until the Store is used.
+func New(client redis.UniversalClient, opts Options) *Store {
+	if client == nil {
+		panic("redisstore: New(nil, ...)")
+	}
+	st := &Store{
+		client: client,
+		prefix: opts.Prefix,
+		codec:  opts.Codec,
+	}
+	if st.prefix == "" {
+		st.prefix = DefaultPrefix
+	}
+	st.channel = st.prefix + "events"
+	switch rw := opts.ReturnWithin; {
+	case rw == 0:
+		st.returnWithin = DefaultReturnWithin.Milliseconds()
+	case rw > 0:
+		st.returnWithin = max(rw.Milliseconds(), 1)
+	}
+	st.grace = DefaultGrace.Milliseconds()
+	if opts.Grace > 0 {
+		st.grace = max(opts.Grace.Milliseconds(), 1)
+	}
+	return st
+}
+
+// Codec returns the Codec of the components, as Options.Codec said.
+func (st *Store) Codec() session.Codec { return st.codec }
+
+func (st *Store) key(uid string) string { return st.prefix + uid }
+
+// Create stores a new session (one round trip).
+func (st *Store) Create(ctx context.Context, rec *session.Record) error {
+	v, err := createScript.Run(ctx, st.client, []string{st.key(rec.UID)},
+		ms(rec.Timeout), ms(rec.Lifetime), st.returnWithin, st.grace).Slice()
+	if errors.Is(err, redis.Nil) {
+		return session.ErrDuplicateUID
+	}
+	if err != nil {
+		return err
+	}
+	got, err := parseRecord(rec.UID, v)
+	if err != nil {
+		return err
+	}
+	*rec = *got
+	return nil
+}
+
+// Load returns a live session, touched first if touch is set (one round
+// trip either way).
+func (st *Store) Load(ctx context.Context, uid string, touch bool) (*session.Record, error) {
+	t := "0"
+	if touch {
+		t = "1"
+	}
+	v, err := loadScript.Run(ctx, st.client, []string{st.key(uid)}, t, st.grace).Slice()
+	if errors.Is(err, redis.Nil) {
+		return nil, session.ErrNotFound
+	}
+	if err != nil {
+		return nil, err
+	}
+	rec, err := parseRecord(uid, v)
+	return rec, err
+}
+
+// Update is the compare-and-set of one component (one round trip).
+func (st *Store) Update(ctx context.Context, uid, name string, old, data []byte) ([]byte, error) {
+	hasOld, hasNew := "0", "0"
+	if old != nil {
+		hasOld = "1"
+	}
+	if data != nil {
+		hasNew = "1"
+	}
+	v, err := updateScript.Run(ctx, st.client, []string{st.key(uid)},
+		"v:"+name, hasOld, old, hasNew, data).Slice()
+	if err != nil {
+		return nil, err
+	}
+	switch status(v) {
+	case 1:
+		return nil, nil
+	case 2:
+		if len(v) < 2 {
+			return nil, session.ErrConflict
+		}
+		cur, ok := v[1].(string)
+		if !ok {
+			return nil, errMalformed
+		}
+		return []byte(cur), session.ErrConflict
+	case 0:
+		return nil, session.ErrNotFound
+	}
+	return nil, errMalformed
+}
+
+// Expire ends a live session and publishes its end (one round trip).
+func (st *Store) Expire(ctx context.Context, uid string) (*session.Record, error) {
+	v, err := expireScript.Run(ctx, st.client, []string{st.key(uid)}, st.grace, st.channel, uid).Slice()
+	if errors.Is(err, redis.Nil) {
+		return nil, session.ErrNotFound
+	}
+	if err != nil {
+		return nil, err
+	}
+	rec, err := parseRecord(uid, v)
+	return rec, err
+}
+
+// Check reports what became of a session (one round trip).
+func (st *Store) Check(ctx context.Context, uid string) (*session.Record, error) {
+	v, err := checkScript.Run(ctx, st.client, []string{st.key(uid)}).Slice()
+	if errors.Is(err, redis.Nil) {
+		return nil, session.ErrNotFound
+	}
+	if err != nil {
+		return nil, err
+	}
+	rec, err := parseRecord(uid, v)
+	return rec, err
+}
+
+// renameAttempts bounds how often Rename retries when the session keeps
+// changing under it.
+const renameAttempts = 10
+
+// Rename moves a live session to newUID (three round trips: read the old
+// session, write the new one, turn the old one into a note).
+func (st *Store) Rename(ctx context.Context, uid, newUID string) error {
+	oldKey, newKey := st.key(uid), st.key(newUID)
+	for range renameAttempts {
+		dump, err := dumpScript.Run(ctx, st.client, []string{oldKey}).Slice()
+		if errors.Is(err, redis.Nil) {
+			return session.ErrNotFound
+		}
+		if err != nil {
+			return err
+		}
+		if len(dump) < 1 || len(dump)%2 != 1 {
+			return errMalformed
+		}
+		args := make([]any, 0, len(dump))
+		args = append(args, st.grace)
+		args = append(args, dump[1:]...)
+		n, err := adoptScript.Run(ctx, st.client, []string{newKey}, args...).Int()
+		if err != nil {
+			return err
+		}
+		if n == 0 {
+			return session.ErrDuplicateUID
+		}
+		n, err = retireScript.Run(ctx, st.client, []string{oldKey}, dump[0], newUID, st.channel, uid).Int()
+		if err == nil && n == 1 {
+			return nil
+		}
+		// Undo the copy: the old session changed (retry), ended, or the
+		// answer was lost.
+		if derr := st.client.Del(ctx, newKey).Err(); derr != nil && err == nil {
+			err = derr
+		}
+		switch {
+		case err != nil:
+			return err
+		case n < 0:
+			return session.ErrNotFound
+		}
+	}
+	return fmt.Errorf("redisstore: session %s kept changing during Rename", uid)
+}
+
+// Watch listens on the Store's channel until ctx is done, resubscribing
+// after a lost connection (and then reporting notify("")).
+func (st *Store) Watch(ctx context.Context, notify func(uid string)) error {
+	ps := st.client.Subscribe(ctx, st.channel)
+	closed := make(chan struct{})
+	stop := context.AfterFunc(ctx, func() {
+		ps.Close() // ends a Receive in progress
+		close(closed)
+	})
+	defer func() {
+		if stop() {
+			ps.Close()
+		} else {
+			<-closed
+		}
+	}()
+	delay := minDelay
+	for {
+		msg, err := ps.Receive(ctx)
+		if ctx.Err() != nil {
+			return nil
+		}
+		if err != nil {
+			// Lost or refused: the next Receive reconnects and
+			// resubscribes. Wait a little first.
+			t := time.NewTimer(delay)
+			select {
+			case <-ctx.Done():
+				t.Stop()
+				return nil
+			case <-t.C:
+			}
+			delay = min(2*delay, maxDelay)
+			continue
+		}
+		delay = minDelay
+		switch m := msg.(type) {
+		case *redis.Subscription:
+			if m.Kind == "subscribe" {
+				notify("") // (re)subscribed: notices may have been missed
+			}
+		case *redis.Message:
+			notify(m.Payload)
+		}
+	}
+}
+
+// Delays between attempts to resubscribe.
+const (
+	minDelay = 50 * time.Millisecond
+	maxDelay = time.Second
+)
+
+var errMalformed = errors.New("redisstore: malformed reply from Redis")
+
+func ms(d time.Duration) int64 { return d.Milliseconds() }
+
+func status(v []any) int64 {
+	if len(v) == 0 {
+		return -1
+	}
+	n, ok := v[0].(int64)
+	if !ok {
+		return -1
+	}
+	return n
+}
+
+// parseRecord parses a record reply of the scripts: {status, now, t, l, c,
+// a, d, name, value, ...}, or {3, now, newUID} for a renamed session.
+func parseRecord(uid string, v []any) (*session.Record, error) {
+	st := status(v)
+	if st == statusRenamed {
+		if len(v) != 3 {
+			return nil, errMalformed
+		}
+		to, ok := v[2].(string)
+		if !ok {
+			return nil, errMalformed
+		}
+		return &session.Record{UID: uid, RenamedTo: to}, nil
+	}
+	if len(v) < 7 || len(v)%2 != 1 || (st != statusLive && st != statusEnded) {
+		return nil, errMalformed
+	}
+	var n [6]int64
+	for i := range n {
+		x, ok := v[i+1].(int64)
+		if !ok {
+			return nil, errMalformed
+		}
+		n[i] = x
+	}
+	rec := &session.Record{
+		UID:        uid,
+		Now:        time.UnixMilli(n[0]),
+		Timeout:    time.Duration(n[1]) * time.Millisecond,
+		Lifetime:   time.Duration(n[2]) * time.Millisecond,
+		Created:    time.UnixMilli(n[3]),
+		LastAccess: time.UnixMilli(n[4]),
+		Deadline:   time.UnixMilli(n[5]),
+		Ended:      st == statusEnded,
+	}
+	if len(v) > 7 {
+		rec.Components = make(map[string][]byte, (len(v)-7)/2)
+		for i := 7; i < len(v); i += 2 {
+			name, ok1 := v[i].(string)
+			val, ok2 := v[i+1].(string)
+			if !ok1 || !ok2 {
+				return nil, errMalformed
+			}
+			rec.Components[name] = []byte(val)
+		}
+	}
+	return rec, nil
+}
