@@ -3,8 +3,12 @@ package redisstore_test
 import (
 	"context"
 	"sync/atomic"
+	"testing"
 
 	"github.com/redis/go-redis/v9"
+
+	"github.com/gotwisted/web/session"
+	"github.com/gotwisted/web/session/redisstore"
 )
 
 // countHook counts the commands sent to Redis, a pipeline as one round
@@ -24,5 +28,36 @@ func (h countHook) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.Pro
 	return func(ctx context.Context, cmds []redis.Cmder) error {
 		h.n.Add(1)
 		return next(ctx, cmds)
+	}
+}
+
+// TestRoundTrips counts the commands one request sends: one to read a
+// session (loading its components and touching it), two to update a
+// component, two to make a session and store a component.
+func TestRoundTrips(t *testing.T) {
+	rs := startRedis(t)
+	a := newInstance(t, rs, "a", session.New, redisstore.Options{})
+	var n atomic.Int64
+	a.client.AddHook(countHook{&n})
+	uid := a.visitor(t)
+	a.must(t, "count", uid) // the scripts are loaded now
+	tests := []struct {
+		path string
+		uid  string
+		want int64
+	}{
+		{"none", "", 0},
+		{"read", uid, 1},
+		{"get", uid, 1},
+		{"count", uid, 2},
+		{"get", "", 1},
+		{"count", "", 2},
+	}
+	for _, tt := range tests {
+		n.Store(0)
+		a.must(t, tt.path, tt.uid)
+		if got := n.Load(); got != tt.want {
+			t.Errorf("GET /%s (cookie %v): %d round trips, want %d", tt.path, tt.uid != "", got, tt.want)
+		}
 	}
 }
