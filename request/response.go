@@ -255,6 +255,9 @@ func (r *Request) FinishWith(body []byte) error {
 		return r.endHijackedLocked(err)
 	}
 	if !r.wroteHeader {
+		if err := r.saveSessionsLocked(); err != nil {
+			return err // nothing sent: the caller may send an error page
+		}
 		r.writeHeaderLocked(len(body), false) // the body is the whole response
 	}
 	_, err := r.writeBodyLocked(body, false)

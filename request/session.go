@@ -146,6 +146,23 @@ func (r *Request) RenewSession(opts ...SessionOption) (*session.Session, error) 
 	return s, nil
 }
 
+// saveSessionsLocked stores the sessions this request made that a shared
+// store has not stored yet (see session.Manager.Save), before their
+// cookies go out. If one cannot be stored, its cookie is dropped and the
+// error returned, wrapping session.ErrUnavailable. r.mu must be held.
+func (r *Request) saveSessionsLocked() error {
+	for i, s := range r.sess {
+		if s == nil || !r.setCookie[i] {
+			continue
+		}
+		if err := r.cfg.Sessions.Save(s); err != nil {
+			r.setCookie[i] = false
+			return err
+		}
+	}
+	return nil
+}
+
 // usedSessionLocked reports whether GetSession gave this request a
 // session, so that the response depends on the Cookie header. r.mu must be
 // held.
@@ -170,6 +187,13 @@ func (r *Request) sessionHeadersLocked(h http.Header, own bool) {
 		}
 		uid := "" // clear the cookie
 		if !expired {
+			// A shared store keeps a new session from its first change;
+			// one without any is stored now, before its cookie goes out
+			// (FinishWith did so already, and could still send a 503).
+			if err := r.cfg.Sessions.Save(s); err != nil {
+				r.Logger().Error("session: not stored; its cookie is not sent", "uri", r.URI(), "err", err)
+				continue
+			}
 			uid = s.UID()
 		}
 		r.addSessionCookie(i == 1, uid)

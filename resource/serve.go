@@ -61,7 +61,9 @@ func Serve(root Resource, r *request.Request) (async bool) {
 	}
 	switch {
 	case err == nil:
-		r.FinishWith(body)
+		if err := r.FinishWith(body); errors.Is(err, session.ErrUnavailable) {
+			Fail(r, err, nil) // a new session could not be stored: 503
+		}
 	case errors.Is(err, NotDoneYet):
 		r.Stream()
 		return true

@@ -63,10 +63,11 @@ var (
 // Manager's own work and must honour them. A Store must be safe for
 // concurrent use.
 type Store interface {
-	// Create stores a new live session with rec's UID, Timeout and
-	// Lifetime and no components, and fills in rec's times (Created,
-	// LastAccess, Deadline, Now) as stored. It returns
-	// ErrDuplicateUID if the store knows the uid.
+	// Create stores a new live session with rec's UID, Timeout, Lifetime
+	// and Components (a Manager stores a new session with its first
+	// component, in one call), and fills in rec's times (Created,
+	// LastAccess, Deadline, Now) as stored. It returns ErrDuplicateUID if
+	// the store knows the uid.
 	Create(ctx context.Context, rec *Record) error
 
 	// Load returns the record of the live session uid, components

@@ -12,16 +12,22 @@ import (
 )
 
 // This file holds what a Manager does with a Store: each Session it hands
-// out is a view of one stored record, read once (by Make, Lookup, Access)
-// and changed in the Store at once by every write.
+// out is a view of one stored record, read once (by Lookup, Access) and
+// changed in the Store at once by every write. A session that Make made
+// is stored lazily, with its first change or by Save (a web Site saves it
+// just before it sends its cookie), so that a request that makes a session
+// and stores a component costs one round trip.
 
 // view is what this process knows of a stored session's record. Guarded by
-// the Session's mu.
+// the Session's mu, except store.
 type view struct {
 	deadline int64             // unix nanoseconds, on the Store's clock
 	due      int64             // deadline on the Manager's clock, as of the read
 	data     map[string][]byte // encoded components by name
 	cache    map[string]any    // decoded components by name, for data
+	pending  bool              // made here, not stored yet
+
+	store *sync.Mutex // held while a pending session is being stored
 }
 
 // unavailable wraps a Store's failure in ErrUnavailable.
@@ -44,33 +50,106 @@ func (m *Manager) applyLocked(s *Session, rec *Record) {
 		due:      addSat(m.now(), int64(rec.Deadline.Sub(rec.Now))),
 		data:     rec.Components,
 	}
+	if old := s.ext.rec; old != nil {
+		v.store = old.store
+	}
 	if v.data == nil {
 		v.data = make(map[string][]byte)
 	}
 	s.ext.rec = v
 }
 
-// makeStored stores s, fresh from the Factory, as a new session.
+// makeStored adopts s, fresh from the Factory, as a new session to be
+// stored by its first change or by Save.
 func (m *Manager) makeStored(s *Session) (*Session, error) {
 	if m.w.isClosed() {
 		return nil, ErrClosed
-	}
-	rec := &Record{UID: s.id.String(), Timeout: s.Timeout(), Lifetime: s.Lifetime()}
-	if err := m.store.Create(context.Background(), rec); err != nil {
-		if errors.Is(err, ErrDuplicateUID) {
-			return nil, err
-		}
-		return nil, unavailable(err)
 	}
 	s.mu.Lock()
 	if s.m.Load() != nil {
 		s.mu.Unlock()
 		panic(fmt.Sprintf("session: session %s already belongs to a Manager", s.id))
 	}
-	m.applyLocked(s, rec)
+	now := m.now()
+	s.created.Store(now)
+	s.last.Store(now)
+	d := addSat(now, s.timeout)
+	if s.lifetime > 0 {
+		d = min(d, addSat(now, s.lifetime))
+	}
+	if s.ext == nil {
+		s.ext = new(extra)
+	}
+	s.ext.rec = &view{
+		deadline: d,
+		due:      d,
+		data:     make(map[string][]byte),
+		pending:  true,
+		store:    new(sync.Mutex),
+	}
 	s.m.Store(m)
 	s.mu.Unlock()
 	return s, nil
+}
+
+// Save stores s, a session that Make made, if it has not been stored yet:
+// with a [Store], a new session is stored lazily, by its first change or by
+// Save, so that a request that makes a session and changes a component
+// costs one round trip. A web Site saves a session just before it sends
+// its cookie. Save does nothing in memory, for a session already stored,
+// or for one that has expired; with a Store it returns an error wrapping
+// [ErrUnavailable] if the Store failed.
+func (m *Manager) Save(s *Session) error {
+	if m.store == nil || s.expired.Load() {
+		return nil
+	}
+	_, err := m.storePending(s, "", nil)
+	return err
+}
+
+// storePending stores s if it is pending, with the component name set to
+// data if data is not nil, and reports whether it did. A session that is
+// not pending is left alone (stored is false, err nil).
+func (m *Manager) storePending(s *Session, name string, data []byte) (stored bool, err error) {
+	s.mu.Lock()
+	v := s.ext.rec
+	s.mu.Unlock()
+	if v.store == nil {
+		return false, nil
+	}
+	v.store.Lock()
+	defer v.store.Unlock()
+	s.mu.Lock()
+	pending := s.ext.rec.pending
+	rec := &Record{UID: s.id.String(), Timeout: s.Timeout(), Lifetime: s.Lifetime()}
+	s.mu.Unlock()
+	if !pending {
+		return false, nil
+	}
+	if data != nil {
+		rec.Components = map[string][]byte{name: data}
+	}
+	if err := m.store.Create(context.Background(), rec); err != nil {
+		if errors.Is(err, ErrDuplicateUID) {
+			return false, err
+		}
+		return false, unavailable(err)
+	}
+	if rec.Components == nil && data != nil {
+		rec.Components = map[string][]byte{name: data}
+	}
+	s.mu.Lock()
+	m.applyLocked(s, rec)
+	s.mu.Unlock()
+	return true, nil
+}
+
+// isPending reports whether s is a session Make made that is not stored
+// yet.
+func isPending(s *Session) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.ext != nil && s.ext.rec != nil && s.ext.rec.pending
 }
 
 // loadStored returns a view of the live stored session uid, touched first
@@ -98,6 +177,9 @@ func (m *Manager) touchStored(s *Session) error {
 	if s.expired.Load() {
 		return ErrNotLive
 	}
+	if stored, err := m.storePending(s, "", nil); stored || err != nil {
+		return err
+	}
 	rec, err := m.store.Load(context.Background(), s.UID(), true)
 	if err != nil {
 		if errors.Is(err, ErrNotFound) {
@@ -118,9 +200,13 @@ func (m *Manager) expireStored(s *Session) error {
 		return nil
 	}
 	uid := s.UID()
-	rec, err := m.store.Expire(context.Background(), uid)
-	if err != nil && !errors.Is(err, ErrNotFound) {
-		return unavailable(err)
+	var rec *Record
+	if !isPending(s) { // else stored nowhere: ending it here is enough
+		var err error
+		rec, err = m.store.Expire(context.Background(), uid)
+		if err != nil && !errors.Is(err, ErrNotFound) {
+			return unavailable(err)
+		}
 	}
 	// Ended now, or already (ErrNotFound): either way it is over.
 	m.w.end(m, uid, rec, s)
@@ -137,11 +223,13 @@ func (m *Manager) renewStored(s *Session) error {
 	}
 	old := s.UID()
 	uid := uuid.UUID(newID())
-	if err := m.store.Rename(context.Background(), old, uid.String()); err != nil {
-		if errors.Is(err, ErrNotFound) {
-			return ErrNotLive
+	if !isPending(s) { // else stored nowhere: a new uid here is enough
+		if err := m.store.Rename(context.Background(), old, uid.String()); err != nil {
+			if errors.Is(err, ErrNotFound) {
+				return ErrNotLive
+			}
+			return unavailable(err)
 		}
-		return unavailable(err)
 	}
 	s.mu.Lock()
 	s.id = uid
@@ -257,6 +345,19 @@ func casStored[T any](m *Manager, s *Session, change func(cur T, ok bool) (v T, 
 			}
 			if data == nil {
 				data = []byte{} // nil would mean "remove"
+			}
+		}
+		if old == nil {
+			// Maybe a new session: stored now, with the component.
+			stored, err := m.storePending(s, name, data)
+			if err != nil {
+				return err
+			}
+			if stored {
+				s.mu.Lock()
+				setLocked(s, name, data, v, !del)
+				s.mu.Unlock()
+				return nil
 			}
 		}
 		now, err := m.store.Update(ctx, uid, name, old, data)

@@ -201,6 +201,17 @@ func (w *watcher) run(ctx context.Context, m *Manager) {
 
 // check asks the Store what became of e's session, and acts on it.
 func (w *watcher) check(ctx context.Context, m *Manager, e *watch) {
+	w.mu.Lock()
+	var first *Session
+	if len(e.sessions) > 0 {
+		first = e.sessions[0]
+	}
+	w.mu.Unlock()
+	if first != nil && isPending(first) {
+		// Made here and not stored yet: the Store knows nothing of it.
+		w.requeue(m, e, retryDelay)
+		return
+	}
 	rec, err := m.store.Check(ctx, e.uid)
 	switch {
 	case err == nil && rec.RenamedTo != "":

@@ -157,7 +157,7 @@ func (in *instance) close() {
 
 // pair starts two instances, a and b, sharing one Redis.
 func pair(t *testing.T, f session.Factory, opts redisstore.Options) (*redisServer, *instance, *instance) {
-	rs := startRedis(t)
+	rs := startRedis(t, false)
 	return rs, newInstance(t, rs, "a", f, opts), newInstance(t, rs, "b", f, opts)
 }
 

@@ -19,7 +19,9 @@ import (
 // callback runs, the store confirming the end.
 func TestOutage(t *testing.T) {
 	const timeout = time.Second
-	rs, a, b := pair(t, session.WithTimeout(timeout), redisstore.Options{})
+	rs := startRedis(t, true)
+	a := newInstance(t, rs, "a", session.WithTimeout(timeout), redisstore.Options{})
+	b := newInstance(t, rs, "b", session.WithTimeout(timeout), redisstore.Options{})
 	uid := a.visitor(t)
 	a.must(t, "watch", uid)
 	b.must(t, "count", uid)
@@ -79,7 +81,7 @@ func TestOutage(t *testing.T) {
 // session's data (a restart that lost it), the session has ended: its
 // callback runs.
 func TestDataGoneMeansEnded(t *testing.T) {
-	rs := startRedis(t)
+	rs := startRedis(t, true)
 	a := newInstance(t, rs, "a", session.New, redisstore.Options{})
 	uid := a.visitor(t)
 	a.must(t, "watch", uid)

@@ -33,9 +33,9 @@ func (h countHook) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.Pro
 
 // TestRoundTrips counts the commands one request sends: one to read a
 // session (loading its components and touching it), two to update a
-// component, two to make a session and store a component.
+// component, one to make a session and store a component (or none).
 func TestRoundTrips(t *testing.T) {
-	rs := startRedis(t)
+	rs := startRedis(t, false)
 	a := newInstance(t, rs, "a", session.New, redisstore.Options{})
 	var n atomic.Int64
 	a.client.AddHook(countHook{&n})
@@ -51,7 +51,7 @@ func TestRoundTrips(t *testing.T) {
 		{"get", uid, 1},
 		{"count", uid, 2},
 		{"get", "", 1},
-		{"count", "", 2},
+		{"count", "", 1},
 	}
 	for _, tt := range tests {
 		n.Store(0)

@@ -2,7 +2,6 @@ package redisstore_test
 
 import (
 	"context"
-	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -16,12 +15,15 @@ import (
 )
 
 // redisServer is a redis-server started for one test, on a unix socket in
-// the test's temporary directory, with an append-only file so that it
-// keeps its data across a kill and a restart.
+// the test's temporary directory, with its default configuration but for
+// these: no port, no snapshots, and, if persist is set, an append-only file
+// synced at every write, so that it keeps its data across a kill and a
+// restart.
 type redisServer struct {
-	t    testing.TB
-	dir  string
-	sock string
+	t       testing.TB
+	dir     string
+	sock    string
+	persist bool
 
 	mu  sync.Mutex
 	cmd *exec.Cmd
@@ -29,7 +31,7 @@ type redisServer struct {
 
 // startRedis starts a redis-server for t, stopped when t ends. Without
 // redis-server, t fails in CI (CI=true) and is skipped elsewhere.
-func startRedis(t testing.TB) *redisServer {
+func startRedis(t testing.TB, persist bool) *redisServer {
 	t.Helper()
 	if _, err := exec.LookPath("redis-server"); err != nil {
 		if os.Getenv("CI") == "true" {
@@ -47,7 +49,7 @@ func startRedis(t testing.TB) *redisServer {
 		t.Cleanup(func() { os.RemoveAll(d) })
 		dir, sock = d, filepath.Join(d, "redis.sock")
 	}
-	rs := &redisServer{t: t, dir: dir, sock: sock}
+	rs := &redisServer{t: t, dir: dir, sock: sock, persist: persist}
 	rs.start()
 	t.Cleanup(rs.kill)
 	return rs
@@ -56,16 +58,18 @@ func startRedis(t testing.TB) *redisServer {
 // start starts the server and waits until it answers.
 func (rs *redisServer) start() {
 	rs.t.Helper()
-	cmd := exec.Command("redis-server",
+	args := []string{
 		"--port", "0",
 		"--unixsocket", rs.sock,
 		"--unixsocketperm", "700",
 		"--dir", rs.dir,
 		"--save", "",
-		"--appendonly", "yes",
-		"--appendfsync", "always",
 		"--logfile", filepath.Join(rs.dir, "redis.log"),
-	)
+	}
+	if rs.persist {
+		args = append(args, "--appendonly", "yes", "--appendfsync", "always")
+	}
+	cmd := exec.Command("redis-server", args...)
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	if err := cmd.Start(); err != nil {
 		rs.t.Fatalf("starting redis-server: %v", err)
@@ -140,5 +144,3 @@ func keys(t testing.TB, c *redis.Client, prefix string) []string {
 	}
 	return ks
 }
-
-var _ = fmt.Sprint

@@ -83,7 +83,7 @@ func TestConcurrentIncrements(t *testing.T) {
 // TestRestartKeepsSessions: a Site stopped and replaced by a new one on
 // the same Redis keeps its visitors and their data.
 func TestRestartKeepsSessions(t *testing.T) {
-	rs := startRedis(t)
+	rs := startRedis(t, false)
 	a := newInstance(t, rs, "a", session.New, redisstore.Options{})
 	uid := a.visitor(t)
 	a.must(t, "count", uid)
@@ -98,7 +98,7 @@ func TestRestartKeepsSessions(t *testing.T) {
 // TestNoSessionNoRedis: a request that uses no session sends nothing to
 // Redis.
 func TestNoSessionNoRedis(t *testing.T) {
-	rs := startRedis(t)
+	rs := startRedis(t, false)
 	a := newInstance(t, rs, "a", session.New, redisstore.Options{})
 	var n atomic.Int64
 	a.client.AddHook(countHook{&n})

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -102,8 +103,12 @@ func (st *Store) key(uid string) string { return st.prefix + uid }
 
 // Create stores a new session (one round trip).
 func (st *Store) Create(ctx context.Context, rec *session.Record) error {
-	v, err := createScript.Run(ctx, st.client, []string{st.key(rec.UID)},
-		ms(rec.Timeout), ms(rec.Lifetime), st.returnWithin, st.grace).Slice()
+	args := make([]any, 0, 4+2*len(rec.Components))
+	args = append(args, ms(rec.Timeout), ms(rec.Lifetime), st.returnWithin, st.grace)
+	for name, data := range rec.Components {
+		args = append(args, componentPrefix+name, data)
+	}
+	v, err := createScript.Run(ctx, st.client, []string{st.key(rec.UID)}, args...).Slice()
 	if errors.Is(err, redis.Nil) {
 		return session.ErrDuplicateUID
 	}
@@ -114,6 +119,7 @@ func (st *Store) Create(ctx context.Context, rec *session.Record) error {
 	if err != nil {
 		return err
 	}
+	got.Components = rec.Components
 	*rec = *got
 	return nil
 }
@@ -146,7 +152,7 @@ func (st *Store) Update(ctx context.Context, uid, name string, old, data []byte)
 		hasNew = "1"
 	}
 	v, err := updateScript.Run(ctx, st.client, []string{st.key(uid)},
-		"v:"+name, hasOld, old, hasNew, data).Slice()
+		componentPrefix+name, hasOld, old, hasNew, data).Slice()
 	if err != nil {
 		return nil, err
 	}
@@ -297,6 +303,9 @@ const (
 
 var errMalformed = errors.New("redisstore: malformed reply from Redis")
 
+// componentPrefix starts the hash field of a component.
+const componentPrefix = "v:"
+
 func ms(d time.Duration) int64 { return d.Milliseconds() }
 
 func status(v []any) int64 {
@@ -348,9 +357,10 @@ func parseRecord(uid string, v []any) (*session.Record, error) {
 	if len(v) > 7 {
 		rec.Components = make(map[string][]byte, (len(v)-7)/2)
 		for i := 7; i < len(v); i += 2 {
-			name, ok1 := v[i].(string)
+			field, ok1 := v[i].(string)
 			val, ok2 := v[i+1].(string)
-			if !ok1 || !ok2 {
+			name, ok3 := strings.CutPrefix(field, componentPrefix)
+			if !ok1 || !ok2 || !ok3 {
 				return nil, errMalformed
 			}
 			rec.Components[name] = []byte(val)
