@@ -89,8 +89,8 @@ func NewManager(opts Options) *Manager {
 	}
 	if m.store != nil {
 		m.codec = m.store.Codec()
-		if m.codec == nil {
-			m.codec = GobCodec{}
+		if m.codec == nil || m.codec == Codec(GobCodec{}) {
+			m.codec = new(gobCodec)
 		}
 	}
 	max := opts.MaxSessions
