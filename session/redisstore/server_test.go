@@ -5,7 +5,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strings"
 	"sync"
 	"syscall"
 	"testing"
@@ -133,14 +132,4 @@ func eventually(t testing.TB, what string, cond func() bool) {
 		}
 		time.Sleep(5 * time.Millisecond)
 	}
-}
-
-// keys returns the keys of the server that start with prefix.
-func keys(t testing.TB, c *redis.Client, prefix string) []string {
-	t.Helper()
-	ks, err := c.Keys(context.Background(), strings.ReplaceAll(prefix, "*", `\*`)+"*").Result()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return ks
 }
