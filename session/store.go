@@ -66,8 +66,10 @@ type Store interface {
 	// Create stores a new live session with rec's UID, Timeout, Lifetime
 	// and Components (a Manager stores a new session with its first
 	// component, in one call), and fills in rec's times (Created,
-	// LastAccess, Deadline, Now) as stored. It returns ErrDuplicateUID if
-	// the store knows the uid.
+	// LastAccess, Deadline, Now), which may be estimates, but whose
+	// Deadline-Now must be the time the session has to live. The uid is a
+	// fresh random v4 UUID, so a Store need not check that it is free; it
+	// may return ErrDuplicateUID if it does.
 	Create(ctx context.Context, rec *Record) error
 
 	// Load returns the record of the live session uid, components

@@ -101,26 +101,38 @@ func (st *Store) Codec() session.Codec { return st.codec }
 
 func (st *Store) key(uid string) string { return st.prefix + uid }
 
-// Create stores a new session (one round trip).
+// Create stores a new session (one round trip): a transaction that needs
+// no clock, since the key's time to live carries the deadline until the
+// session's first touch. The key is not checked for being free first: its
+// name holds a fresh random (version 4) UUID. The times it fills in are
+// this process's estimates; Deadline-Now, the session's first life, is
+// exact.
 func (st *Store) Create(ctx context.Context, rec *session.Record) error {
-	args := make([]any, 0, 4+2*len(rec.Components))
-	args = append(args, ms(rec.Timeout), ms(rec.Lifetime), st.returnWithin, st.grace)
+	life := ms(rec.Timeout)
+	if l := ms(rec.Lifetime); l > 0 {
+		life = min(life, l)
+	}
+	fields := make([]any, 0, 8+2*len(rec.Components))
+	fields = append(fields, "t", ms(rec.Timeout), "l", ms(rec.Lifetime), "g", 0)
+	if st.returnWithin > 0 {
+		fields = append(fields, "n", st.returnWithin)
+		life = min(life, st.returnWithin)
+	}
 	for name, data := range rec.Components {
-		args = append(args, componentPrefix+name, data)
+		fields = append(fields, componentPrefix+name, data)
 	}
-	v, err := createScript.Run(ctx, st.client, []string{st.key(rec.UID)}, args...).Slice()
-	if errors.Is(err, redis.Nil) {
-		return session.ErrDuplicateUID
-	}
+	key := st.key(rec.UID)
+	_, err := st.client.TxPipelined(ctx, func(p redis.Pipeliner) error {
+		p.HSet(ctx, key, fields...)
+		p.PExpire(ctx, key, time.Duration(life+st.grace)*time.Millisecond)
+		return nil
+	})
 	if err != nil {
 		return err
 	}
-	got, err := parseRecord(rec.UID, v)
-	if err != nil {
-		return err
-	}
-	got.Components = rec.Components
-	*rec = *got
+	now := time.Now()
+	rec.Now, rec.Created, rec.LastAccess = now, now, now
+	rec.Deadline = now.Add(time.Duration(life) * time.Millisecond)
 	return nil
 }
 
@@ -152,7 +164,7 @@ func (st *Store) Update(ctx context.Context, uid, name string, old, data []byte)
 		hasNew = "1"
 	}
 	v, err := updateScript.Run(ctx, st.client, []string{st.key(uid)},
-		componentPrefix+name, hasOld, old, hasNew, data).Slice()
+		componentPrefix+name, hasOld, old, hasNew, data, st.grace).Slice()
 	if err != nil {
 		return nil, err
 	}
@@ -189,7 +201,7 @@ func (st *Store) Expire(ctx context.Context, uid string) (*session.Record, error
 
 // Check reports what became of a session (one round trip).
 func (st *Store) Check(ctx context.Context, uid string) (*session.Record, error) {
-	v, err := checkScript.Run(ctx, st.client, []string{st.key(uid)}).Slice()
+	v, err := checkScript.Run(ctx, st.client, []string{st.key(uid)}, st.grace).Slice()
 	if errors.Is(err, redis.Nil) {
 		return nil, session.ErrNotFound
 	}
@@ -209,7 +221,7 @@ const renameAttempts = 10
 func (st *Store) Rename(ctx context.Context, uid, newUID string) error {
 	oldKey, newKey := st.key(uid), st.key(newUID)
 	for range renameAttempts {
-		dump, err := dumpScript.Run(ctx, st.client, []string{oldKey}).Slice()
+		dump, err := dumpScript.Run(ctx, st.client, []string{oldKey}, st.grace).Slice()
 		if errors.Is(err, redis.Nil) {
 			return session.ErrNotFound
 		}
@@ -229,7 +241,7 @@ func (st *Store) Rename(ctx context.Context, uid, newUID string) error {
 		if n == 0 {
 			return session.ErrDuplicateUID
 		}
-		n, err = retireScript.Run(ctx, st.client, []string{oldKey}, dump[0], newUID, st.channel, uid).Int()
+		n, err = retireScript.Run(ctx, st.client, []string{oldKey}, dump[0], newUID, st.channel, uid, st.grace).Int()
 		if err == nil && n == 1 {
 			return nil
 		}
