@@ -507,33 +507,47 @@ func BenchmarkExpireMillion(b *testing.B) {
 	}
 }
 
-// BenchmarkStoreMemory reports the heap bytes per live session in a store
-// of a million sessions without callbacks or components, including the
-// map entry and the heap slot.
+// BenchmarkStoreMemory reports the heap bytes per live session in a
+// Manager of a million sessions, including the map entry and the heap
+// slot: bare (no callbacks, no components), and with one small component.
 func BenchmarkStoreMemory(b *testing.B) {
 	const n = 1_000_000
 	uids := make([]string, n)
 	for i := range uids {
 		uids[i] = uuid.NewString()
 	}
-	var per float64
-	for b.Loop() {
-		var before, after runtime.MemStats
-		runtime.GC()
-		runtime.ReadMemStats(&before)
-		st := session.NewManager(session.Options{})
-		for _, uid := range uids {
-			if err := session.Add(st, session.New(uid)); err != nil {
-				b.Fatal(err)
-			}
+	for _, withComponent := range []bool{false, true} {
+		name := "bare"
+		if withComponent {
+			name = "component"
 		}
-		runtime.GC()
-		runtime.ReadMemStats(&after)
-		per = float64(after.HeapAlloc-before.HeapAlloc) / n
-		runtime.KeepAlive(st)
-		st.Close()
+		b.Run(name, func(b *testing.B) {
+			var per float64
+			for b.Loop() {
+				var before, after runtime.MemStats
+				runtime.GC()
+				runtime.ReadMemStats(&before)
+				st := session.NewManager(session.Options{})
+				for _, uid := range uids {
+					s := session.New(uid)
+					if err := session.Add(st, s); err != nil {
+						b.Fatal(err)
+					}
+					if withComponent {
+						if err := session.Set(s, Counter{Value: 1}); err != nil {
+							b.Fatal(err)
+						}
+					}
+				}
+				runtime.GC()
+				runtime.ReadMemStats(&after)
+				per = float64(after.HeapAlloc-before.HeapAlloc) / n
+				runtime.KeepAlive(st)
+				st.Close()
+			}
+			b.ReportMetric(per, "bytes/session")
+		})
 	}
-	b.ReportMetric(per, "bytes/session")
 }
 
 // A Store without a Logger logs a panicking callback through slog.Default
