@@ -28,8 +28,8 @@ type cell[T any] struct {
 func cellFor[T any](s *Session, create bool) *cell[T] {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.ext != nil {
-		for _, e := range s.ext.comps {
+	if s.ext != nil && s.ext.data != nil {
+		for _, e := range s.ext.data.comps {
 			if e.k == any(key[T]{}) {
 				return e.c.(*cell[T])
 			}
@@ -38,11 +38,9 @@ func cellFor[T any](s *Session, create bool) *cell[T] {
 	if !create {
 		return nil
 	}
-	if s.ext == nil {
-		s.ext = new(extra)
-	}
 	c := new(cell[T])
-	s.ext.comps = append(s.ext.comps, comp{key[T]{}, c})
+	d := s.dataLocked()
+	d.comps = append(d.comps, comp{key[T]{}, c})
 	return c
 }
 
@@ -153,8 +151,9 @@ func Delete[T any](s *Session) error {
 		return ErrNotLive
 	}
 	s.mu.Lock()
-	if s.ext != nil {
-		s.ext.comps = slices.DeleteFunc(s.ext.comps, func(e comp) bool { return e.k == any(key[T]{}) })
+	if s.ext != nil && s.ext.data != nil {
+		d := s.ext.data
+		d.comps = slices.DeleteFunc(d.comps, func(e comp) bool { return e.k == any(key[T]{}) })
 	}
 	s.mu.Unlock()
 	return nil

@@ -42,21 +42,19 @@ func unavailable(err error) error {
 func (m *Manager) applyLocked(s *Session, rec *Record) {
 	s.created.Store(rec.Created.UnixNano())
 	s.last.Store(rec.LastAccess.UnixNano())
-	if s.ext == nil {
-		s.ext = new(extra)
-	}
+	d := s.dataLocked()
 	v := &view{
 		deadline: rec.Deadline.UnixNano(),
 		due:      addSat(m.now(), int64(rec.Deadline.Sub(rec.Now))),
 		data:     rec.Components,
 	}
-	if old := s.ext.rec; old != nil {
+	if old := d.rec; old != nil {
 		v.store = old.store
 	}
 	if v.data == nil {
 		v.data = make(map[string][]byte)
 	}
-	s.ext.rec = v
+	d.rec = v
 }
 
 // makeStored adopts s, fresh from the Factory, as a new session to be
@@ -77,10 +75,7 @@ func (m *Manager) makeStored(s *Session) (*Session, error) {
 	if s.lifetime > 0 {
 		d = min(d, addSat(now, s.lifetime))
 	}
-	if s.ext == nil {
-		s.ext = new(extra)
-	}
-	s.ext.rec = &view{
+	s.dataLocked().rec = &view{
 		deadline: d,
 		due:      d,
 		data:     make(map[string][]byte),
@@ -112,7 +107,7 @@ func (m *Manager) Save(s *Session) error {
 // not pending is left alone (stored is false, err nil).
 func (m *Manager) storePending(s *Session, name string, data []byte) (stored bool, err error) {
 	s.mu.Lock()
-	v := s.ext.rec
+	v := s.viewLocked()
 	s.mu.Unlock()
 	if v.store == nil {
 		return false, nil
@@ -120,7 +115,7 @@ func (m *Manager) storePending(s *Session, name string, data []byte) (stored boo
 	v.store.Lock()
 	defer v.store.Unlock()
 	s.mu.Lock()
-	pending := s.ext.rec.pending
+	pending := s.viewLocked().pending
 	rec := &Record{UID: s.id.String(), Timeout: s.Timeout(), Lifetime: s.Lifetime()}
 	s.mu.Unlock()
 	if !pending {
@@ -149,7 +144,7 @@ func (m *Manager) storePending(s *Session, name string, data []byte) (stored boo
 func isPending(s *Session) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.ext != nil && s.ext.rec != nil && s.ext.rec.pending
+	return s.ext != nil && s.ext.data != nil && s.ext.data.rec != nil && s.ext.data.rec.pending
 }
 
 // loadStored returns a view of the live stored session uid, touched first
@@ -242,7 +237,7 @@ func (m *Manager) renewStored(s *Session) error {
 // caching it on first use. s.mu must be held.
 func componentLocked[T any](m *Manager, s *Session, name string) (T, bool) {
 	var zero T
-	v := s.ext.rec
+	v := s.viewLocked()
 	if x, ok := v.cache[name]; ok {
 		if t, ok := x.(T); ok {
 			return t, true
@@ -275,7 +270,7 @@ func getStored[T any](m *Manager, s *Session) (T, bool) {
 // setLocked records in s's view that component name is data (absent if
 // nil), decoded as t if known.
 func setLocked(s *Session, name string, data []byte, t any, known bool) {
-	v := s.ext.rec
+	v := s.viewLocked()
 	delete(v.cache, name)
 	if data == nil {
 		delete(v.data, name)
@@ -329,7 +324,7 @@ func casStored[T any](m *Manager, s *Session, change func(cur T, ok bool) (v T, 
 	lock.Lock()
 	defer lock.Unlock()
 	s.mu.Lock()
-	old := s.ext.rec.data[name]
+	old := s.viewLocked().data[name]
 	cur, ok := componentLocked[T](m, s, name)
 	s.mu.Unlock()
 	ctx := context.Background()

@@ -87,7 +87,7 @@ func (w *watcher) isClosed() bool {
 func (w *watcher) add(m *Manager, s *Session) {
 	uid := s.UID()
 	s.mu.Lock()
-	due := s.ext.rec.due
+	due := s.viewLocked().due
 	s.mu.Unlock()
 	w.mu.Lock()
 	defer w.mu.Unlock()
