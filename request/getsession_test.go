@@ -42,7 +42,7 @@ var sessionPage = testutil.Func(func(r *request.Request) ([]byte, error) {
 	case "renew":
 		s := r.GetSession()
 		old := s.UID()
-		if r.RenewSession() != s || s.UID() == old {
+		if got, err := r.RenewSession(); err != nil || got != s || s.UID() == old {
 			return nil, errors.New("RenewSession kept the uid")
 		}
 		return []byte(s.UID()), nil

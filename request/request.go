@@ -83,8 +83,10 @@ type Config struct {
 	// Other requests never look at it. nil means never.
 	Context context.Context
 
-	cookiesOnce sync.Once
-	cookies     [2]cookieFormat // [0] insecure, [1] secure
+	// cookies holds the formatted session cookies, a *[2]cookieFormat
+	// ([0] insecure, [1] secure) made at the first use. An atomic.Value,
+	// unlike a sync.Once, leaves a Config copyable.
+	cookies atomic.Value
 }
 
 var defaultConfig Config

@@ -212,14 +212,19 @@ func (r *Request) addSessionCookie(secure bool, uid string) {
 // sessionCookie returns the formatted secure or insecure session cookie,
 // formatting both at the first call.
 func (c *Config) sessionCookie(secure bool) *cookieFormat {
-	c.cookiesOnce.Do(func() {
-		c.cookies[0] = newCookieFormat(c.sessionCookieTemplate(false))
-		c.cookies[1] = newCookieFormat(c.sessionCookieTemplate(true))
-	})
-	if secure {
-		return &c.cookies[1]
+	f, _ := c.cookies.Load().(*[2]cookieFormat)
+	if f == nil {
+		// Two first calls may both format them: the same result.
+		f = &[2]cookieFormat{
+			newCookieFormat(c.sessionCookieTemplate(false)),
+			newCookieFormat(c.sessionCookieTemplate(true)),
+		}
+		c.cookies.Store(f)
 	}
-	return &c.cookies[0]
+	if secure {
+		return &f[1]
+	}
+	return &f[0]
 }
 
 // sessionCookieTemplate returns the cookie that carries the uid of the

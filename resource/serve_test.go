@@ -197,7 +197,7 @@ func TestStatusErrors(t *testing.T) {
 		{413, 413, "413 - Request Entity Too Large", "The request body is larger than this server accepts.", "INFO"},
 		{408, 408, "408 - Request Timeout", "The request body did not arrive in time.", "INFO"},
 		{418, 418, "418 - I&#39;m a teapot", "The request was refused.", "INFO"},
-		{503, 503, "503 - Service Unavailable", "The request was refused.", "ERROR"},
+		{503, 503, "503 - Service Unavailable", "The service is temporarily unavailable. Please try again shortly.", "ERROR"},
 		{302, 500, "Processing Failed", "Processing Failed", "ERROR"},
 		{0, 500, "Processing Failed", "Processing Failed", "ERROR"},
 	}

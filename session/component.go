@@ -1,6 +1,7 @@
 package session
 
 import (
+	"errors"
 	"reflect"
 	"slices"
 	"sync"
@@ -50,30 +51,42 @@ func stored(s *Session) (*Manager, bool) {
 	return m, m != nil && m.store != nil
 }
 
-// Component returns the component of type T of s, or newT() if s has none:
-// the Go spelling of Twisted's ICounter(session). The type T names the
-// component and the constructor is given at the call site, so there is no
-// registry. Component only reads: what newT makes is not stored (change a
-// component with [Update]), and newT may be nil for T's zero value.
+// Component returns the component of type T of s, making it with newT the
+// first time: the Go spelling of Twisted's ICounter(session), where an
+// adapter is made on first use. The type T names the component and the
+// constructor is given at the call site, so there is no registry.
+//
+// The component made is stored as [Update] stores a change, atomically:
+// concurrent first calls, through any process sharing a [Store], agree on
+// one value, so a random token made by newT is the same for every request
+// of the session. With a nil newT, Component only reads: it returns T's
+// zero value and stores nothing. Change a component with Update.
 //
 // The value is a copy. Use a value type made of plain data (a struct of
-// numbers, strings, slices and maps of those), which a [Store] can encode,
-// and treat slices and maps in it as read-only: [Update] replaces them.
+// numbers, strings, slices and maps of those), which a Store can encode,
+// and treat slices and maps in it as read-only: Update replaces them.
 //
 // Components survive expiry (expiry callbacks can read them) and
 // [Manager.Renew]. With a Store, Component reads what this process loaded
 // with the session (in GetSession) and its own updates since, without a
-// round trip; a stored value that does not decode as a T (say, after the
-// type changed) is logged and read as absent.
+// round trip, and making a component is one; if storing it fails (the
+// Store is unreachable, the session has ended), Component returns newT's
+// value unstored and logs why. A stored value that does not decode as a T
+// (say, after the type changed) is logged and treated as absent.
 func Component[T any](s *Session, newT func() T) T {
-	if v, ok := Get[T](s); ok {
+	if v, ok := Get[T](s); ok || newT == nil {
 		return v
 	}
-	if newT == nil {
-		var zero T
-		return zero
+	var made T
+	err := Update(s, newT, func(v *T) error { made = *v; return nil })
+	if err != nil {
+		if !errors.Is(err, ErrNotLive) {
+			s.m.Load().log().Warn("session: a component made is not stored",
+				"component", componentName[T](), "err", err)
+		}
+		return newT()
 	}
-	return newT()
+	return made
 }
 
 // Get returns the component of type T of s and true, or the zero T and

@@ -3,6 +3,7 @@ package session_test
 import (
 	"errors"
 	"sync"
+	"sync/atomic"
 	"testing"
 
 	"github.com/google/uuid"
@@ -25,7 +26,8 @@ func TestComponentUpdateDelete(t *testing.T) {
 		wantOK   bool
 	}{
 		{"get", "", "", false},
-		{"component", "alice", "", false}, // newT's value is not stored
+		{"component", "alice", "alice", true}, // made and stored
+		{"component", "bob", "alice", true},   // already made: newT not called
 		{"set", "carol", "carol", true},
 		{"component", "dave", "carol", true},
 		{"append", "!", "carol!", true},
@@ -38,12 +40,8 @@ func TestComponentUpdateDelete(t *testing.T) {
 		var err error
 		switch st.op {
 		case "component":
-			want := st.wantName
-			if !st.wantOK {
-				want = st.arg
-			}
-			if got := session.Component(s, func() name { return st.arg }); got != want {
-				t.Errorf("step %d: Component = %q, want %q", i, got, want)
+			if got := session.Component(s, func() name { return st.arg }); got != st.wantName {
+				t.Errorf("step %d: Component = %q, want %q", i, got, st.wantName)
 			}
 		case "set":
 			err = session.Set(s, st.arg)
@@ -89,6 +87,39 @@ func TestUpdateConcurrent(t *testing.T) {
 	wg.Wait()
 	if got := session.Component[Counter](s, nil).Value; got != 1000 {
 		t.Errorf("counter = %d after 1000 increments", got)
+	}
+}
+
+// TestComponentOnce: concurrent first calls of Component make the
+// component once and all return it.
+func TestComponentOnce(t *testing.T) {
+	s := session.New(uuid.NewString())
+	var made atomic.Int32
+	got := make([]Counter, 50)
+	var wg sync.WaitGroup
+	for i := range got {
+		wg.Go(func() {
+			got[i] = session.Component(s, func() Counter { return Counter{Value: int(made.Add(1))} })
+		})
+	}
+	wg.Wait()
+	if made.Load() != 1 {
+		t.Errorf("newT ran %d times, want 1", made.Load())
+	}
+	for i, c := range got {
+		if c != got[0] {
+			t.Fatalf("caller %d got %v, caller 0 %v", i, c, got[0])
+		}
+	}
+	if c := session.Component[Counter](s, nil); c != got[0] {
+		t.Fatalf("a read with no constructor got %v, want %v", c, got[0])
+	}
+	type absent int
+	if v := session.Component[absent](s, nil); v != 0 {
+		t.Fatalf("Component with no constructor made %v", v)
+	}
+	if _, ok := session.Get[absent](s); ok {
+		t.Fatal("Component with no constructor stored a value")
 	}
 }
 

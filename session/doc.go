@@ -35,12 +35,13 @@
 //
 // A Session has one type for every site: application state lives in
 // typed components, the Go spelling of Twisted's adapters (ICounter(session)
-// becomes session.Component[Counter](s, newCounter)). [Component] and
-// [Get] read the component of a type; [Update] changes it atomically and
-// [Delete] removes it. There is no registry: the constructor is passed at
-// the call site. Components are values: a read returns a copy, and every
-// change goes through Update, which never loses a concurrent change, so a
-// component needs no locking of its own:
+// becomes session.Component[Counter](s, newCounter)). [Component] reads
+// the component of a type, making it with the constructor the first time;
+// [Get] only reads; [Update] changes it atomically and [Delete] removes
+// it. There is no registry: the constructor is passed at the call site.
+// Components are values: a read returns a copy, and every change goes
+// through Update, which never loses a concurrent change, so a component
+// needs no locking of its own:
 //
 //	type Counter struct{ Value int }
 //

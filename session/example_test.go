@@ -39,13 +39,16 @@ func ExampleUpdate() {
 func ExampleComponent() {
 	s := session.New("5b0e7bc6-8b0a-4a33-9f0e-3a6c5b1d2e4f")
 
-	// A component the session does not have reads as newT's value, which
-	// is not stored.
-	c := session.Component(s, func() Counter { return Counter{Value: 10} })
-	_, ok := session.Get[Counter](s)
-	fmt.Println(c.Value, ok)
+	// A token made on first use, the same for every later request of the
+	// session (a form's CSRF token, say).
+	type Token string
+	n := 0
+	newToken := func() Token { n++; return Token(fmt.Sprint("token-", n)) }
+	fmt.Println(session.Component(s, newToken))
+	fmt.Println(session.Component(s, newToken))
 	// Output:
-	// 10 false
+	// token-1
+	// token-1
 }
 
 func ExampleWithTimeout() {

@@ -360,3 +360,38 @@ func TestStoredClose(t *testing.T) {
 		}
 	})
 }
+
+// TestStoredComponentMadeOnce: concurrent first Component calls through two
+// processes agree on one value, which both then read.
+func TestStoredComponentMadeOnce(t *testing.T) {
+	_, a, b := twoProcesses(t, session.New)
+	s, _ := a.Make()
+	if err := a.Save(s); err != nil {
+		t.Fatal(err)
+	}
+	type token string
+	var made atomic.Int32
+	got := make([]token, 20)
+	var wg sync.WaitGroup
+	for i := range got {
+		m := []*session.Manager{a, b}[i%2]
+		wg.Go(func() {
+			v, err := m.Access(s.UID())
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			got[i] = session.Component(v, func() token { return token(rune('a' + made.Add(1))) })
+		})
+	}
+	wg.Wait()
+	for i, v := range got {
+		if v != got[0] || v == "" {
+			t.Fatalf("caller %d got %q, caller 0 %q", i, v, got[0])
+		}
+	}
+	again, _ := b.Access(s.UID())
+	if v := session.Component[token](again, nil); v != got[0] {
+		t.Fatalf("read back %q, want %q", v, got[0])
+	}
+}

@@ -36,9 +36,11 @@ type Member struct {
 // Join names a new connection after the visitor's session, which keeps the
 // name given as ?name=; a visitor who never gave one is a guest.
 func (room *Room) Join(r *request.Request) (websocket.Protocol, error) {
-	s := r.GetSession()
-	if name := r.Arg("name"); name != "" {
-		session.Set(s, Name(name))
+	s, given := r.GetSession(), Name(r.Arg("name"))
+	if given != "" {
+		if err := session.Update(s, nil, func(n *Name) error { *n = given; return nil }); err != nil {
+			return nil, err
+		}
 	}
 	name := session.Component(s, func() Name { return Name("guest-" + s.UID()[:4]) })
 	return &Member{room: room, name: name}, nil
@@ -61,10 +63,7 @@ func (m *Member) ConnectionLost(error) {
 // broadcast sends msg to every member. Sends never wait: a member who
 // reads too slowly is disconnected instead.
 func (room *Room) broadcast(msg string) {
-	room.members.Range(func(m, _ any) bool {
-		m.(*Member).t.SendTextMessage(msg)
-		return true
-	})
+	room.members.Range(func(m, _ any) bool { m.(*Member).t.SendTextMessage(msg); return true })
 }
 
 func main() {

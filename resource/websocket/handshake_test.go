@@ -119,7 +119,7 @@ func TestMaxConnections(t *testing.T) {
 	dial(t, sv.url, nil)
 	sv.peer(t)
 	resp, body := handshake(t, sv.srv.URL+"/ws", "GET", upgradeHeaders())
-	if resp.StatusCode != http.StatusServiceUnavailable || body != page(503, "Service Unavailable", "The request was refused.") {
+	if resp.StatusCode != http.StatusServiceUnavailable || body != page(503, "Service Unavailable", "The service is temporarily unavailable. Please try again shortly.") {
 		t.Errorf("the third connection got %d %q, want the 503 page", resp.StatusCode, body)
 	}
 	// A connection that ends gives its place back.
