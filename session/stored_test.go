@@ -395,3 +395,29 @@ func TestStoredComponentMadeOnce(t *testing.T) {
 		t.Fatalf("read back %q, want %q", v, got[0])
 	}
 }
+
+// TestStoredNeverStored: a session made while the store is down, with a
+// callback, is never stored; its callback runs at its deadline, and it
+// leaves the watch.
+func TestStoredNeverStored(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		st, a, _ := twoProcesses(t, session.WithTimeout(time.Minute))
+		st.setDown(true)
+		s, _ := a.Make()
+		var ran atomic.Int32
+		s.NotifyOnExpire(func() { ran.Add(1) })
+		if err := a.Save(s); !errors.Is(err, session.ErrUnavailable) {
+			t.Fatalf("Save while down: %v", err)
+		}
+		time.Sleep(time.Minute - time.Second)
+		synctest.Wait()
+		if ran.Load() != 0 {
+			t.Fatal("the callback ran before the deadline")
+		}
+		time.Sleep(2 * time.Second)
+		synctest.Wait()
+		if ran.Load() != 1 || a.Len() != 0 {
+			t.Fatalf("after the deadline: %d callbacks, %d watched", ran.Load(), a.Len())
+		}
+	})
+}

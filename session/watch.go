@@ -208,8 +208,17 @@ func (w *watcher) check(ctx context.Context, m *Manager, e *watch) {
 	}
 	w.mu.Unlock()
 	if first != nil && isPending(first) {
-		// Made here and not stored yet: the Store knows nothing of it.
-		w.requeue(m, e, retryDelay)
+		// Made here and not stored yet (its first request is still
+		// running, or could not store it): the Store knows nothing of
+		// it, so it ends at its own deadline.
+		first.mu.Lock()
+		due := first.viewLocked().due
+		first.mu.Unlock()
+		if left := due - m.now(); left > 0 {
+			w.requeue(m, e, time.Duration(left))
+		} else {
+			w.end(m, e.uid, nil, nil)
+		}
 		return
 	}
 	rec, err := m.store.Check(ctx, e.uid)
