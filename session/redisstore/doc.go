@@ -26,9 +26,10 @@
 // # Costs and bounds
 //
 // Reading a session (and sliding its deadline) is one round trip, a Lua
-// script; an update of a component is a second, a compare-and-set script;
-// a new session is written with its first change, or just before its
-// cookie is sent, in one MULTI/EXEC. A session whose visitor never comes
+// script, or a plain pipeline for a session this process touched a moment
+// ago; an update of a component is a second, a compare-and-set script; a
+// new session is written with its first change, or just before its cookie
+// is sent, in one MULTI/EXEC. A session whose visitor never comes
 // back with its cookie ends after Options.ReturnWithin, so that clients
 // that drop cookies cost Redis little.
 //
