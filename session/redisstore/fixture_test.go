@@ -1,7 +1,6 @@
 package redisstore_test
 
 import (
-	"bytes"
 	"fmt"
 	"io"
 	"log/slog"
@@ -15,6 +14,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/gotwisted/web/internal/testutil"
 	"github.com/gotwisted/web/request"
 	"github.com/gotwisted/web/resource"
 	"github.com/gotwisted/web/session"
@@ -33,7 +33,7 @@ type instance struct {
 	srv    *httptest.Server
 	client *redis.Client
 	ended  *endLog
-	logBuf *syncBuffer
+	logBuf *testutil.SyncBuffer
 }
 
 // endLog records the expiry callbacks that ran on an instance.
@@ -52,24 +52,6 @@ func (l *endLog) get() []string {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return slices.Clone(l.entries)
-}
-
-// syncBuffer is a bytes.Buffer for a logger used by several goroutines.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.String()
 }
 
 // route is a leaf whose GET body is what f returns.
@@ -134,7 +116,7 @@ func (in *instance) routes() map[string]func(r *request.Request) (string, error)
 // and the store options opts.
 func newInstance(t *testing.T, rs *redisServer, name string, f session.Factory, opts redisstore.Options) *instance {
 	t.Helper()
-	in := &instance{name: name, client: rs.client(t), ended: new(endLog), logBuf: new(syncBuffer)}
+	in := &instance{name: name, client: rs.client(t), ended: new(endLog), logBuf: new(testutil.SyncBuffer)}
 	root := resource.New()
 	for p, f := range in.routes() {
 		root.PutChild(p, &route{f: f})

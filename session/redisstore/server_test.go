@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
+
+	"github.com/gotwisted/web/internal/testutil"
 )
 
 // redisServer is a redis-server started for one test, on a unix socket in
@@ -32,12 +34,7 @@ type redisServer struct {
 // redis-server, t fails in CI (CI=true) and is skipped elsewhere.
 func startRedis(t testing.TB, persist bool) *redisServer {
 	t.Helper()
-	if _, err := exec.LookPath("redis-server"); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("redis-server not found: CI must install it (apt-get install -y redis-server)")
-		}
-		t.Skip("redisstore: redis-server not installed; skipping (apt-get install -y redis-server)")
-	}
+	testutil.Program(t, "redis-server", "redis-server")
 	dir := t.TempDir()
 	sock := filepath.Join(dir, "redis.sock")
 	if len(sock) > 100 { // sun_path holds 108 bytes
