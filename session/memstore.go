@@ -30,6 +30,7 @@ type memStore struct {
 	// calls out (callbacks, newT) with any of them held.
 	mu      sync.RWMutex // guards the fields below and every member's index
 	h       expiryHeap   // every live session, by scheduled deadline
+	fresh   freshHeap    // sessions no request has come back with, maybe stale: see evictLocked
 	started bool         // scheduler goroutine started
 	closed  bool
 
@@ -44,9 +45,27 @@ type memStore struct {
 const nShards = 64
 
 type shard struct {
-	mu sync.RWMutex
-	m  map[uuid.UUID]*Session                          // nil until the first Add
-	_  [64 - (unsafe.Sizeof(sync.RWMutex{})+8)%64]byte // a cache line each, against false sharing
+	mu   sync.RWMutex
+	m    map[uuid.UUID]*Session                           // nil until the first Add
+	peak int                                              // the most entries m has held since it was made
+	_    [64 - (unsafe.Sizeof(sync.RWMutex{})+16)%64]byte // a cache line each, against false sharing
+}
+
+// shrinkLocked makes a new, smaller map for the shard once it holds less
+// than a quarter of what it once did: a Go map never gives back the memory
+// of its deleted entries, so after a flood of sessions expires the index
+// would keep the flood's size for good. Copying is linear in what remains,
+// and happens only after that many deletes. sh.mu must be held.
+func (sh *shard) shrinkLocked() {
+	if sh.peak < 1024 || len(sh.m) >= sh.peak/4 {
+		return
+	}
+	m := make(map[uuid.UUID]*Session, len(sh.m))
+	for id, s := range sh.m {
+		m[id] = s
+	}
+	sh.m = m
+	sh.peak = len(m)
 }
 
 // shardOf returns the shard that indexes id. The bytes are random in a v4
@@ -72,6 +91,7 @@ func (st *memStore) indexLocked(id uuid.UUID, s *Session) {
 		sh.m = make(map[uuid.UUID]*Session)
 	}
 	sh.m[id] = s
+	sh.peak = max(sh.peak, len(sh.m))
 	sh.mu.Unlock()
 }
 
@@ -109,6 +129,7 @@ func (st *memStore) unindexBatchLocked(b []expiring, scratch *unindexScratch) {
 		for _, id := range ids[start[i]:start[i+1]] {
 			delete(sh.m, id)
 		}
+		sh.shrinkLocked()
 		sh.mu.Unlock()
 	}
 	scratch.ids = ids[:0]
@@ -119,6 +140,7 @@ func (st *memStore) unindexLocked(id uuid.UUID) {
 	sh := st.shardOf(id)
 	sh.mu.Lock()
 	delete(sh.m, id)
+	sh.shrinkLocked()
 	sh.mu.Unlock()
 }
 
@@ -143,8 +165,8 @@ type expiring struct {
 // add registers s, a Session fresh from [New] or a [Factory], and
 // schedules its expiry at its deadline. It starts s's life on the clock:
 // its creation and last access become the time of the add, so that all
-// deadlines are on one clock. If the store is full, add first expires the
-// session with the earliest deadline and runs its callbacks in the calling
+// deadlines are on one clock. If the store is full, add first evicts a
+// session (see evictLocked) and runs its callbacks in the calling
 // goroutine.
 //
 // kick says whether to start the scheduler, or wake it for a new heap top;
@@ -183,12 +205,17 @@ func (st *memStore) add(s *Session, kick bool) error {
 
 	var evicted []expiring
 	for len(st.h) >= st.max {
-		if e, ok := st.popLocked(); ok {
+		if e, ok := st.evictLocked(); ok {
 			evicted = append(evicted, e)
 		}
 	}
-	st.h.push(s.deadline(), s)
+	due := s.deadline()
+	st.h.push(due, s)
 	st.indexLocked(s.id, s)
+	st.fresh.push(due, s)
+	if len(st.fresh) > 2*len(st.h)+1024 {
+		st.fresh = st.fresh.compact()
+	}
 	if kick && !st.started {
 		st.started = true
 		go st.run()
@@ -206,17 +233,94 @@ func (st *memStore) add(s *Session, kick bool) error {
 	return nil
 }
 
-// popLocked takes the heap's top session out of the store and marks it
-// expired. It reports false if the session had already been marked by a
-// concurrent Expire, which will run the callbacks itself. st.mu must be
-// held.
-func (st *memStore) popLocked() (expiring, bool) {
-	s := st.h.pop()
+// evictLocked takes one session out of a full store and marks it expired,
+// so that clients which never send their cookie back can neither exhaust
+// memory nor push out the sessions of visitors who do: the session it
+// takes is, among those no request has come back with (see returned), the
+// one with the earliest deadline; only when every live session has been
+// used on two requests or more does it take the earliest deadline of all.
+// It reports false if the session had already been marked by a concurrent
+// Expire, which will run the callbacks itself. st.mu must be held.
+func (st *memStore) evictLocked() (expiring, bool) {
+	var s *Session
+	for len(st.fresh) > 0 && s == nil {
+		e := st.fresh.pop()
+		// The entry is stale if its session ended, came back, or was
+		// evicted already; it is dropped either way.
+		if e.s.index >= 0 && !returned(e.s) && st.lookupLocked(e.s.id) == e.s {
+			s = e.s
+		}
+	}
+	if s == nil {
+		s = st.h[0].s
+	}
+	st.h.remove(int(s.index))
 	st.unindexLocked(s.id)
 	s.mu.Lock()
 	cbs, ok := s.markExpiredLocked()
 	s.mu.Unlock()
 	return expiring{s, cbs}, ok
+}
+
+// returned reports whether a request came back with s since the one that
+// made it: whether it was touched after it was made.
+func returned(s *Session) bool { return s.last.Load() != s.created.Load() }
+
+// freshHeap is a binary min-heap of the sessions of a memStore that no
+// request had come back with when they were added, by deadline: the ones
+// eviction takes first. Entries are not removed when their session
+// expires or comes back; evictLocked skips them, and compact drops them
+// when they outnumber the live sessions.
+type freshHeap []slot
+
+func (h *freshHeap) push(due int64, s *Session) {
+	*h = append(*h, slot{due, s})
+	a := *h
+	for i := len(a) - 1; i > 0; {
+		p := (i - 1) / 2
+		if a[p].due <= a[i].due {
+			break
+		}
+		a[p], a[i] = a[i], a[p]
+		i = p
+	}
+}
+
+func (h *freshHeap) pop() slot {
+	a := *h
+	top := a[0]
+	n := len(a) - 1
+	a[0] = a[n]
+	a[n] = slot{}
+	a = a[:n]
+	for i := 0; ; {
+		c := 2*i + 1
+		if c >= n {
+			break
+		}
+		if c+1 < n && a[c+1].due < a[c].due {
+			c++
+		}
+		if a[i].due <= a[c].due {
+			break
+		}
+		a[i], a[c] = a[c], a[i]
+		i = c
+	}
+	*h = a
+	return top
+}
+
+// compact returns a new heap of the entries whose sessions are still live
+// and have not come back. The owning memStore's mu must be held.
+func (h freshHeap) compact() freshHeap {
+	var out freshHeap
+	for _, e := range h {
+		if e.s.index >= 0 && !e.s.expired.Load() && !returned(e.s) {
+			out.push(e.due, e.s)
+		}
+	}
+	return out
 }
 
 // remove takes s out of the store after its Expire marked it.
@@ -322,6 +426,7 @@ func (st *memStore) close() {
 	st.closed = true
 	started := st.started
 	st.h = nil
+	st.fresh = nil
 	for i := range st.shards {
 		sh := &st.shards[i]
 		sh.mu.Lock()
@@ -334,6 +439,20 @@ func (st *memStore) close() {
 	}
 	if started {
 		<-st.stopped
+	}
+}
+
+// shrinkLocked gives back the memory of the heaps once most of what they
+// held has expired (after a flood, say): a slice keeps its capacity, and
+// the fresh heap keeps entries of sessions long gone. Both copies are
+// linear in what remains and happen only after that many expiries. st.mu
+// must be held.
+func (st *memStore) shrinkLocked() {
+	if cap(st.h) > 1024 && len(st.h) < cap(st.h)/4 {
+		st.h = slices.Clone(st.h)
+	}
+	if len(st.fresh) > 2*len(st.h)+1024 || cap(st.fresh) > 1024 && len(st.fresh) < cap(st.fresh)/4 {
+		st.fresh = st.fresh.compact()
 	}
 }
 
@@ -391,6 +510,7 @@ func (st *memStore) expireDue(buf *[]expiring, scratch *unindexScratch) (next in
 			b = append(b, expiring{s, cbs})
 		}
 		st.unindexBatchLocked(b, scratch)
+		st.shrinkLocked()
 		if len(st.h) > 0 {
 			next, ok = st.h[0].due, true
 		} else {
