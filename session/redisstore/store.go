@@ -326,28 +326,25 @@ func (st *Store) Update(ctx context.Context, uid, name string, old, data []byte)
 
 // Expire ends a live session and publishes its end (one round trip).
 func (st *Store) Expire(ctx context.Context, uid string) (*session.Record, error) {
-	v, err := expireScript.Run(ctx, st.client, []string{st.key(uid)}, st.grace, st.channel, uid).Slice()
-	if errors.Is(err, redis.Nil) {
-		return nil, session.ErrNotFound
-	}
-	if err != nil {
-		return nil, err
-	}
-	rec, err := parseRecord(uid, v)
-	return rec, err
+	return st.record(ctx, expireScript, uid, st.grace, st.channel, uid)
 }
 
 // Check reports what became of a session (one round trip).
 func (st *Store) Check(ctx context.Context, uid string) (*session.Record, error) {
-	v, err := checkScript.Run(ctx, st.client, []string{st.key(uid)}, st.grace).Slice()
+	return st.record(ctx, checkScript, uid, st.grace)
+}
+
+// record runs a script on uid's key that answers with its record, or nil
+// for session.ErrNotFound.
+func (st *Store) record(ctx context.Context, script *redis.Script, uid string, args ...any) (*session.Record, error) {
+	v, err := script.Run(ctx, st.client, []string{st.key(uid)}, args...).Slice()
 	if errors.Is(err, redis.Nil) {
 		return nil, session.ErrNotFound
 	}
 	if err != nil {
 		return nil, err
 	}
-	rec, err := parseRecord(uid, v)
-	return rec, err
+	return parseRecord(uid, v)
 }
 
 // renameAttempts bounds how often Rename retries when the session keeps
