@@ -1,0 +1,187 @@
+package introspect
+
+import (
+	"context"
+	"reflect"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/gotwisted/web/request"
+)
+
+// Bounds of what a Trace keeps, whatever the path: at most MaxSteps steps
+// (the rest are counted), and the prepath and postpath of each only for a
+// path of at most MaxListSegments segments and MaxListBytes bytes, so that
+// a long path costs the inspector little time and memory.
+const (
+	MaxSteps        = 64
+	MaxListSegments = 64
+	MaxListBytes    = 4096
+)
+
+// How says how traversal reached the resource of a Step.
+type How uint8
+
+// The ways a Step reaches its resource.
+const (
+	Static   How = iota // ChildWithDefault returned it: a static child
+	Dynamic             // the GetChild of the resource before returned it
+	NotFound            // neither had the child: the 404 page
+	Failed              // GetChild returned an error: the failure page
+	LeafStop            // the resource is a leaf: traversal stops, the segment stays in the postpath
+)
+
+// String returns how, in words.
+func (h How) String() string {
+	switch h {
+	case Static:
+		return "static child"
+	case Dynamic:
+		return "GetChild"
+	case NotFound:
+		return "not found"
+	case Failed:
+		return "GetChild failed"
+	case LeafStop:
+		return "leaf: stops here"
+	}
+	return "?"
+}
+
+// A Step is one segment of a traversal.
+type Step struct {
+	// Segment is the segment consumed (decoded), or for a LeafStop the
+	// segment left in the postpath.
+	Segment string
+	// Prepath and Postpath are the request's after the lookup.
+	Prepath, Postpath []string
+	// Reached is the Go type of the resource reached ("" when Failed).
+	Reached string
+	How     How
+}
+
+// A Trace records one request as the inspector shows it: its traversal
+// steps, the render method that answered, the status and the time taken.
+// The Site makes it and hands it to the inspector when the response ends;
+// package resource records the steps while it traverses. Its methods are
+// safe for concurrent use; once Finish was called it no longer changes, so
+// its fields may be read without the lock.
+type Trace struct {
+	Start   time.Time
+	Method  string
+	Path    string   // the escaped path; "?…" stands for a query, never shown
+	Client  string   // the client's address, as Request.ClientAddr gives it
+	Initial []string // the postpath before traversal; nil for a long path
+	lists   bool     // record each step's prepath and postpath
+
+	mu       sync.Mutex // guards the fields below until done
+	done     bool
+	Steps    []Step
+	More     int    // steps beyond MaxSteps, not kept
+	Rendered string // the Go type of the resource rendered
+	Answer   string // which render method answered: "RenderGET", "Render", "405"...
+	Async    bool   // the render method returned NotDoneYet
+	Failed   bool   // traversal or rendering failed: the failure page
+	Status   int
+	Took     time.Duration
+	Self     bool // the request reached the inspector itself
+}
+
+// TypeName returns the Go type of v as %T prints it.
+func TypeName(v any) string {
+	if v == nil {
+		return "nil"
+	}
+	return reflect.TypeOf(v).String()
+}
+
+// Start returns the Trace of the request r, about to be traversed, which
+// began at start.
+func Start(r *request.Request, start time.Time) *Trace {
+	t := &Trace{Start: start, Method: r.Method(), Path: r.Path(), Client: r.ClientAddr()}
+	if u := r.HTTPRequest().URL; u.RawQuery != "" || u.ForceQuery {
+		t.Path += "?…"
+	}
+	if r.HTTPRequest().RequestURI == "*" {
+		t.Path = "*"
+	}
+	if len(t.Path) <= MaxListBytes && strings.Count(t.Path, "/") <= MaxListSegments {
+		t.lists = true
+		t.Initial = r.Postpath()
+	}
+	return t
+}
+
+// AddStep records a step of r's traversal: seg was consumed (or left, for
+// a LeafStop) and reached is the resource reached (nil when Failed).
+func (t *Trace) AddStep(seg string, r *request.Request, reached any, how How) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.done {
+		return
+	}
+	if len(t.Steps) >= MaxSteps {
+		t.More++
+		return
+	}
+	st := Step{Segment: seg, How: how}
+	if reached != nil {
+		st.Reached = TypeName(reached)
+	}
+	if t.lists {
+		st.Prepath, st.Postpath = r.Prepath(), r.Postpath()
+	}
+	t.Steps = append(t.Steps, st)
+}
+
+// SetRender records the resource rendered and the method that answers.
+func (t *Trace) SetRender(res any, answer string) {
+	t.mu.Lock()
+	if !t.done {
+		t.Rendered, t.Answer = TypeName(res), answer
+	}
+	t.mu.Unlock()
+}
+
+// SetFailed records that traversal or rendering failed: the response is
+// the failure page.
+func (t *Trace) SetFailed() {
+	t.mu.Lock()
+	if !t.done {
+		t.Failed = true
+	}
+	t.mu.Unlock()
+}
+
+// MarkSelf records that the request reached the inspector.
+func (t *Trace) MarkSelf() {
+	t.mu.Lock()
+	t.Self = true
+	t.mu.Unlock()
+}
+
+// Finish records the status, whether the response was asynchronous, and
+// the time taken, and freezes t.
+func (t *Trace) Finish(status int, async bool, took time.Duration) {
+	t.mu.Lock()
+	t.Status, t.Async, t.Took, t.done = status, async, took, true
+	t.mu.Unlock()
+}
+
+// Ctx is the context of a request whose traversal is recorded: the
+// request's own context, with its Trace. The Site makes it the request's
+// context, outermost, so that From finds it with one type comparison.
+type Ctx struct {
+	context.Context
+	Trace *Trace
+}
+
+// From returns the Trace of a request whose context is ctx, or nil when its
+// traversal is not recorded. It costs one comparison of ctx's type.
+func From(ctx context.Context) *Trace {
+	if c, ok := ctx.(*Ctx); ok {
+		return c.Trace
+	}
+	return nil
+}
