@@ -144,6 +144,42 @@ func AllowedMethods(res Resource) []string {
 	return allowed
 }
 
+// answering names what Render calls to render res for the method m, for
+// the inspector: the render method, or the answer Render makes itself. It
+// follows Render's choices; TestAnsweringFollowsRender checks that it does.
+func answering(res Resource, m string) string {
+	if _, ok := res.(Renderer); ok {
+		return "Render"
+	}
+	switch m {
+	case http.MethodHead:
+		if _, ok := res.(HEADRenderer); ok {
+			return "RenderHEAD"
+		}
+		if _, ok := res.(GETRenderer); ok {
+			return "RenderGET (for HEAD)"
+		}
+	case http.MethodOptions:
+		if _, ok := res.(OPTIONSRenderer); ok {
+			return "RenderOPTIONS"
+		}
+		if x, ok := res.(ExtraRenderer); !ok || !slices.Contains(x.ExtraMethods(), m) {
+			return "OPTIONS: the Allow list"
+		}
+	case http.MethodGet, http.MethodPost, http.MethodPut, http.MethodDelete, http.MethodPatch:
+		if answers(res, m) {
+			return "Render" + m
+		}
+	}
+	if x, ok := res.(ExtraRenderer); ok && slices.Contains(x.ExtraMethods(), m) {
+		return "RenderExtra(" + m + ")"
+	}
+	if slices.Contains(knownMethods[:], m) {
+		return "405 Method Not Allowed"
+	}
+	return "501 Not Implemented"
+}
+
 func answers(res Resource, m string) bool {
 	switch m {
 	case http.MethodGet:

@@ -6,6 +6,7 @@ import (
 	"sync"
 	"sync/atomic"
 
+	"github.com/gotwisted/web/internal/introspect"
 	"github.com/gotwisted/web/request"
 )
 
@@ -45,7 +46,13 @@ type ChildGetter interface {
 type Base struct {
 	mu       sync.Mutex               // serialises PutChild
 	children atomic.Pointer[children] // copy-on-write
+	node                              // what the inspector sees: set at the first PutChild
 }
+
+// node lets the inspector (resource/inspect) list a Base's children, and
+// the ready-made resources that embed Base say what they are, through
+// package introspect; it adds nothing to Base's API.
+type node = introspect.Node
 
 // children is an immutable set of static children, replaced whole by
 // PutChild (copy-on-write), so that lookups take no lock. Up to maxScan of
@@ -129,7 +136,28 @@ func (b *Base) PutChild(name string, child Resource) {
 	}
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	b.children.Store(b.children.Load().with(name, child))
+	old := b.children.Load()
+	if old == nil {
+		introspect.SetChildren(&b.node, b.childList)
+	}
+	b.children.Store(old.with(name, child))
+}
+
+// childList returns b's static children, for the inspector: in the order
+// they were put while there are few, sorted by name beyond.
+func (b *Base) childList() []introspect.Child {
+	c := b.children.Load()
+	if c == nil {
+		return nil
+	}
+	var list []introspect.Child
+	for _, e := range c.list {
+		list = append(list, introspect.Child{Name: e.name, Res: e.res})
+	}
+	for _, name := range slices.Sorted(maps.Keys(c.m)) {
+		list = append(list, introspect.Child{Name: name, Res: c.m[name]})
+	}
+	return list
 }
 
 // Leaf is embedded by resources that are leaves: it has no children, so
@@ -152,8 +180,15 @@ func (Leaf) PutChild(name string, _ Resource) {
 // not a leaf, it moves the next segment to the prepath, then asks
 // ChildWithDefault, then the resource's GetChild, and answers with the 404
 // page when neither has the child. It returns the resource to render, or
-// the error a GetChild returned.
+// the error a GetChild returned. When the Site has an inspector, each step
+// is recorded for it.
 func ChildForRequest(root Resource, r *request.Request) (Resource, error) {
+	return childForRequest(root, r, introspect.From(r.Context()))
+}
+
+// childForRequest is ChildForRequest, recording its steps in t unless t is
+// nil. A static child costs one test of t more than no inspector does.
+func childForRequest(root Resource, r *request.Request, t *introspect.Trace) (Resource, error) {
 	res := root
 	for {
 		// Twisted's order: the postpath first, then IsLeaf.
@@ -163,21 +198,50 @@ func ChildForRequest(root Resource, r *request.Request) (Resource, error) {
 		}
 		if res.IsLeaf() {
 			r.Unconsume()
+			if t != nil {
+				t.AddStep(seg, r, res, introspect.LeafStop)
+			}
 			break
 		}
 		child := res.ChildWithDefault(seg, r)
 		if child == nil {
-			if g, ok := res.(ChildGetter); ok {
-				var err error
-				if child, err = g.GetChild(seg, r); err != nil {
-					return nil, err
-				}
+			var err error
+			if child, err = dynamicChild(res, seg, r, t); err != nil {
+				return nil, err
 			}
-		}
-		if child == nil {
-			child = notFound
+		} else if t != nil {
+			t.AddStep(seg, r, child, introspect.Static)
 		}
 		res = child
 	}
 	return res, nil
+}
+
+// dynamicChild returns the child named seg that res's GetChild makes, or
+// the 404 page, recording the step in t unless t is nil.
+func dynamicChild(res Resource, seg string, r *request.Request, t *introspect.Trace) (Resource, error) {
+	g, ok := res.(ChildGetter)
+	if !ok {
+		if t != nil {
+			t.AddStep(seg, r, notFound, introspect.NotFound)
+		}
+		return notFound, nil
+	}
+	child, err := g.GetChild(seg, r)
+	switch {
+	case err != nil:
+		if t != nil {
+			t.AddStep(seg, r, nil, introspect.Failed)
+		}
+		return nil, err
+	case child == nil:
+		if t != nil {
+			t.AddStep(seg, r, notFound, introspect.NotFound)
+		}
+		return notFound, nil
+	}
+	if t != nil {
+		t.AddStep(seg, r, child, introspect.Dynamic)
+	}
+	return child, nil
 }

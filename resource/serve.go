@@ -10,6 +10,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/gotwisted/web/internal/introspect"
 	"github.com/gotwisted/web/request"
 	"github.com/gotwisted/web/session"
 )
@@ -30,6 +31,9 @@ import (
 // failure came after the response's first byte, Serve panics with
 // http.ErrAbortHandler, which makes net/http cut the connection, so that
 // the client does not take a truncated body for a whole one.
+//
+// When the Site has an inspector, Serve records for it the steps of the
+// traversal and the render method that answered.
 func Serve(root Resource, r *request.Request) (async bool) {
 	if r.HTTPRequest().RequestURI == "*" {
 		if r.Method() != http.MethodOptions {
@@ -44,6 +48,7 @@ func Serve(root Resource, r *request.Request) (async bool) {
 			if v == http.ErrAbortHandler {
 				panic(v)
 			}
+			setFailed(r)
 			err, stack := fmt.Errorf("panic: %v", v), debug.Stack()
 			if se, ok := v.(*request.StatusError); ok {
 				err, stack = se, nil
@@ -54,9 +59,13 @@ func Serve(root Resource, r *request.Request) (async bool) {
 			async = false
 		}
 	}()
-	res, err := ChildForRequest(root, r)
+	t := introspect.From(r.Context())
+	res, err := childForRequest(root, r, t)
 	var body []byte
 	if err == nil {
+		if t != nil {
+			t.SetRender(res, answering(res, r.Method()))
+		}
 		body, err = Render(res, r)
 	}
 	switch {
@@ -68,11 +77,19 @@ func Serve(root Resource, r *request.Request) (async bool) {
 		r.Stream()
 		return true
 	default:
+		setFailed(r)
 		if fail(r, err, nil) {
 			panic(http.ErrAbortHandler)
 		}
 	}
 	return false
+}
+
+// setFailed records for the inspector, if there is one, that r failed.
+func setFailed(r *request.Request) {
+	if t := introspect.From(r.Context()); t != nil {
+		t.SetFailed()
+	}
 }
 
 // Fail ends the response with the page for err and logs err with the
