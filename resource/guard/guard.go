@@ -27,6 +27,7 @@ import (
 	"net/http"
 	"strings"
 
+	"github.com/gotwisted/web/internal/introspect"
 	"github.com/gotwisted/web/request"
 	"github.com/gotwisted/web/resource"
 )
@@ -93,7 +94,12 @@ type Guard struct {
 	realm   Realm
 	checker Checker
 	schemes []Scheme
+	node    // what the inspector sees
 }
+
+// node lets the inspector (resource/inspect) show what guards the
+// subtree, through package introspect; it adds nothing to Guard's API.
+type node = introspect.Node
 
 var (
 	_ resource.Resource    = (*Guard)(nil)
@@ -122,7 +128,34 @@ func New(realm Realm, checker Checker, schemes ...Scheme) *Guard {
 			}
 		}
 	}
-	return &Guard{realm: realm, checker: checker, schemes: schemes}
+	g := &Guard{realm: realm, checker: checker, schemes: schemes}
+	introspect.SetDescribe(g, g.describe)
+	return g
+}
+
+// describe tells the inspector the schemes and the realm; the avatars'
+// trees are not shown, since only credentials lead into them.
+func (g *Guard) describe(info *introspect.Info) {
+	info.Kind = "guard"
+	for _, s := range g.schemes {
+		info.Notes = append(info.Notes, "scheme "+schemeName(s))
+	}
+	info.Notes = append(info.Notes, "realm "+introspect.TypeName(g.realm)+": its trees are reached with credentials only, not shown")
+	if g.Anonymous {
+		info.Notes = append(info.Notes, "visitors without credentials come in as the user \"\"")
+	}
+}
+
+// schemeName names s for the inspector without calling a user's code: the
+// framework's schemes by name and realm, any other by its Go type.
+func schemeName(s Scheme) string {
+	switch s := s.(type) {
+	case *basic:
+		return s.challenge[0]
+	case *Digest:
+		return "Digest realm=" + quote(s.realm) + ", algorithms " + strings.Join(s.Algorithms, " ")
+	}
+	return introspect.TypeName(s)
 }
 
 // IsLeaf returns false: traversal continues into the avatar.

@@ -24,6 +24,7 @@ import (
 	"sync"
 
 	"github.com/gotwisted/web/internal/header"
+	"github.com/gotwisted/web/internal/introspect"
 	"github.com/gotwisted/web/request"
 	"github.com/gotwisted/web/resource"
 )
@@ -39,7 +40,12 @@ type Wrapper struct {
 
 	res   resource.Resource
 	pools [gzip.BestCompression + 3]sync.Pool // *gzip.Writer by level+2
+	node                                      // what the inspector sees
 }
+
+// node lets the inspector (resource/inspect) walk into the wrapped
+// resource, through package introspect; it adds nothing to Wrapper's API.
+type node = introspect.Node
 
 var (
 	_ resource.Resource    = (*Wrapper)(nil)
@@ -53,7 +59,15 @@ func Wrap(res resource.Resource) *Wrapper {
 	if res == nil {
 		panic("gzip: Wrap(nil)")
 	}
-	return &Wrapper{res: res}
+	w := &Wrapper{res: res}
+	introspect.SetDescribe(w, w.describe)
+	return w
+}
+
+// describe tells the inspector the wrapped resource.
+func (w *Wrapper) describe(info *introspect.Info) {
+	info.Kind = "gzip wrapper"
+	info.Links = []introspect.Child{{Name: "wrapped", Res: w.res}}
 }
 
 // Unwrap returns the wrapped resource.

@@ -37,6 +37,7 @@ import (
 	"net/http"
 	"strings"
 
+	"github.com/gotwisted/web/internal/introspect"
 	"github.com/gotwisted/web/request"
 	"github.com/gotwisted/web/resource"
 )
@@ -46,8 +47,13 @@ import (
 // handler is.
 type Resource struct {
 	resource.Leaf
-	h http.Handler
+	h    http.Handler
+	node // what the inspector sees
 }
+
+// node lets the inspector (resource/inspect) show the handler's type,
+// through package introspect; it adds nothing to Resource's API.
+type node = introspect.Node
 
 var _ resource.Renderer = (*Resource)(nil)
 
@@ -57,7 +63,15 @@ func New(h http.Handler) *Resource {
 	if h == nil {
 		panic("handler: New(nil)")
 	}
-	return &Resource{h: h}
+	m := &Resource{h: h}
+	introspect.SetDescribe(m, m.describe)
+	return m
+}
+
+// describe tells the inspector the handler's type.
+func (m *Resource) describe(info *introspect.Info) {
+	info.Kind = "mounted handler"
+	info.Notes = []string{"handler " + introspect.TypeName(m.h) + ": it answers every path below"}
 }
 
 // Handler returns the mounted handler.

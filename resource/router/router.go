@@ -33,6 +33,7 @@ import (
 
 	"github.com/julienschmidt/httprouter"
 
+	"github.com/gotwisted/web/internal/introspect"
 	"github.com/gotwisted/web/request"
 	"github.com/gotwisted/web/resource"
 	"github.com/gotwisted/web/resource/util"
@@ -62,13 +63,30 @@ type Router struct {
 
 	hr      *httprouter.Router
 	methods []string // the methods with routes, in registration order
+	routes  []string // "METHOD pattern", in registration order, for the inspector
+	node             // what the inspector sees
 }
+
+// node lets the inspector (resource/inspect) list the routes, through
+// package introspect; it adds nothing to Router's API.
+type node = introspect.Node
 
 var _ resource.Renderer = (*Router)(nil)
 
 // New returns a Router with no routes and RedirectTrailingSlash set.
 func New() *Router {
-	return &Router{hr: httprouter.New(), RedirectTrailingSlash: true}
+	rt := &Router{hr: httprouter.New(), RedirectTrailingSlash: true}
+	introspect.SetDescribe(rt, rt.describe)
+	return rt
+}
+
+// describe tells the inspector the routes.
+func (rt *Router) describe(info *introspect.Info) {
+	info.Kind = "router"
+	info.Notes = slices.Clone(rt.routes)
+	if len(rt.routes) == 0 {
+		info.Notes = append(info.Notes, "no routes")
+	}
 }
 
 // call carries one request to the route's closure through httprouter's
@@ -97,6 +115,7 @@ func (rt *Router) Handle(method, pattern string, h Handle) {
 	if !slices.Contains(rt.methods, method) {
 		rt.methods = append(rt.methods, method)
 	}
+	rt.routes = append(rt.routes, method+" "+pattern)
 }
 
 // GET registers h for GET (and so HEAD) requests matching pattern.

@@ -14,6 +14,7 @@ import (
 	"syscall"
 	"unicode/utf8"
 
+	"github.com/gotwisted/web/internal/introspect"
 	"github.com/gotwisted/web/request"
 	"github.com/gotwisted/web/resource"
 	"github.com/gotwisted/web/resource/util"
@@ -153,14 +154,28 @@ func NewFile(path string) (*File, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &File{
+	f := &File{
 		DefaultType:      "text/html",
 		ContentEncodings: maps.Clone(defaultEncodings),
 		IndexNames:       []string{"index", "index.html", "index.htm"},
 		t: &tree{root: root, dir: dir,
 			open: func(name string) (*os.File, error) { return root.OpenFile(name, openFlags, 0) }},
 		name: name,
-	}, nil
+	}
+	introspect.SetDescribe(f, f.describe)
+	return f, nil
+}
+
+// describe tells the inspector (resource/inspect), through package
+// introspect, what f serves; the files of a directory are not listed.
+func (f *File) describe(info *introspect.Info) {
+	if f.name == "." {
+		info.Kind = "static directory"
+		info.Notes = []string{"directory " + f.t.root.Name() + ": its files are GetChild's, not listed"}
+		return
+	}
+	info.Kind = "static file"
+	info.Notes = []string{"file " + f.name + " in " + f.t.root.Name()}
 }
 
 // defaultEncodings are Twisted's File.contentEncodings.

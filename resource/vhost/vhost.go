@@ -12,10 +12,13 @@
 package vhost
 
 import (
+	"maps"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
 
+	"github.com/gotwisted/web/internal/introspect"
 	"github.com/gotwisted/web/request"
 	"github.com/gotwisted/web/resource"
 )
@@ -50,7 +53,27 @@ type NameVirtualHost struct {
 }
 
 // New returns a NameVirtualHost with no hosts and no default.
-func New() *NameVirtualHost { return new(NameVirtualHost) }
+func New() *NameVirtualHost {
+	v := new(NameVirtualHost)
+	introspect.SetDescribe(v, v.describe)
+	return v
+}
+
+// describe tells the inspector (resource/inspect) the hosts and the
+// default, whose trees it shows.
+func (v *NameVirtualHost) describe(info *introspect.Info) {
+	info.Kind = "virtual host"
+	if m := v.hosts.Load(); m != nil {
+		for _, name := range slices.Sorted(maps.Keys(*m)) {
+			info.Links = append(info.Links, introspect.Child{Name: "host " + name, Res: (*m)[name]})
+		}
+	}
+	if v.Default != nil {
+		info.Links = append(info.Links, introspect.Child{Name: "default", Res: v.Default})
+	} else {
+		info.Notes = append(info.Notes, "no default: other hosts get 404")
+	}
+}
 
 // AddHost makes res the resource that answers requests for the host name,
 // replacing any earlier one. name is a host name without a port, such as
@@ -72,6 +95,9 @@ func (v *NameVirtualHost) RemoveHost(name string) {
 func (v *NameVirtualHost) update(f func(map[string]resource.Resource)) {
 	v.mu.Lock()
 	defer v.mu.Unlock()
+	if v.hosts.Load() == nil {
+		introspect.SetDescribe(v, v.describe) // a NameVirtualHost not made by New
+	}
 	m := make(map[string]resource.Resource)
 	if old := v.hosts.Load(); old != nil {
 		for k, r := range *old {
