@@ -11,8 +11,10 @@ import (
 	"sync"
 	"time"
 
+	"github.com/gotwisted/web/internal/introspect"
 	"github.com/gotwisted/web/request"
 	"github.com/gotwisted/web/resource"
+	"github.com/gotwisted/web/resource/inspect"
 	"github.com/gotwisted/web/session"
 )
 
@@ -130,7 +132,14 @@ type Site struct {
 	// ShutdownTimeout.
 	ShutdownGrace time.Duration
 
+	// Inspector, when set, is shown the Site's tree, its sessions and the
+	// traversal of every request it serves; mount it in the tree to see
+	// them (see package resource/inspect). Nil, the default, records
+	// nothing, and requests pay nothing for it.
+	Inspector *inspect.Inspector
+
 	root resource.Resource
+	ins  *introspect.Hooks // Inspector's, set by init; nil without one
 
 	initOnce sync.Once
 	cfg      request.Config   // built from the fields at the first request
@@ -198,6 +207,10 @@ func (s *Site) init() {
 			Logger:                  s.Logger,
 			Context:                 s.closing,
 		}
+		if s.Inspector != nil {
+			s.ins = introspect.HooksOf(s.Inspector)
+			s.ins.Attach(introspect.Site{Root: s.root, Sessions: s.sessions, TrustProxyHeaders: s.TrustProxyHeaders})
+		}
 		if s.closed() {
 			s.sessions.Close()
 		}
@@ -214,11 +227,37 @@ func (s *Site) closed() bool { return s.closing.Err() != nil }
 // Close reaches that one through its request.Config.
 func (s *Site) ServeHTTP(w http.ResponseWriter, hr *http.Request) {
 	s.init()
+	if s.ins != nil {
+		s.serveInspected(w, hr)
+		return
+	}
 	r := request.New(w, hr, &s.cfg)
 	if s.AccessLog != nil {
 		defer s.logAccess(r) // deferred: a cut-off response is logged too
 	}
 	if resource.Serve(s.root, r) && !r.Hijacked() {
+		s.await(w, r)
+	}
+}
+
+// serveInspected is ServeHTTP with an Inspector: the request's context
+// carries the Trace that traversal records its steps in, and the Trace
+// goes to the Inspector when the response ends.
+func (s *Site) serveInspected(w http.ResponseWriter, hr *http.Request) {
+	start := time.Now()
+	ctx := &introspect.Ctx{Context: hr.Context()}
+	r := request.New(w, hr.WithContext(ctx), &s.cfg)
+	t := introspect.Start(r, start)
+	ctx.Trace = t
+	async := false
+	defer func() {
+		t.Finish(r.ResponseCode(), async, time.Since(start))
+		s.ins.Record(t)
+	}()
+	if s.AccessLog != nil {
+		defer s.logAccess(r)
+	}
+	if async = resource.Serve(s.root, r); async {
 		s.await(w, r)
 	}
 }

@@ -4,7 +4,7 @@ package introspect
 // request.
 type Site struct {
 	Root              any // the resource.Resource at the root of the tree
-	Sessions          any // the Site's sessions: a *session.Store
+	Sessions          any // the Site's sessions: a *session.Manager
 	TrustProxyHeaders bool
 }
 

@@ -1,0 +1,58 @@
+// Package inspect shows a Site at work, for people learning how the web
+// works: its tree of resources, each request's traversal step by step, and
+// its sessions counting down to their end.
+//
+// An [Inspector] is a resource: mount it in the tree, and attach it to the
+// Site by setting the Site's Inspector field, which is what turns the
+// recording on (a Site without an Inspector records nothing):
+//
+//	ins := inspect.New()
+//	root.PutChild("_inspect", ins)
+//	s := site.New(root)
+//	s.Inspector = ins
+//
+// Then http://localhost:8080/_inspect/ shows three views, each also alone
+// at its own path below the inspector:
+//
+//   - tree: the static children from the root down, each with its Go
+//     type, whether it is a leaf, the methods it answers (its Allow list),
+//     and what a ready-made resource is: a virtual host and its hosts, a
+//     router and its routes, a guard (whose avatars are not shown), a
+//     static directory (whose files are not listed), a mounted handler. A
+//     resource of the program's own type is shown from outside: its type,
+//     whether it has a GetChild (whose children are made on demand, so not
+//     listed), and the static children of the resource.Base it embeds.
+//     Cycles and very large trees are cut with a note.
+//   - requests: the latest requests, newest first, each with the steps of
+//     its traversal (the segment consumed, the prepath and postpath after
+//     it, the resource reached and how: a static child, GetChild, a leaf
+//     that stops traversal, or not found), then the render method that
+//     answered, the status and the time taken. The steps are recorded by
+//     the traversal itself (resource.Serve): the inspector never calls a
+//     GetChild or a render method.
+//   - sessions: the live sessions of this process, the one nearest its end
+//     first, with the time left counting down.
+//
+// The pages are plain HTML that works without JavaScript (it then reloads
+// every five seconds); a small script refreshes each view every second
+// and counts the sessions' time down in between.
+//
+// For a terminal, set Log: each request is then also written as one block
+// of lines to a log/slog logger.
+//
+// # Safety
+//
+// The inspector answers loopback clients only, unless AllowClient says
+// otherwise, and nobody when the Site trusts proxy headers or the request
+// carries X-Forwarded-For or Forwarded, unless AllowProxied is set: behind
+// a proxy on the same host every client would look like loopback. Others
+// get the tree's 404 page. It escapes everything it shows, shows only the
+// first eight characters of a session id, and never shows cookies, request
+// headers, bodies or query strings.
+//
+// # Cost
+//
+// A Site with an Inspector records every request, which costs each request
+// some allocations and about a microsecond (see docs/performance.md). A
+// Site without one pays a comparison or two per request.
+package inspect
