@@ -73,10 +73,11 @@ func SetChildren(n *Node, f func() []Child) {
 	})
 }
 
-// SetDescribe makes f the description of v, a value embedding a Node
-// (directly or through resource.Base): what the framework type is and
-// what it leads to. It panics if v has no Node, which is a bug in the
-// framework type calling it.
+// SetDescribe makes f the description of v, what the framework type is
+// and what it leads to. v is the type's own Node (&x.node), or a value
+// that reaches one by embedding, such as a type embedding resource.Base,
+// which then describes itself on Base's Node. It panics if v has no Node,
+// which is a bug in the framework type calling it.
 func SetDescribe(v any, f func(*Info)) {
 	h, ok := v.(hooked)
 	if !ok {

@@ -129,7 +129,7 @@ func New(realm Realm, checker Checker, schemes ...Scheme) *Guard {
 		}
 	}
 	g := &Guard{realm: realm, checker: checker, schemes: schemes}
-	introspect.SetDescribe(g, g.describe)
+	introspect.SetDescribe(&g.node, g.describe)
 	return g
 }
 

@@ -60,7 +60,7 @@ func Wrap(res resource.Resource) *Wrapper {
 		panic("gzip: Wrap(nil)")
 	}
 	w := &Wrapper{res: res}
-	introspect.SetDescribe(w, w.describe)
+	introspect.SetDescribe(&w.node, w.describe)
 	return w
 }
 

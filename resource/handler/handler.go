@@ -64,7 +64,7 @@ func New(h http.Handler) *Resource {
 		panic("handler: New(nil)")
 	}
 	m := &Resource{h: h}
-	introspect.SetDescribe(m, m.describe)
+	introspect.SetDescribe(&m.node, m.describe)
 	return m
 }
 

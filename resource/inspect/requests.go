@@ -131,25 +131,32 @@ func took(d time.Duration) string {
 }
 
 // logTrace writes t to logger as one record: its message is a block of
-// lines (the request, the start, each step, what rendered), and its
-// attributes the request's method, path, status and time taken.
+// lines (the request; the postpath it starts with; each step with the
+// resource reached and how, then the prepath and postpath after it; what
+// rendered), and its attributes the request's method, path, status and
+// time taken.
 func logTrace(logger *slog.Logger, t *introspect.Trace) {
+	logger.Info(traceBlock(t), "method", t.Method, "path", t.Path, "status", t.Status, "took", t.Took)
+}
+
+// traceBlock is the message logTrace writes.
+func traceBlock(t *introspect.Trace) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s %s → %s in %s", t.Method, t.Path, statusText(t.Status), took(t.Took))
 	if t.Initial != nil {
-		fmt.Fprintf(&b, "\n  start     prepath []  postpath %s", segments(t.Initial))
+		fmt.Fprintf(&b, "\n   start: prepath [], postpath %s", segments(t.Initial))
 	}
 	for i, st := range t.Steps {
-		fmt.Fprintf(&b, "\n  %2d %-6s → %s (%s)", i+1, segment(st.Segment), orNone(st.Reached), st.How)
+		fmt.Fprintf(&b, "\n  %2d. %s → %s (%s)", i+1, segment(st.Segment), orNone(st.Reached), st.How)
 		if st.Prepath != nil {
-			fmt.Fprintf(&b, "  prepath %s  postpath %s", segments(st.Prepath), segments(st.Postpath))
+			fmt.Fprintf(&b, "; prepath %s, postpath %s", segments(st.Prepath), segments(st.Postpath))
 		}
 	}
 	if t.More > 0 {
-		fmt.Fprintf(&b, "\n  … %d more steps", t.More)
+		fmt.Fprintf(&b, "\n   … %d more steps", t.More)
 	}
-	b.WriteString("\n  " + renderLine(t))
-	logger.Info(b.String(), "method", t.Method, "path", t.Path, "status", t.Status, "took", t.Took)
+	b.WriteString("\n   " + renderLine(t))
+	return b.String()
 }
 
 func orNone(s string) string {

@@ -82,9 +82,10 @@ func (w *walker) walk(res resource.Resource, label, path string, depth int) *tre
 		}
 		return n
 	}
+	full := "the view shows at most " + itoa(maxTreeNodes) + " resources: the rest is not shown"
 	for _, l := range info.Links {
 		if w.nodes >= maxTreeNodes {
-			n.cut = "more than " + itoa(maxTreeNodes) + " resources: the rest is not shown"
+			n.cut = full
 			return n
 		}
 		child, _ := l.Res.(resource.Resource)
@@ -93,6 +94,9 @@ func (w *walker) walk(res resource.Resource, label, path string, depth int) *tre
 	for i, c := range info.Children {
 		if i >= maxTreeChildren || w.nodes >= maxTreeNodes {
 			n.more = len(info.Children) - i
+			if w.nodes >= maxTreeNodes {
+				n.cut = full
+			}
 			break
 		}
 		child, _ := c.Res.(resource.Resource)

@@ -76,7 +76,7 @@ var _ resource.Renderer = (*Router)(nil)
 // New returns a Router with no routes and RedirectTrailingSlash set.
 func New() *Router {
 	rt := &Router{hr: httprouter.New(), RedirectTrailingSlash: true}
-	introspect.SetDescribe(rt, rt.describe)
+	introspect.SetDescribe(&rt.node, rt.describe)
 	return rt
 }
 
