@@ -175,6 +175,13 @@ func logOf(dom string) string {
 // ends with. Without Chromium the test is skipped, or fails in CI.
 func chromiumDOM(t *testing.T, pageURL string) string {
 	t.Helper()
+	return string(chromium(t, "--virtual-time-budget=5000", "--dump-dom", pageURL))
+}
+
+// chromium runs a headless Chromium with args and returns its standard
+// output. Without Chromium the test is skipped, or fails in CI.
+func chromium(t *testing.T, args ...string) []byte {
+	t.Helper()
 	bin, err := exec.LookPath("chromium")
 	if err != nil {
 		if bin, err = exec.LookPath("chromium-browser"); err != nil {
@@ -186,10 +193,10 @@ func chromiumDOM(t *testing.T, pageURL string) string {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, bin,
+	cmd := exec.CommandContext(ctx, bin, append([]string{
 		"--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
 		"--disable-background-networking", "--disable-component-update", "--disable-sync",
-		"--user-data-dir="+t.TempDir(), "--virtual-time-budget=5000", "--dump-dom", pageURL)
+		"--user-data-dir=" + t.TempDir()}, args...)...)
 	var stderr strings.Builder
 	cmd.Stderr = &stderr
 	out, err := cmd.Output()
@@ -199,5 +206,5 @@ func chromiumDOM(t *testing.T, pageURL string) string {
 		}
 		t.Fatalf("chromium: %v; stderr:\n%s", err, stderr.String())
 	}
-	return string(out)
+	return out
 }

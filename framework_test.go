@@ -60,7 +60,7 @@ var examples = []string{
 
 // moreExamples lists the examples beyond the tutorial's: each has a test in
 // exampleTests and a page of its own in docs/, not one in docs/web-in-60.
-var moreExamples = []string{"xmlrpc", "porting"}
+var moreExamples = []string{"xmlrpc", "porting", "inspect"}
 
 // exampleTests checks each example's observable behaviour.
 var exampleTests = map[string]func(t *testing.T, bin string){
@@ -88,6 +88,7 @@ var exampleTests = map[string]func(t *testing.T, bin string){
 	"websocket":             testWebSocket,
 	"websocket-chat":        testWebSocketChat,
 	"porting":               testPorting,
+	"inspect":               testInspect,
 }
 
 // TestExamples builds every example once, then runs each example's test in

@@ -21,8 +21,9 @@ var (
 	style []byte
 )
 
-// The views, in the order the overview shows them.
-var allViews = []string{"tree", "requests", "sessions"}
+// The views, in the order the overview shows them: on a wide screen the
+// last one has a column of its own.
+var allViews = []string{"tree", "sessions", "requests"}
 
 func isView(name string) bool { return slices.Contains(allViews, name) }
 
@@ -71,7 +72,16 @@ func (v view) page(r *request.Request, title string, views ...string) []byte {
 	if v.site == nil {
 		w.raw("<p class=\"warn\">Not attached to a Site: set the Site's Inspector field to this inspector.</p>\n")
 	}
-	for _, name := range views {
+	w.raw("<main>\n")
+	if len(views) > 1 {
+		// Two columns on a wide screen: the tree and the sessions, then
+		// the requests.
+		w.raw("<div class=\"overview\"><div class=\"col\">\n")
+	}
+	for i, name := range views {
+		if len(views) > 1 && i == len(views)-1 {
+			w.raw("</div><div class=\"col\">\n")
+		}
 		w.raw("<section id=\"")
 		w.text(name)
 		w.raw("\" data-part=\"")
@@ -80,7 +90,10 @@ func (v view) page(r *request.Request, title string, views ...string) []byte {
 		w.b.Write(v.section(name))
 		w.raw("</section>\n")
 	}
-	w.raw("</body></html>\n")
+	if len(views) > 1 {
+		w.raw("</div></div>\n")
+	}
+	w.raw("</main>\n</body></html>\n")
 	return w.bytes()
 }
 
@@ -121,7 +134,7 @@ func (w *writer) tag(name, class, text string) {
 }
 
 // Displayed strings longer than this are cut, with an ellipsis.
-const maxShown = 80
+const maxShown = 160
 
 // shorten cuts s to maxShown bytes (at a rune boundary) with an ellipsis.
 func shorten(s string) string {
