@@ -1,6 +1,8 @@
 package site_test
 
 import (
+	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
@@ -11,6 +13,7 @@ import (
 	"github.com/gotwisted/web/internal/testutil"
 	"github.com/gotwisted/web/request"
 	"github.com/gotwisted/web/resource"
+	"github.com/gotwisted/web/resource/inspect"
 	"github.com/gotwisted/web/site"
 )
 
@@ -83,6 +86,26 @@ func runBench(b *testing.B, h http.Handler) {
 func BenchmarkSiteStaticTree(b *testing.B) {
 	s := site.New(staticTree())
 	defer s.Close()
+	runBench(b, s)
+}
+
+// BenchmarkSiteStaticTreeInspected is BenchmarkSiteStaticTree with an
+// Inspector attached: the difference is what recording each request's
+// steps costs.
+func BenchmarkSiteStaticTreeInspected(b *testing.B) {
+	s := site.New(staticTree())
+	defer s.Close()
+	s.Inspector = inspect.New()
+	runBench(b, s)
+}
+
+// BenchmarkSiteStaticTreeInspectedLog adds the Inspector's Log, a text
+// handler writing to io.Discard.
+func BenchmarkSiteStaticTreeInspectedLog(b *testing.B) {
+	s := site.New(staticTree())
+	defer s.Close()
+	s.Inspector = inspect.New()
+	s.Inspector.Log = slog.New(slog.NewTextHandler(io.Discard, nil))
 	runBench(b, s)
 }
 

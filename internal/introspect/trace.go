@@ -72,8 +72,7 @@ type Trace struct {
 	Method  string
 	Path    string   // the escaped path; "?…" stands for a query, never shown
 	Client  string   // the client's address, as Request.ClientAddr gives it
-	Initial []string // the postpath before traversal; nil for a long path
-	lists   bool     // record each step's prepath and postpath
+	Initial []string // the postpath before traversal; nil for a long path, whose steps have no lists
 
 	mu       sync.Mutex // guards the fields below until done
 	done     bool
@@ -107,8 +106,8 @@ func Start(r *request.Request, start time.Time) *Trace {
 		t.Path = "*"
 	}
 	if len(t.Path) <= MaxListBytes && strings.Count(t.Path, "/") <= MaxListSegments {
-		t.lists = true
 		t.Initial = r.Postpath()
+		t.Steps = make([]Step, 0, len(t.Initial))
 	}
 	return t
 }
@@ -129,8 +128,11 @@ func (t *Trace) AddStep(seg string, r *request.Request, reached any, how How) {
 	if reached != nil {
 		st.Reached = TypeName(reached)
 	}
-	if t.lists {
-		st.Prepath, st.Postpath = r.Prepath(), r.Postpath()
+	if t.Initial != nil {
+		// The prepath is always the first segments of the path, and the
+		// postpath the others: Initial holds them all.
+		n := min(len(r.Prepath()), len(t.Initial))
+		st.Prepath, st.Postpath = t.Initial[:n:n], t.Initial[n:]
 	}
 	t.Steps = append(t.Steps, st)
 }
