@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+
+	"github.com/gotwisted/web/internal/sessionhook"
 )
 
 // DefaultMaxSessions is the number of live sessions an in-memory [Manager]
@@ -73,6 +75,8 @@ type Manager struct {
 	// With a Store: the locks that updates of one component take in turn.
 	seed    maphash.Seed
 	updates [64]sync.Mutex
+
+	hook // what the inspector sees: see inspect.go
 }
 
 // NewManager returns a Manager configured by opts. It starts no goroutine.
@@ -98,6 +102,7 @@ func NewManager(opts Options) *Manager {
 		max = DefaultMaxSessions
 	}
 	m.mem.init(m, max)
+	sessionhook.Init(&m.hook, hookStats)
 	return m
 }
 

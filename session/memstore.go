@@ -10,6 +10,8 @@ import (
 	"unsafe"
 
 	"github.com/google/uuid"
+
+	"github.com/gotwisted/web/internal/sessionhook"
 )
 
 // memStore holds the live sessions of an in-memory Manager, by uid, and
@@ -229,6 +231,7 @@ func (st *memStore) add(s *Session, kick bool) error {
 
 	for _, e := range evicted {
 		e.s.runCallbacks(e.cbs, st.m)
+		st.m.ended(e.s, sessionhook.Evicted, len(e.cbs))
 	}
 	return nil
 }
@@ -522,6 +525,7 @@ func (st *memStore) expireDue(buf *[]expiring, scratch *unindexScratch) (next in
 			if len(e.cbs) > 0 {
 				e.s.runCallbacks(e.cbs, st.m)
 			}
+			st.m.endedDue(e.s, len(e.cbs))
 		}
 		clear(b)
 		*buf = b[:0]

@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+
+	"github.com/gotwisted/web/internal/sessionhook"
 )
 
 // DefaultTimeout is the idle timeout of a session made by [New]: a session
@@ -302,6 +304,7 @@ func (s *Session) Expire() error {
 		m.mem.remove(s)
 	}
 	s.runCallbacks(cbs, m)
+	m.ended(s, sessionhook.Expired, len(cbs))
 	return nil
 }
 

@@ -9,6 +9,8 @@ import (
 	"sync"
 
 	"github.com/google/uuid"
+
+	"github.com/gotwisted/web/internal/sessionhook"
 )
 
 // This file holds what a Manager does with a Store: each Session it hands
@@ -204,7 +206,7 @@ func (m *Manager) expireStored(s *Session) error {
 		}
 	}
 	// Ended now, or already (ErrNotFound): either way it is over.
-	m.w.end(m, uid, rec, s)
+	m.w.end(m, uid, rec, s, sessionhook.Expired)
 	return nil
 }
 

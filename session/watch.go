@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+
+	"github.com/gotwisted/web/internal/sessionhook"
 )
 
 // Timing of a watcher's checks with its Store.
@@ -217,7 +219,7 @@ func (w *watcher) check(ctx context.Context, m *Manager, e *watch) {
 		if left := due - m.now(); left > 0 {
 			w.requeue(m, e, time.Duration(left))
 		} else {
-			w.end(m, e.uid, nil, nil)
+			w.end(m, e.uid, nil, nil, sessionhook.Timeout)
 		}
 		return
 	}
@@ -237,7 +239,7 @@ func (w *watcher) check(ctx context.Context, m *Manager, e *watch) {
 		w.requeue(m, e, rec.Deadline.Sub(rec.Now)+dueSlack)
 	case err == nil || errors.Is(err, ErrNotFound):
 		w.recovered(m)
-		w.end(m, e.uid, rec, nil)
+		w.end(m, e.uid, rec, nil, sessionhook.Shared)
 	default:
 		if ctx.Err() != nil {
 			return
@@ -310,8 +312,9 @@ func (w *watcher) rename(old, uid string, id uuid.UUID) {
 
 // end runs the callbacks of the session uid, which the Store confirmed has
 // ended, registered through every view of it in this process (and s, if
-// not nil). rec, if not nil, holds its components as they were at the end.
-func (w *watcher) end(m *Manager, uid string, rec *Record, s *Session) {
+// not nil). rec, if not nil, holds its components as they were at the end;
+// why is what the inspector is told (see sessionhook).
+func (w *watcher) end(m *Manager, uid string, rec *Record, s *Session, why string) {
 	w.mu.Lock()
 	var sessions []*Session
 	if e := w.byUID[uid]; e != nil {
@@ -325,6 +328,7 @@ func (w *watcher) end(m *Manager, uid string, rec *Record, s *Session) {
 	if s != nil && !contains(sessions, s) {
 		sessions = append(sessions, s)
 	}
+	ran := 0
 	for _, x := range sessions {
 		x.mu.Lock()
 		if rec != nil {
@@ -334,7 +338,11 @@ func (w *watcher) end(m *Manager, uid string, rec *Record, s *Session) {
 		x.mu.Unlock()
 		if ok {
 			x.runCallbacks(cbs, m)
+			ran += len(cbs)
 		}
+	}
+	if len(sessions) > 0 && sessionhook.Watched(&m.hook) {
+		m.tell(uid, sessions[0], why, ran)
 	}
 }
 
