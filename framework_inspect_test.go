@@ -74,6 +74,10 @@ func testInspect(t *testing.T, bin string) {
 	if sessionRow.MatchString(body) {
 		t.Errorf("the session is still shown live after its end:\n%s", body)
 	}
+	ended := regexp.MustCompile(`<tr class="ending"><td><code>` + uid[:8] + `…</code></td><td>[0-9.]+m?s ago</td><td>timeout</td><td>main.Note</td><td>1</td></tr>`)
+	if !ended.MatchString(body) {
+		t.Errorf("the session's end is not among the recent endings:\n%s", body)
+	}
 
 	inspectInBrowser(t, bin, files)
 }
@@ -129,5 +133,21 @@ func inspectInBrowser(t *testing.T, bin, files string) {
 		t.Errorf("no screenshot at %s: %v", shot, err)
 	} else {
 		t.Logf("screenshot of the inspector: %s", shot)
+	}
+}
+
+// TestInspectorDocShowsExample: the lesson shows the example's program as
+// it is.
+func TestInspectorDocShowsExample(t *testing.T) {
+	src, err := os.ReadFile(filepath.Join("examples", "inspect", "main.go"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc, err := os.ReadFile(filepath.Join("docs", "inspector.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if code, ok := goBlock(doc); !ok || code != string(src) {
+		t.Errorf("docs/inspector.md shows a program that differs from examples/inspect/main.go")
 	}
 }

@@ -2,52 +2,110 @@ package inspect
 
 import (
 	"slices"
+	"strings"
+	"sync"
 	"time"
 
+	"github.com/gotwisted/web/internal/sessionhook"
 	"github.com/gotwisted/web/session"
 )
 
-// sessionWatch is the inspector's view of a Site's sessions.
+// sessionWatch is the inspector's view of a Site's sessions: the live ones,
+// read from the Manager when shown, and the latest endings, which the
+// Manager tells it of as they happen.
 type sessionWatch struct {
-	m *session.Manager
+	m    *session.Manager
+	hook *sessionhook.Hook
+
+	mu      sync.Mutex
+	endings []ending // a ring, oldest overwritten
+	next    int      // where the next ending goes
+	max     int
+}
+
+// ending is one row of the recent endings.
+type ending struct {
+	uid        string // shortened
+	at         time.Time
+	why        string
+	callbacks  int
+	components []string
 }
 
 // watchSessions starts watching the sessions of a Site: src is what the
-// Site gave (its *session.Manager).
-func watchSessions(src any, _ int) *sessionWatch {
+// Site gave (its *session.Manager); max bounds the endings kept.
+func watchSessions(src any, max int) *sessionWatch {
 	m, _ := src.(*session.Manager)
 	if m == nil {
 		return nil
 	}
-	return &sessionWatch{m: m}
+	sw := &sessionWatch{m: m, hook: sessionhook.Of(m), max: max}
+	if sw.hook != nil {
+		sessionhook.Watch(sw.hook, sw.ended)
+	}
+	return sw
 }
 
-// liveSession is one row of the sessions view.
+// ended keeps e among the recent endings. It runs in the goroutine that
+// ended the session.
+func (sw *sessionWatch) ended(e sessionhook.Ending) {
+	row := ending{uid: shortUID(e.UID), at: e.At, why: e.Why, callbacks: e.Callbacks, components: e.Components}
+	sw.mu.Lock()
+	defer sw.mu.Unlock()
+	if len(sw.endings) < sw.max {
+		sw.endings = append(sw.endings, row)
+	} else {
+		sw.endings[sw.next%sw.max] = row
+	}
+	sw.next++
+}
+
+// recentEndings returns the endings kept, newest first.
+func (sw *sessionWatch) recentEndings() []ending {
+	sw.mu.Lock()
+	defer sw.mu.Unlock()
+	n := len(sw.endings)
+	out := make([]ending, 0, n)
+	for i := range n {
+		out = append(out, sw.endings[(sw.next-1-i+n*2)%n])
+	}
+	return out
+}
+
+// liveSession is one row of the live sessions.
 type liveSession struct {
-	uid      string        // shortened
-	created  time.Duration // ago
-	last     time.Duration // ago
-	left     time.Duration
-	timeout  time.Duration
-	lifetime time.Duration
+	uid        string        // shortened
+	created    time.Duration // ago
+	last       time.Duration // ago
+	left       time.Duration
+	timeout    time.Duration
+	lifetime   time.Duration
+	callbacks  int
+	components []string
 }
 
-// live returns the live sessions, the one nearest its end first.
-func (sw *sessionWatch) live() []liveSession {
+// live returns the live sessions, the one nearest its end first, and the
+// time on the Manager's clock.
+func (sw *sessionWatch) live() ([]liveSession, time.Time) {
 	now := sw.m.Now()
 	var out []liveSession
 	for s := range sw.m.All() {
-		out = append(out, liveSession{
+		row := liveSession{
 			uid:      shortUID(s.UID()),
 			created:  now.Sub(s.Created()),
 			last:     now.Sub(s.LastAccess()),
 			left:     s.Deadline().Sub(now),
 			timeout:  s.Timeout(),
 			lifetime: s.Lifetime(),
-		})
+		}
+		if sw.hook != nil {
+			st := sessionhook.StatsOf(sw.hook, s)
+			row.callbacks, row.components = st.Callbacks, st.Components
+		}
+		out = append(out, row)
 	}
 	slices.SortFunc(out, func(a, b liveSession) int { return int(a.left - b.left) })
-	return out
+	return out, now
 }
 
 // shortUID shows the first 8 characters of a session id: enough to tell
@@ -59,7 +117,7 @@ func shortUID(uid string) string {
 	return uid
 }
 
-// maxSessionsShown bounds the rows of the sessions view.
+// maxSessionsShown bounds the rows of the live sessions.
 const maxSessionsShown = 200
 
 // sessionsView writes the sessions view.
@@ -68,17 +126,17 @@ func (v view) sessionsView(w *writer) {
 		w.raw("<p>The sessions are shown once the Site has served a request.</p>\n")
 		return
 	}
-	live := v.sessions.live()
+	live, now := v.sessions.live()
 	w.raw("<p class=\"help\">The live sessions of this process, the one nearest its end first. " +
-		"A visit with the session's cookie moves its end a whole timeout away. Ids are shortened.</p>\n")
+		"A visit that uses a session moves its end a whole timeout away. Ids are shortened.</p>\n")
 	if len(live) == 0 {
 		w.raw("<p>No live session.</p>\n")
 	} else {
-		w.raw("<table class=\"sessions\"><thead><tr><th>session</th><th>time left</th><th>last access</th>" +
-			"<th>made</th><th>timeout</th></tr></thead><tbody>\n")
+		w.raw("<table class=\"sessions\"><thead><tr><th>session</th><th>time left</th><th>last used</th>" +
+			"<th>made</th><th>timeout</th><th>components</th><th>callbacks waiting</th></tr></thead><tbody>\n")
 		for i, s := range live {
 			if i == maxSessionsShown {
-				w.raw("<tr class=\"cut\"><td colspan=\"5\">")
+				w.raw("<tr class=\"cut\"><td colspan=\"7\">")
 				w.text(itoa(len(live)-i) + " more sessions: not shown")
 				w.raw("</td></tr>\n")
 				break
@@ -98,10 +156,36 @@ func (v view) sessionsView(w *writer) {
 			if s.lifetime > 0 {
 				w.text(", at most " + s.lifetime.String())
 			}
+			w.raw("</td><td>")
+			w.text(strings.Join(s.components, " "))
+			w.raw("</td><td>")
+			w.text(itoa(s.callbacks))
 			w.raw("</td></tr>\n")
 		}
 		w.raw("</tbody></table>\n")
 	}
+	ends := v.sessions.recentEndings()
+	w.raw("<h3>Recent endings</h3>\n")
+	if len(ends) == 0 {
+		w.raw("<p>No session has ended yet.</p>\n")
+		return
+	}
+	w.raw("<table class=\"endings\"><thead><tr><th>session</th><th>ended</th><th>why</th>" +
+		"<th>components</th><th>callbacks run</th></tr></thead><tbody>\n")
+	for _, e := range ends {
+		w.raw("<tr class=\"ending\"><td><code>")
+		w.text(e.uid)
+		w.raw("</code></td><td>")
+		w.text(seconds(now.Sub(e.at)) + " ago")
+		w.raw("</td><td>")
+		w.text(e.why)
+		w.raw("</td><td>")
+		w.text(strings.Join(e.components, " "))
+		w.raw("</td><td>")
+		w.text(itoa(e.callbacks))
+		w.raw("</td></tr>\n")
+	}
+	w.raw("</tbody></table>\n")
 }
 
 // seconds shows d in seconds, to a tenth.
