@@ -123,7 +123,7 @@ func TestTreeView(t *testing.T) {
 			filesNode = n
 		}
 	}
-	if want := `"files" /files *static.File static directory GetChild GET HEAD OPTIONS directory ` + dir + `: its files are GetChild's, not listed`; filesNode != want {
+	if want := `"files" /files *static.File static directory GetChild every method (Render) directory ` + dir + `: its files are GetChild's, not listed`; filesNode != want {
 		t.Errorf("files node %q, want %q", filesNode, want)
 	}
 	if n := countPrefix(nodes, `"c`); n != 100 {
