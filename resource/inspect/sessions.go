@@ -85,9 +85,13 @@ type liveSession struct {
 }
 
 // live returns the live sessions, the one nearest its end first, and the
-// time on the Manager's clock.
-func (sw *sessionWatch) live() ([]liveSession, time.Time) {
-	now := sw.m.Now()
+// time on the Manager's clock; or, beyond maxSessionsListed, none and how
+// many there are.
+func (sw *sessionWatch) live() (_ []liveSession, now time.Time, tooMany int) {
+	now = sw.m.Now()
+	if n := sw.m.Len(); n > maxSessionsListed {
+		return nil, now, n
+	}
 	var out []liveSession
 	for s := range sw.m.All() {
 		row := liveSession{
@@ -105,7 +109,7 @@ func (sw *sessionWatch) live() ([]liveSession, time.Time) {
 		out = append(out, row)
 	}
 	slices.SortFunc(out, func(a, b liveSession) int { return int(a.left - b.left) })
-	return out, now
+	return out, now, 0
 }
 
 // shortUID shows the first 8 characters of a session id: enough to tell
@@ -117,8 +121,14 @@ func shortUID(uid string) string {
 	return uid
 }
 
-// maxSessionsShown bounds the rows of the live sessions.
-const maxSessionsShown = 200
+// Bounds of the sessions view: beyond maxSessionsListed live sessions it
+// shows how many there are, not which (reading them all, every second,
+// would cost a busy Site); of fewer, it shows the maxSessionsShown nearest
+// their end.
+const (
+	maxSessionsListed = 10000
+	maxSessionsShown  = 200
+)
 
 // sessionsView writes the sessions view.
 func (v view) sessionsView(w *writer) {
@@ -126,12 +136,17 @@ func (v view) sessionsView(w *writer) {
 		w.raw("<p>The sessions are shown once the Site has served a request.</p>\n")
 		return
 	}
-	live, now := v.sessions.live()
+	live, now, tooMany := v.sessions.live()
 	w.raw("<p class=\"help\">The live sessions of this process, the one nearest its end first. " +
 		"A visit that uses a session moves its end a whole timeout away. Ids are shortened.</p>\n")
-	if len(live) == 0 {
+	switch {
+	case tooMany > 0:
+		w.raw("<p>")
+		w.text(itoa(tooMany) + " live sessions: too many to list.")
+		w.raw("</p>\n")
+	case len(live) == 0:
 		w.raw("<p>No live session.</p>\n")
-	} else {
+	default:
 		w.raw("<table class=\"sessions\"><thead><tr><th>session</th><th>time left</th><th>last used</th>" +
 			"<th>made</th><th>timeout</th><th>components</th><th>callbacks waiting</th></tr></thead><tbody>\n")
 		for i, s := range live {

@@ -176,3 +176,28 @@ func TestSessionEndings(t *testing.T) {
 		}
 	})
 }
+
+// TestSessionsBounded: the view shows the 200 sessions nearest their end,
+// and beyond 10,000 only how many there are.
+func TestSessionsBounded(t *testing.T) {
+	s := sessionSite()
+	defer s.Close()
+	for range 250 {
+		if _, err := s.MakeSession(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	page := call(s, "/_inspect/part/sessions", "").Body.String()
+	if rows := sessionRows(s); len(rows) != 200 || !strings.Contains(page, "50 more sessions: not shown") {
+		t.Errorf("250 sessions: %d rows shown", len(rows))
+	}
+	for range 10000 - 250 + 1 {
+		if _, err := s.MakeSession(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	page = call(s, "/_inspect/part/sessions", "").Body.String()
+	if rows := sessionRows(s); len(rows) != 0 || !strings.Contains(page, "10001 live sessions: too many to list.") {
+		t.Errorf("10,001 sessions: %d rows shown, page:\n%s", len(rows), page)
+	}
+}
