@@ -22,6 +22,9 @@
 //   - resource/static, util, vhost, proxy, guard, handler, router, template,
 //     gzip and websocket: ready-made resources, named after the Twisted
 //     modules they stand for.
+//   - [github.com/gotwisted/web/resource/inspect]: the inspector, for
+//     teaching: the tree, each request's traversal step by step, sessions
+//     counting down to their end (Site.Inspector turns it on).
 //
 // The dependencies point one way: session ← request ← resource ←
 // resource/* ← site ← your program.
