@@ -12,6 +12,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/gotwisted/web/internal/testutil"
 	"github.com/gotwisted/web/request"
 	"github.com/gotwisted/web/resource"
 	"github.com/gotwisted/web/resource/inspect"
@@ -33,17 +34,13 @@ func serve(t *testing.T, root resource.Resource, configure ...func(*site.Site, *
 	t.Helper()
 	ins := inspect.New()
 	root.PutChild("_inspect", ins)
-	s := site.New(root)
-	s.Inspector = ins
 	recs := new(records)
 	ins.Log = slog.New(recs)
-	for _, f := range configure {
-		f(s, ins)
-	}
-	srv := httptest.NewServer(s)
-	t.Cleanup(func() {
-		srv.Close()
-		s.Close()
+	s, srv := testutil.Serve(t, root, func(s *site.Site) {
+		s.Inspector = ins
+		for _, f := range configure {
+			f(s, ins)
+		}
 	})
 	return &served{site: s, srv: srv, ins: ins, log: recs}
 }
@@ -96,23 +93,7 @@ func (h *records) messages() []string {
 // and returns the response with its body.
 func (s *served) do(t *testing.T, method, path string, body io.Reader, header ...string) (*http.Response, string) {
 	t.Helper()
-	req, err := http.NewRequest(method, s.srv.URL+path, body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for i := 0; i+1 < len(header); i += 2 {
-		req.Header.Add(header[i], header[i+1])
-	}
-	resp, err := s.srv.Client().Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return resp, string(b)
+	return testutil.Do(t, s.srv, method, path, body, header...)
 }
 
 // get is do for GET with no body.

@@ -1,7 +1,6 @@
 package inspect_test
 
 import (
-	"log/slog"
 	"net/http"
 	"regexp"
 	"slices"
@@ -9,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gotwisted/web/internal/testutil"
 	"github.com/gotwisted/web/request"
 	"github.com/gotwisted/web/resource"
 	"github.com/gotwisted/web/resource/inspect"
@@ -45,9 +45,6 @@ func stepsRoot() *resource.Base {
 	root.PutChild("api", rt)
 	return root
 }
-
-// quiet is a logger for the failures the tests cause on purpose.
-var quiet = slog.New(slog.DiscardHandler)
 
 // firstLine matches the first line of a block: the request, its status and
 // the time it took.
@@ -125,7 +122,7 @@ func TestRequestSteps(t *testing.T) {
    answered by Render of *resource.Page`},
 	} {
 		t.Run(tc.method+" "+tc.path, func(t *testing.T) {
-			s := serve(t, stepsRoot(), func(s *site.Site, _ *inspect.Inspector) { s.Logger = quiet })
+			s := serve(t, stepsRoot(), func(s *site.Site, _ *inspect.Inspector) { testutil.Quiet(s) })
 			s.do(t, tc.method, tc.path, nil)
 			msgs := s.log.messages()
 			if len(msgs) != 1 {

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/gotwisted/web/internal/testutil"
 	"github.com/gotwisted/web/request"
 	"github.com/gotwisted/web/resource"
 	"github.com/gotwisted/web/resource/inspect"
@@ -46,7 +47,7 @@ func TestLoopbackOnly(t *testing.T) {
 		root.PutChild("_inspect", ins)
 		s := site.New(root)
 		s.Inspector = ins
-		s.Logger = quiet
+		testutil.Quiet(s)
 		for _, path := range []string{"/_inspect/", "/_inspect/part/tree", "/_inspect/inspect.js"} {
 			req := httptest.NewRequest("GET", path, nil)
 			req.RemoteAddr = tc.remote
@@ -86,7 +87,7 @@ func TestBehindProxy(t *testing.T) {
 			s := serve(t, resource.New(), func(s *site.Site, ins *inspect.Inspector) {
 				s.TrustProxyHeaders = tc.trust
 				ins.AllowProxied = tc.allow
-				s.Logger = quiet
+				testutil.Quiet(s)
 			})
 			resp, body := s.get(t, "/_inspect/", tc.header...)
 			if resp.StatusCode != tc.want {
