@@ -183,7 +183,7 @@ func (Leaf) PutChild(name string, _ Resource) {
 // the error a GetChild returned. When the Site has an inspector, each step
 // is recorded for it.
 func ChildForRequest(root Resource, r *request.Request) (Resource, error) {
-	return childForRequest(root, r, introspect.From(r.Context()))
+	return childForRequest(root, r, introspect.From(r.HTTPRequest().Context()))
 }
 
 // childForRequest is ChildForRequest, recording its steps in t unless t is

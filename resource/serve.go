@@ -36,6 +36,9 @@ import (
 // traversal and the render method that answered.
 func Serve(root Resource, r *request.Request) (async bool) {
 	if r.HTTPRequest().RequestURI == "*" {
+		if t := introspect.From(r.HTTPRequest().Context()); t != nil {
+			t.Begin(r)
+		}
 		if r.Method() != http.MethodOptions {
 			r.SetResponseCode(http.StatusMethodNotAllowed)
 			r.SetHeader("Allow", http.MethodOptions)
@@ -59,12 +62,12 @@ func Serve(root Resource, r *request.Request) (async bool) {
 			async = false
 		}
 	}()
-	t := introspect.From(r.Context())
+	t := introspect.From(r.HTTPRequest().Context())
 	res, err := childForRequest(root, r, t)
 	var body []byte
 	if err == nil {
 		if t != nil {
-			t.SetRender(res, answering(res, r.Method()))
+			t.SetRender(r, res, answering(res, r.Method()))
 		}
 		body, err = Render(res, r)
 	}
@@ -74,6 +77,9 @@ func Serve(root Resource, r *request.Request) (async bool) {
 			Fail(r, err, nil) // a new session could not be stored: 503
 		}
 	case errors.Is(err, NotDoneYet):
+		if t != nil {
+			t.SetAsync()
+		}
 		r.Stream()
 		return true
 	default:
@@ -87,8 +93,8 @@ func Serve(root Resource, r *request.Request) (async bool) {
 
 // setFailed records for the inspector, if there is one, that r failed.
 func setFailed(r *request.Request) {
-	if t := introspect.From(r.Context()); t != nil {
-		t.SetFailed()
+	if t := introspect.From(r.HTTPRequest().Context()); t != nil {
+		t.SetFailed(r)
 	}
 }
 

@@ -227,7 +227,7 @@ func (s *Site) closed() bool { return s.closing.Err() != nil }
 // Close reaches that one through its request.Config.
 func (s *Site) ServeHTTP(w http.ResponseWriter, hr *http.Request) {
 	s.init()
-	if s.ins != nil {
+	if s.ins != nil && introspect.From(hr.Context()) == nil {
 		s.serveInspected(w, hr)
 		return
 	}
@@ -240,26 +240,16 @@ func (s *Site) ServeHTTP(w http.ResponseWriter, hr *http.Request) {
 	}
 }
 
-// serveInspected is ServeHTTP with an Inspector: the request's context
-// carries the Trace that traversal records its steps in, and the Trace
-// goes to the Inspector when the response ends.
+// serveInspected serves hr, when the Site has an Inspector, with a Trace in
+// its context, in which traversal records its steps, and hands the Trace
+// to the Inspector when the response has ended.
 func (s *Site) serveInspected(w http.ResponseWriter, hr *http.Request) {
-	start := time.Now()
-	ctx := &introspect.Ctx{Context: hr.Context()}
-	r := request.New(w, hr.WithContext(ctx), &s.cfg)
-	t := introspect.Start(r, start)
-	ctx.Trace = t
-	async := false
+	t := introspect.New(time.Now())
 	defer func() {
-		t.Finish(r.ResponseCode(), async, time.Since(start))
+		t.Finish(time.Since(t.Start))
 		s.ins.Record(t)
 	}()
-	if s.AccessLog != nil {
-		defer s.logAccess(r)
-	}
-	if async = resource.Serve(s.root, r); async {
-		s.await(w, r)
-	}
+	s.ServeHTTP(w, hr.WithContext(&introspect.Ctx{Context: hr.Context(), Trace: t}))
 }
 
 // await waits for an asynchronous response to finish, for its client to go

@@ -72,10 +72,11 @@ type Trace struct {
 	Method  string
 	Path    string   // the escaped path; "?…" stands for a query, never shown
 	Client  string   // the client's address, as Request.ClientAddr gives it
-	Initial []string // the postpath before traversal; nil for a long path, whose steps have no lists
+	Initial []string // the path's segments, the postpath before traversal; nil for a long path, whose steps have no lists
 
-	mu       sync.Mutex // guards the fields below until done
+	mu       sync.Mutex // guards the fields below, and those above until Begin returns, until done
 	done     bool
+	req      *request.Request // from Begin until Finish
 	Steps    []Step
 	More     int    // steps beyond MaxSteps, not kept
 	Rendered string // the Go type of the resource rendered
@@ -95,10 +96,27 @@ func TypeName(v any) string {
 	return reflect.TypeOf(v).String()
 }
 
-// Start returns the Trace of the request r, about to be traversed, which
-// began at start.
-func Start(r *request.Request, start time.Time) *Trace {
-	t := &Trace{Start: start, Method: r.Method(), Path: r.Path(), Client: r.ClientAddr()}
+// New returns a Trace for a request that began at start. Package resource
+// fills it in as it serves the request.
+func New(start time.Time) *Trace { return &Trace{Start: start} }
+
+// Begin records r, about to be traversed: its method, its path, its client,
+// its segments; Finish reads its status. The other methods call it for the
+// first request they are given, so that resource.Serve need not.
+func (t *Trace) Begin(r *request.Request) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.beginLocked(r)
+}
+
+// beginLocked is Begin; it does nothing once t has its request. t.mu must
+// be held.
+func (t *Trace) beginLocked(r *request.Request) {
+	if t.req != nil || t.done {
+		return
+	}
+	t.req = r
+	t.Method, t.Path, t.Client = r.Method(), r.Path(), r.ClientAddr()
 	if u := r.HTTPRequest().URL; u.RawQuery != "" || u.ForceQuery {
 		t.Path += "?…"
 	}
@@ -106,10 +124,11 @@ func Start(r *request.Request, start time.Time) *Trace {
 		t.Path = "*"
 	}
 	if len(t.Path) <= MaxListBytes && strings.Count(t.Path, "/") <= MaxListSegments {
-		t.Initial = r.Postpath()
+		// All the segments, wherever traversal is: the prepath and the
+		// postpath together.
+		t.Initial = append(r.Prepath(), r.Postpath()...)
 		t.Steps = make([]Step, 0, len(t.Initial))
 	}
-	return t
 }
 
 // AddStep records a step of r's traversal: seg was consumed (or left, for
@@ -120,6 +139,7 @@ func (t *Trace) AddStep(seg string, r *request.Request, reached any, how How) {
 	if t.done {
 		return
 	}
+	t.beginLocked(r)
 	if len(t.Steps) >= MaxSteps {
 		t.More++
 		return
@@ -137,19 +157,22 @@ func (t *Trace) AddStep(seg string, r *request.Request, reached any, how How) {
 	t.Steps = append(t.Steps, st)
 }
 
-// SetRender records the resource rendered and the method that answers.
-func (t *Trace) SetRender(res any, answer string) {
+// SetRender records the resource rendered for r and the method that
+// answers.
+func (t *Trace) SetRender(r *request.Request, res any, answer string) {
 	t.mu.Lock()
+	t.beginLocked(r)
 	if !t.done {
 		t.Rendered, t.Answer = TypeName(res), answer
 	}
 	t.mu.Unlock()
 }
 
-// SetFailed records that traversal or rendering failed: the response is
-// the failure page.
-func (t *Trace) SetFailed() {
+// SetFailed records that traversal or rendering of r failed: the response
+// is the failure page.
+func (t *Trace) SetFailed(r *request.Request) {
 	t.mu.Lock()
+	t.beginLocked(r)
 	if !t.done {
 		t.Failed = true
 	}
@@ -163,11 +186,28 @@ func (t *Trace) MarkSelf() {
 	t.mu.Unlock()
 }
 
-// Finish records the status, whether the response was asynchronous, and
-// the time taken, and freezes t.
-func (t *Trace) Finish(status int, async bool, took time.Duration) {
+// SetAsync records that the render method returned NotDoneYet.
+func (t *Trace) SetAsync() {
 	t.mu.Lock()
-	t.Status, t.Async, t.Took, t.done = status, async, took, true
+	if !t.done {
+		t.Async = true
+	}
+	t.mu.Unlock()
+}
+
+// Finish records the status of the request given to Begin, if any, and
+// the time taken, and freezes t.
+func (t *Trace) Finish(took time.Duration) {
+	t.mu.Lock()
+	r := t.req
+	t.req = nil
+	t.mu.Unlock()
+	status := 0
+	if r != nil {
+		status = r.ResponseCode()
+	}
+	t.mu.Lock()
+	t.Status, t.Took, t.done = status, took, true
 	t.mu.Unlock()
 }
 
@@ -180,7 +220,9 @@ type Ctx struct {
 }
 
 // From returns the Trace of a request whose context is ctx, or nil when its
-// traversal is not recorded. It costs one comparison of ctx's type.
+// traversal is not recorded. It costs one comparison of ctx's type. Give it
+// the context of the request's HTTPRequest, where the Site put the Ctx:
+// Request.Context takes a lock.
 func From(ctx context.Context) *Trace {
 	if c, ok := ctx.(*Ctx); ok {
 		return c.Trace

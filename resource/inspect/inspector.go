@@ -176,7 +176,7 @@ func (ins *Inspector) RenderGET(r *request.Request) ([]byte, error) {
 		r.Logger().Info("inspect: refused", "client", r.ClientAddr(), "uri", r.Path(), "why", why)
 		return resource.NoResource("").Render(r)
 	}
-	if t := introspect.From(r.Context()); t != nil {
+	if t := introspect.From(r.HTTPRequest().Context()); t != nil {
 		t.MarkSelf()
 	}
 	h := r.ResponseHeader()
