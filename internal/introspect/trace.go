@@ -196,19 +196,15 @@ func (t *Trace) SetAsync() {
 }
 
 // Finish records the status of the request given to Begin, if any, and
-// the time taken, and freezes t.
+// the time taken, and freezes t. It reads the status with t.mu held: the
+// lock order is t.mu, then the Request's.
 func (t *Trace) Finish(took time.Duration) {
 	t.mu.Lock()
-	r := t.req
-	t.req = nil
-	t.mu.Unlock()
-	status := 0
-	if r != nil {
-		status = r.ResponseCode()
+	defer t.mu.Unlock()
+	if t.req != nil {
+		t.Status = t.req.ResponseCode()
 	}
-	t.mu.Lock()
-	t.Status, t.Took, t.done = status, took, true
-	t.mu.Unlock()
+	t.req, t.Took, t.done = nil, took, true
 }
 
 // Ctx is the context of a request whose traversal is recorded: the
