@@ -135,7 +135,7 @@ type Site struct {
 	// Inspector, when set, is shown the Site's tree, its sessions and the
 	// traversal of every request it serves; mount it in the tree to see
 	// them (see package resource/inspect). Nil, the default, records
-	// nothing, and requests pay nothing for it.
+	// nothing.
 	Inspector *inspect.Inspector
 
 	root resource.Resource
