@@ -31,7 +31,10 @@
 //     the traversal itself (resource.Serve): the inspector never calls a
 //     GetChild or a render method.
 //   - sessions: the live sessions of this process, the one nearest its end
-//     first, with the time left counting down.
+//     first, with the time left counting down, their component types and the
+//     expiry callbacks waiting; then the latest endings, with when, why
+//     (timeout, lifetime, Expire, evicted) and how many callbacks ran. With a
+//     shared session store, the sessions whose callbacks wait in this process.
 //
 // The pages are plain HTML that works without JavaScript (it then reloads
 // every five seconds); a small script refreshes each view every second
