@@ -56,6 +56,6 @@
 // # Cost
 //
 // A Site with an Inspector records every request, which costs each request
-// some allocations and about a microsecond (see docs/performance.md). A
-// Site without one pays a comparison or two per request.
+// nine allocations and about a microsecond (see docs/performance.md). A
+// Site without one pays a few comparisons per request.
 package inspect
