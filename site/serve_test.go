@@ -67,19 +67,27 @@ func get(client *http.Client, url string) (int, string, error) {
 	return resp.StatusCode, string(body), err
 }
 
+// serveOn starts s.Serve on a fresh loopback listener and returns the
+// listener, its URL and the channel that receives what Serve returns. The
+// listener is bound before Serve runs: no need to wait for it.
+func serveOn(t *testing.T, s *site.Site) (net.Listener, string, chan error) {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	served := make(chan error, 1)
+	go func() { served <- s.Serve(ln) }()
+	return ln, "http://" + ln.Addr().String(), served
+}
+
 func TestServeAndClose(t *testing.T) {
 	d := newDeferred()
 	root := resource.New()
 	root.PutChild("", page("home"))
 	root.PutChild("wait", d)
 	s := site.New(root)
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := "http://" + ln.Addr().String()
-	served := make(chan error, 1)
-	go func() { served <- s.Serve(ln) }()
+	ln, addr, served := serveOn(t, s)
 
 	tr := &http.Transport{}
 	defer tr.CloseIdleConnections()
@@ -157,13 +165,7 @@ func TestShutdownDrains(t *testing.T) {
 	root := resource.New()
 	root.PutChild("wait", d)
 	s := site.New(root)
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := "http://" + ln.Addr().String()
-	served := make(chan error, 1)
-	go func() { served <- s.Serve(ln) }()
+	ln, addr, served := serveOn(t, s)
 	tr := &http.Transport{}
 	defer tr.CloseIdleConnections()
 	client := &http.Client{Transport: tr}
@@ -217,13 +219,9 @@ func TestShutdownDrains(t *testing.T) {
 	root2 := resource.New()
 	root2.PutChild("wait", d2)
 	s2 := site.New(root2)
-	ln2, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	go func() { served <- s2.Serve(ln2) }()
+	_, addr2, served2 := serveOn(t, s2)
 	go func() {
-		code, _, err := get(client, "http://"+ln2.Addr().String()+"/wait")
+		code, _, err := get(client, addr2+"/wait")
 		got <- result{code: code, err: err}
 	}()
 	stuck := <-d2.reqs
@@ -238,7 +236,7 @@ func TestShutdownDrains(t *testing.T) {
 		t.Errorf("NotifyFinish: %v, want ErrClosed", err)
 	}
 	<-got
-	<-served
+	<-served2
 }
 
 // TestRun serves two endpoints, one over TLS, prints where, and stops

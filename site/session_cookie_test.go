@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/gotwisted/web/internal/testutil"
 	"github.com/gotwisted/web/site"
 )
 
@@ -138,18 +139,10 @@ func sessGet(t *testing.T, srv *httptest.Server, path string, header http.Header
 
 func startSessServer(t *testing.T, tls bool, configure ...func(*site.Site)) (*site.Site, *httptest.Server) {
 	t.Helper()
-	s := newSessSite(configure...)
-	srv := httptest.NewUnstartedServer(s)
 	if tls {
-		srv.StartTLS()
-	} else {
-		srv.Start()
+		return testutil.ServeTLS(t, sessRoot(), configure...)
 	}
-	t.Cleanup(func() {
-		srv.Close()
-		s.Close()
-	})
-	return s, srv
+	return testutil.Serve(t, sessRoot(), configure...)
 }
 
 func secureCookie(uid string) string {
