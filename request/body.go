@@ -83,9 +83,10 @@ type bodyState struct {
 	argsErr  error
 	argsOK   bool
 
-	spoolMu    sync.Mutex // guards spool and spoolEnded
+	spoolMu    sync.Mutex // guards spool, spoolEnded and stream
 	spool      *os.File   // the temporary file holding the body, if any
 	spoolEnded bool       // the response ended: the file is closed
+	stream     *idleBody  // what Body returned, stopped when the response ends
 }
 
 // Content returns the request body, read in full on the first call and
@@ -113,6 +114,38 @@ func (r *Request) Content() ([]byte, error) {
 		r.content = b
 	}
 	return r.content, nil
+}
+
+// Body returns the request body for code that reads it as a stream itself,
+// such as a mounted http.Handler (resource/handler gives it to the handler
+// as its Request.Body) or a reverse proxy. It is the body as the client
+// sends it, unread and not limited by Config.MaxBodySize, but cut as
+// Content's is: once the client has sent nothing for
+// Config.BodyIdleTimeout, a read fails with a 408 *StatusError wrapping
+// ErrBodyTimeout and the connection is closed. Every call returns the same
+// reader, which fails every read once the response has ended. Closing it
+// closes HTTPRequest().Body.
+//
+// Content, ContentReader, Args and Files read the body too: use them or
+// Body, not both.
+func (r *Request) Body() io.ReadCloser {
+	body := r.r.Body
+	if body == nil || body == http.NoBody {
+		return http.NoBody
+	}
+	r.ext()
+	r.spoolMu.Lock()
+	defer r.spoolMu.Unlock()
+	if r.stream == nil {
+		r.stream = newIdleBody(r.w, body, r.cfg)
+		if r.stream == nil {
+			return body // no timeout: net/http's body, as it is
+		}
+		if r.spoolEnded {
+			r.stream.stop()
+		}
+	}
+	return r.stream
 }
 
 // ContentReader returns the request body as a reader that seeks, as

@@ -5,6 +5,7 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"sync"
 	"time"
 )
 
@@ -27,15 +28,20 @@ const DefaultBodyIdleTimeout = 60 * time.Second
 // a read of net/http's HTTP/1 bodies, but their server takes deadlines,
 // unless a middleware hides its ResponseWriter without an Unwrap method.
 //
-// One goroutine reads it at a time, as any io.Reader.
+// One goroutine reads it at a time, as any io.Reader; stop and Close may
+// be called from another (a proxy's transport may still be reading when the
+// response ends). After stop, reads fail without touching the server: a
+// ResponseWriter must not be used once its handler has returned.
 type idleBody struct {
 	src     io.ReadCloser
 	w       http.ResponseWriter
 	timeout time.Duration
+	err     error // once the body timed out: every later read fails
 
-	mode  idleMode
-	timer *time.Timer // modeTimer: closes src when it fires
-	err   error       // once the body timed out: every later read fails
+	mu      sync.Mutex // guards the fields below
+	mode    idleMode
+	timer   *time.Timer // modeTimer: closes src when it fires
+	stopped bool        // the response ended: reads fail
 }
 
 type idleMode uint8
@@ -51,15 +57,24 @@ const (
 // the *http.Request's Body alone: net/http looks at that body's type when
 // a response starts before the body was read.
 func watchBody(w http.ResponseWriter, body io.ReadCloser, cfg *Config) (io.Reader, func()) {
+	b := newIdleBody(w, body, cfg)
+	if b == nil {
+		return body, func() {}
+	}
+	return b, b.stop
+}
+
+// newIdleBody returns body read through an idleBody, or nil if cfg
+// disables the timeout.
+func newIdleBody(w http.ResponseWriter, body io.ReadCloser, cfg *Config) *idleBody {
 	t := cfg.BodyIdleTimeout
 	if t == 0 {
 		t = DefaultBodyIdleTimeout
 	}
 	if t < 0 {
-		return body, func() {}
+		return nil
 	}
-	b := &idleBody{src: body, w: w, timeout: t}
-	return b, b.stop
+	return &idleBody{src: body, w: w, timeout: t}
 }
 
 // Read reads from the body, giving up with a *StatusError of status 408,
@@ -68,28 +83,43 @@ func (b *idleBody) Read(p []byte) (int, error) {
 	if b.err != nil {
 		return 0, b.err
 	}
-	b.arm()
+	if !b.arm() {
+		return 0, http.ErrBodyReadAfterClose
+	}
 	n, err := b.src.Read(p)
 	if b.disarm() || errors.Is(err, os.ErrDeadlineExceeded) {
 		b.err = &StatusError{http.StatusRequestTimeout, ErrBodyTimeout}
-		if b.mode == modeDeadline {
+		b.mu.Lock()
+		if b.mode == modeDeadline && !b.stopped {
 			// Leave the deadline in the past: whatever reads the
 			// connection next (net/http looking for the end of the body)
 			// fails at once, and the connection is closed.
 			_ = http.NewResponseController(b.w).SetReadDeadline(time.Unix(1, 0))
 		}
+		b.mu.Unlock()
 		return n, b.err
 	}
 	return n, err
 }
 
-// arm starts the clock for one read.
-func (b *idleBody) arm() {
+// Close stops the clock and closes the body.
+func (b *idleBody) Close() error {
+	b.stop()
+	return b.src.Close()
+}
+
+// arm starts the clock for one read; it reports false once stopped.
+func (b *idleBody) arm() bool {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.stopped {
+		return false
+	}
 	if b.mode != modeTimer {
 		err := http.NewResponseController(b.w).SetReadDeadline(time.Now().Add(b.timeout))
 		if err == nil || b.mode == modeDeadline {
 			b.mode = modeDeadline
-			return
+			return true
 		}
 		b.mode = modeTimer // the first read: the server takes no deadlines
 	}
@@ -98,10 +128,16 @@ func (b *idleBody) arm() {
 	} else {
 		b.timer.Reset(b.timeout)
 	}
+	return true
 }
 
 // disarm stops the clock after a read and reports whether it ran out.
 func (b *idleBody) disarm() bool {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.stopped {
+		return false // stop has stopped the timer, and the server is not ours to touch
+	}
 	if b.mode == modeDeadline {
 		_ = http.NewResponseController(b.w).SetReadDeadline(time.Time{})
 		return false
@@ -112,8 +148,12 @@ func (b *idleBody) disarm() bool {
 // expire runs when the timer fires: closing the body ends the blocked read.
 func (b *idleBody) expire() { b.src.Close() }
 
-// stop stops the timer, if any: the body is read no more.
+// stop stops the timer, if any, and makes later reads fail: the body is
+// read no more.
 func (b *idleBody) stop() {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.stopped = true
 	if b.timer != nil {
 		b.timer.Stop()
 	}

@@ -124,3 +124,82 @@ func TestBodyIdleTimeoutOff(t *testing.T) {
 		}
 	})
 }
+
+// Body, the stream a mounted handler or proxy reads, is cut as Content is,
+// streams a steady body whole, and stops touching the server once the
+// response has ended.
+func TestBodyStream(t *testing.T) {
+	for _, deadlines := range []bool{true, false} {
+		name := map[bool]string{true: "deadline", false: "timer"}[deadlines]
+		t.Run(name+"/silent client cut", func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				r, client, _ := idleCase(t, deadlines)
+				go client.Write([]byte("a few bytes, then nothing"))
+				body := r.Body()
+				if r.Body() != body {
+					t.Error("a second call of Body returned another reader")
+				}
+				start := time.Now()
+				b, err := io.ReadAll(body)
+				var se *StatusError
+				if !errors.As(err, &se) || se.Code != http.StatusRequestTimeout || !errors.Is(err, ErrBodyTimeout) {
+					t.Fatalf("reading Body: %q, %v, want a 408 ErrBodyTimeout", b, err)
+				}
+				if d := time.Since(start); d != time.Minute || string(b) != "a few bytes, then nothing" {
+					t.Errorf("cut after %v with %q, want 1m of silence after the bytes sent", d, b)
+				}
+			})
+		})
+		t.Run(name+"/steady body whole", func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				r, client, dw := idleCase(t, deadlines)
+				go func() {
+					for range 3 {
+						client.Write([]byte("x"))
+						time.Sleep(59 * time.Second)
+					}
+					client.Close()
+				}()
+				b, err := io.ReadAll(r.Body())
+				if err != nil || string(b) != "xxx" {
+					t.Fatalf("reading Body: %q, %v", b, err)
+				}
+				if dw != nil && !dw.lastDeadline().IsZero() {
+					t.Errorf("deadline left: %v", dw.lastDeadline())
+				}
+			})
+		})
+		t.Run(name+"/ended response", func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				r, client, dw := idleCase(t, deadlines)
+				body := r.Body()
+				r.Finish()
+				set := 0
+				if dw != nil {
+					set = len(dw.deadlines)
+				}
+				go client.Write([]byte("late"))
+				if n, err := body.Read(make([]byte, 8)); n != 0 || !errors.Is(err, http.ErrBodyReadAfterClose) {
+					t.Errorf("read after the end: %d, %v, want ErrBodyReadAfterClose", n, err)
+				}
+				if dw != nil && len(dw.deadlines) != set {
+					t.Error("a read after the end set a deadline on the server's connection")
+				}
+			})
+		})
+	}
+}
+
+func TestBodyStreamOff(t *testing.T) {
+	server, client := io.Pipe()
+	defer client.Close()
+	hr := httptest.NewRequest("PUT", "/", server)
+	r := New(httptest.NewRecorder(), hr, &Config{BodyIdleTimeout: -1})
+	if r.Body() != hr.Body {
+		t.Error("with no timeout, Body is not net/http's body as it is")
+	}
+	noBody := New(httptest.NewRecorder(), httptest.NewRequest("GET", "/", nil), nil)
+	if noBody.Body() != http.NoBody {
+		t.Error("a request without a body: Body is not http.NoBody")
+	}
+}

@@ -192,7 +192,8 @@ func New(w http.ResponseWriter, r *http.Request, cfg *Config) *Request {
 }
 
 // HTTPRequest returns the standard library's view of the request. Reading its
-// Body directly bypasses Content and Args, and their limits.
+// Body directly bypasses the limits of Content and Args and the idle
+// timeout: code that streams the body reads Body instead.
 func (r *Request) HTTPRequest() *http.Request { return r.r }
 
 // Context returns the request's context. It is cancelled when the client

@@ -305,7 +305,7 @@ func (r *Request) endLocked(err error) {
 	if r.more == nil {
 		return // nobody waits
 	}
-	r.closeSpool()
+	r.endBody()
 	if r.hj != nil {
 		if r.hj.stop != nil {
 			r.hj.stop()

@@ -54,14 +54,18 @@ func (r *Request) openSpool() (*os.File, error) {
 	return f, nil
 }
 
-// closeSpool closes the body's temporary file, if any, and makes sure no
-// other is opened. The Request calls it when the response ends.
-func (r *Request) closeSpool() {
+// endBody closes the body's temporary file, if any, and makes sure no
+// other is opened; it stops the reader Body returned. The Request calls it
+// when the response ends.
+func (r *Request) endBody() {
 	r.spoolMu.Lock()
 	defer r.spoolMu.Unlock()
 	r.spoolEnded = true
 	if r.spool != nil {
 		r.spool.Close()
+	}
+	if r.stream != nil {
+		r.stream.stop()
 	}
 }
 

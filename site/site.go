@@ -93,9 +93,10 @@ type Site struct {
 	// reads it, under any server and for HTTP/2 streams: the read fails
 	// with a 408 request.StatusError, and the connection is closed. A slow
 	// but steady upload is never cut, and the time an asynchronous
-	// response takes does not count. It does not cover code that reads
-	// HTTPRequest().Body itself (a mounted http.Handler, the reverse
-	// proxy). Zero means request.DefaultBodyIdleTimeout (60 s, as nginx's
+	// response takes does not count. Mounted http.Handlers and the reverse
+	// proxy read their bodies through request.Request.Body, which it cuts
+	// too; code that reads HTTPRequest().Body itself is not covered. Zero
+	// means request.DefaultBodyIdleTimeout (60 s, as nginx's
 	// client_body_timeout); negative means no limit.
 	BodyIdleTimeout time.Duration
 

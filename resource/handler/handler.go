@@ -29,13 +29,21 @@
 //
 // The request body is handed to the handler unread, so it streams; the
 // Site's MaxRequestBodySize does not apply to it (wrap the handler in
-// [http.MaxBytesHandler] to limit it).
+// [http.MaxBytesHandler] to limit it), but its BodyIdleTimeout does: the
+// handler's Request.Body is [request.Request.Body], whose reads fail with
+// a 408 [request.StatusError] once the client has sent nothing for that
+// long, and the connection is then closed. A handler that returns without
+// answering after that (the reverse proxy does) leaves the client the
+// framework's 408 page.
 package handler
 
 import (
 	"context"
+	"errors"
+	"io"
 	"net/http"
 	"strings"
+	"sync/atomic"
 
 	"github.com/gotwisted/web/internal/introspect"
 	"github.com/gotwisted/web/request"
@@ -92,18 +100,44 @@ func (m *Resource) Render(r *request.Request) ([]byte, error) {
 			panic(v)
 		}
 	}()
-	m.h.ServeHTTP(r.ResponseWriter(), rewrite(r))
+	body := &watchedBody{ReadCloser: r.Body()}
+	m.h.ServeHTTP(r.ResponseWriter(), rewrite(r, body))
+	if body.cut.Load() && !r.HeadersSent() {
+		return nil, &request.StatusError{Code: http.StatusRequestTimeout, Err: request.ErrBodyTimeout}
+	}
 	return nil, nil
+}
+
+// watchedBody is the body a mounted handler reads. It remembers whether the
+// Site's idle timeout cut it, so that a handler that gives up without
+// answering (the reverse proxy, whose transport may see net/http's
+// cancelled context before the read's error) leaves the client the 408
+// page rather than an empty 200.
+type watchedBody struct {
+	io.ReadCloser
+	cut atomic.Bool // read by Render while the handler's transport may still read
+}
+
+func (b *watchedBody) Read(p []byte) (int, error) {
+	n, err := b.ReadCloser.Read(p)
+	if err != nil && errors.Is(err, request.ErrBodyTimeout) {
+		b.cut.Store(true)
+	}
+	return n, err
 }
 
 type ctxKey struct{}
 
 // rewrite returns the *http.Request a mounted handler sees: a shallow copy
 // of r's, whose URL path is "/" plus the postpath (see the package
-// documentation), and whose context carries r for Prefix and Request.
-func rewrite(r *request.Request) *http.Request {
+// documentation), whose body is body (r.Body, cut when the client stops
+// sending), and whose context carries r for Prefix and Request. net/http's
+// own request keeps its body: the server looks at it when the response
+// starts before the body was read.
+func rewrite(r *request.Request, body io.ReadCloser) *http.Request {
 	in := r.HTTPRequest()
 	out := in.WithContext(context.WithValue(in.Context(), ctxKey{}, r))
+	out.Body = body
 	u := *in.URL
 	n := len(r.Prepath())
 	if in.URL.RawPath == "" {

@@ -23,7 +23,9 @@
 //
 // If the upstream cannot be reached, or fails before it answers, the client
 // gets 502 Bad Gateway (RFC 9110 §15.6.3), where Twisted answers
-// 501 "Gateway error".
+// 501 "Gateway error". A client that stops sending its body for the Site's
+// BodyIdleTimeout gets 408, and its connection is closed (see
+// [request.Request.Body]).
 package proxy
 
 import (
@@ -145,8 +147,11 @@ var badGateway = resource.ErrorPage(http.StatusBadGateway, "Bad Gateway", "Could
 // fail answers a request whose upstream failed before answering.
 func (p *ReverseProxy) fail(w http.ResponseWriter, req *http.Request, err error) {
 	r := handler.Request(req)
-	if req.Context().Err() != nil {
-		return // the client went away; nobody to tell
+	if req.Context().Err() != nil || errors.Is(err, request.ErrBodyTimeout) {
+		// The client went away, or stopped sending its body (net/http
+		// then cancels the context too, and the transport may report
+		// either): the mount answers the second with its 408 page.
+		return
 	}
 	r.Logger().Warn("proxy: upstream failed", "uri", r.URI(), "upstream", p.upstream.Redacted(), "err", err)
 	body, _ := badGateway.Render(r)
