@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"runtime/debug"
 	"strings"
@@ -67,10 +68,11 @@ type Transport struct {
 	then    *CloseError // the close to send once the queue is written
 }
 
-// outgoing is a message in the send queue.
+// outgoing is a message in the send queue. Its data is a string: a text
+// message is queued as it was given, without a copy.
 type outgoing struct {
-	typ websocket.MessageType
-	p   []byte
+	typ  websocket.MessageType
+	data string
 }
 
 // emptyQueueLocked forgets what the send queue holds, keeping a small
@@ -91,18 +93,18 @@ func (t *Transport) emptyQueueLocked() {
 // is closing. text should be valid UTF-8; browsers drop a connection that
 // sends anything else.
 func (t *Transport) SendTextMessage(text string) error {
-	return t.send(websocket.MessageText, []byte(text))
+	return t.send(websocket.MessageText, text)
 }
 
 // SendBytesMessage queues a copy of data to be sent as a binary message,
 // as SendTextMessage does.
 func (t *Transport) SendBytesMessage(data []byte) error {
-	return t.send(websocket.MessageBinary, bytes.Clone(data))
+	return t.send(websocket.MessageBinary, string(data))
 }
 
-// send queues p, which it owns, and starts the writer if none runs.
-func (t *Transport) send(typ websocket.MessageType, p []byte) error {
-	cost := len(p) + queueEntryCost
+// send queues a message and starts the writer if none runs.
+func (t *Transport) send(typ websocket.MessageType, data string) error {
+	cost := len(data) + queueEntryCost
 	t.mu.Lock()
 	if t.closing {
 		t.mu.Unlock()
@@ -113,7 +115,7 @@ func (t *Transport) send(typ websocket.MessageType, p []byte) error {
 		t.close(CloseError{Code: StatusPolicyViolation, Reason: "too slow"}, ErrTooSlow, false)
 		return ErrTooSlow
 	}
-	t.queue = append(t.queue, outgoing{typ, p})
+	t.queue = append(t.queue, outgoing{typ, data})
 	t.queued += cost
 	start := !t.writing && !t.inCall
 	if start {
@@ -179,14 +181,20 @@ func (t *Transport) write() {
 		t.mu.Unlock()
 
 		t.keepDeadline()
-		if err := t.conn.Write(context.Background(), m.typ, m.p); err != nil {
+		// The library writes from a []byte, which it does not keep: the
+		// message is copied into a pooled buffer, not a new one.
+		buf := t.res.bufs.get()
+		*buf = append((*buf)[:0], m.data...)
+		err := t.conn.Write(context.Background(), m.typ, *buf)
+		t.res.bufs.put(buf)
+		if err != nil {
 			t.mu.Lock()
 			t.writing = false
 			t.mu.Unlock()
 			t.abort(err)
 			return
 		}
-		written = len(m.p) + queueEntryCost
+		written = len(m.data) + queueEntryCost
 	}
 }
 
@@ -392,25 +400,80 @@ func (t *Transport) run() (err error) {
 	t.proto.NegotiationFinished()
 	t.leave()
 	for {
-		typ, p, err := t.conn.Read(context.Background())
+		typ, buf, err := t.read()
 		if err != nil {
 			return err
 		}
+		p := *buf
 		text := typ == websocket.MessageText
-		if text && !utf8.Valid(p) {
+		switch {
+		case text && !utf8.Valid(p):
+			t.res.bufs.put(buf)
 			ce := CloseError{Code: StatusInvalidFramePayloadData, Reason: "invalid UTF-8"}
 			t.close(ce, ce, false)
-			continue
+		case !t.enter():
+			t.res.bufs.put(buf) // the close began: read on until the peer answers it
+		case text:
+			msg := string(p)
+			t.res.bufs.put(buf)
+			t.proto.TextMessageReceived(msg)
+			t.leave()
+		default:
+			data := bytes.Clone(p)
+			t.res.bufs.put(buf)
+			t.proto.BytesMessageReceived(data)
+			t.leave()
 		}
-		if !t.enter() {
-			continue // the close began: read on until the peer answers it
+	}
+}
+
+// read reads the next message into a buffer of the Resource's pool, which
+// the caller puts back: the Protocol gets a copy of exactly the message's
+// length, where reading it whole into a new buffer (the library's Read)
+// would allocate one of every size on the way to it.
+func (t *Transport) read() (websocket.MessageType, *[]byte, error) {
+	typ, r, err := t.conn.Reader(context.Background())
+	if err != nil {
+		return 0, nil, err
+	}
+	buf := t.res.bufs.get()
+	b := (*buf)[:0]
+	for {
+		if len(b) == cap(b) {
+			b = append(b, 0)[:len(b)] // grow
 		}
-		if text {
-			t.proto.TextMessageReceived(string(p))
-		} else {
-			t.proto.BytesMessageReceived(p)
+		n, err := r.Read(b[len(b):cap(b)])
+		b = b[:len(b)+n]
+		*buf = b
+		switch {
+		case err == io.EOF:
+			return typ, buf, nil
+		case err != nil:
+			t.res.bufs.put(buf)
+			return 0, nil, err
 		}
-		t.leave()
+	}
+}
+
+// bufPool holds message buffers, shared by a Resource's connections so
+// that an idle connection holds none.
+type bufPool struct{ sync.Pool }
+
+// maxPooledBuf is the largest buffer put back in a bufPool: a rare large
+// message does not stay in memory.
+const maxPooledBuf = 64 << 10
+
+func (p *bufPool) get() *[]byte {
+	if b, ok := p.Get().(*[]byte); ok {
+		return b
+	}
+	b := make([]byte, 0, 4<<10)
+	return &b
+}
+
+func (p *bufPool) put(b *[]byte) {
+	if cap(*b) <= maxPooledBuf {
+		p.Put(b)
 	}
 }
 

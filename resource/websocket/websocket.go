@@ -83,6 +83,7 @@ type Resource struct {
 
 	factory Factory
 	open    atomic.Int64 // connections reserved or open
+	bufs    bufPool      // message buffers for reads and writes
 }
 
 var (
