@@ -40,3 +40,33 @@ func TestBodyIdleTimeout(t *testing.T) {
 		t.Error("the upstream read a whole body, want the forwarded request cut short")
 	}
 }
+
+// The same over HTTP/2: the stream is cut with the 408 page, and the
+// upstream's transport, which may read the body after the handler has
+// returned, never touches the finished stream's writer (net/http's HTTP/2
+// writer panics if it does).
+func TestBodyIdleTimeoutHTTP2(t *testing.T) {
+	up := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		if _, err := io.ReadAll(req.Body); err != nil {
+			panic(http.ErrAbortHandler)
+		}
+	}))
+	t.Cleanup(up.Close)
+	u, _ := url.Parse(up.URL + "/base")
+	s := site.New(proxy.NewReverseProxy(u))
+	testutil.Quiet(s)
+	s.BodyIdleTimeout = 50 * time.Millisecond
+	srv := httptest.NewUnstartedServer(s)
+	srv.EnableHTTP2 = true
+	srv.StartTLS()
+	defer s.Close()
+	defer srv.Close()
+
+	pr, pw := io.Pipe()
+	defer pw.Close()
+	go pw.Write([]byte("only a part"))
+	resp, body := testutil.Do(t, srv, "PUT", "/upload", pr)
+	if resp.ProtoMajor != 2 || resp.StatusCode != http.StatusRequestTimeout || !strings.Contains(body, "did not arrive in time") {
+		t.Errorf("%s: %d %q, want the 408 page over HTTP/2", resp.Proto, resp.StatusCode, body)
+	}
+}
