@@ -22,7 +22,7 @@ import "github.com/redis/go-redis/v9"
 //
 // Create is not a script but a transaction (MULTI, HSET, PEXPIRE, EXEC),
 // several times cheaper for Redis, and it needs no clock: it writes t, l,
-// n, g and the first components, and gives the key a time to live of the
+// n and the first components (g is 0 while absent), and gives the key a time to live of the
 // session's first life (the least of t, l and n) plus Grace. Such a
 // session has no c, a or d yet; the scripts derive them from the key's
 // time to live (settle) and write them at its first touch.

@@ -131,7 +131,7 @@ func (st *Store) Create(ctx context.Context, rec *session.Record) error {
 		life = min(life, l)
 	}
 	fields := make([]any, 0, 8+2*len(rec.Components))
-	fields = append(fields, "t", ms(rec.Timeout), "l", ms(rec.Lifetime), "g", 0)
+	fields = append(fields, "t", ms(rec.Timeout), "l", ms(rec.Lifetime)) // no g: absent is 0
 	if st.returnWithin > 0 {
 		fields = append(fields, "n", st.returnWithin)
 		life = min(life, st.returnWithin)
