@@ -83,10 +83,11 @@ type bodyState struct {
 	argsErr  error
 	argsOK   bool
 
-	spoolMu    sync.Mutex // guards spool, spoolEnded and stream
-	spool      *os.File   // the temporary file holding the body, if any
-	spoolEnded bool       // the response ended: the file is closed
-	stream     *idleBody  // what Body returned, stopped when the response ends
+	spoolMu    sync.Mutex  // guards the fields below
+	spool      *os.File    // the temporary file holding the body, if any
+	spoolEnded bool        // the response ended: the file is closed, the readers stopped
+	watched    []*idleBody // the body's readers, stopped when the response ends
+	stream     *idleBody   // the one Body returns
 }
 
 // Content returns the request body, read in full on the first call and
@@ -94,8 +95,9 @@ type bodyState struct {
 // most Config.MaxBodySize (Site.MaxRequestBodySize) bytes: beyond it, or if
 // the client sends nothing for Config.BodyIdleTimeout, Content returns a
 // *StatusError (413 wrapping ErrBodyTooLarge, 408 wrapping
-// ErrBodyTimeout). The returned slice belongs to the Request: do not
-// modify it.
+// ErrBodyTimeout). A body not read before the response ended cannot be
+// read afterwards (ErrFinished). The returned slice belongs to the Request:
+// do not modify it.
 //
 // Content holds the whole body in memory; ContentReader does not.
 func (r *Request) Content() ([]byte, error) {
@@ -124,7 +126,9 @@ func (r *Request) Content() ([]byte, error) {
 // Config.BodyIdleTimeout, a read fails with a 408 *StatusError wrapping
 // ErrBodyTimeout and the connection is closed. Every call returns the same
 // reader, which fails every read once the response has ended. Closing it
-// closes HTTPRequest().Body.
+// closes HTTPRequest().Body. With the timeout off (a negative
+// BodyIdleTimeout), Body is HTTPRequest().Body itself, whose reads fail
+// once net/http has closed it.
 //
 // Content, ContentReader, Args and Files read the body too: use them or
 // Body, not both.
@@ -135,17 +139,49 @@ func (r *Request) Body() io.ReadCloser {
 	}
 	r.ext()
 	r.spoolMu.Lock()
+	s := r.stream
+	r.spoolMu.Unlock()
+	if s != nil {
+		return s
+	}
+	s, err := r.watch()
+	if s == nil && err == nil {
+		return body // no timeout: net/http's body, as it is
+	}
+	if s == nil { // the response has ended: a reader that reads nothing
+		s = &idleBody{src: body, stopped: true}
+	}
+	r.spoolMu.Lock()
 	defer r.spoolMu.Unlock()
 	if r.stream == nil {
-		r.stream = newIdleBody(r.w, body, r.cfg)
-		if r.stream == nil {
-			return body // no timeout: net/http's body, as it is
-		}
-		if r.spoolEnded {
-			r.stream.stop()
-		}
+		r.stream = s
 	}
 	return r.stream
+}
+
+// watch returns a reader of the body that the Request stops when the
+// response ends, so that it never touches the server's ResponseWriter
+// afterwards, or nil if Config.BodyIdleTimeout is off. It returns
+// ErrFinished if the response has already ended.
+func (r *Request) watch() (*idleBody, error) {
+	r.mu.Lock()
+	r.extLocked()
+	if r.finished || r.gone != nil {
+		// A response that ended before r.more existed: endLocked could
+		// not tell the body, so say it now.
+		r.endBody()
+	}
+	r.mu.Unlock()
+	r.spoolMu.Lock()
+	defer r.spoolMu.Unlock()
+	if r.spoolEnded {
+		return nil, ErrFinished
+	}
+	b := newIdleBody(r.w, r.r.Body, r.cfg)
+	if b != nil {
+		r.watched = append(r.watched, b)
+	}
+	return b, nil
 }
 
 // ContentReader returns the request body as a reader that seeks, as
@@ -316,8 +352,15 @@ func (r *Request) readBody() (*bodyStore, error) {
 	if r.r.ContentLength > maxSize {
 		return nil, &StatusError{http.StatusRequestEntityTooLarge, ErrBodyTooLarge}
 	}
-	body, stop := watchBody(r.w, r.r.Body, r.cfg)
-	defer stop()
+	w, err := r.watch()
+	if err != nil {
+		return nil, err
+	}
+	var body io.Reader = r.r.Body
+	if w != nil {
+		body = w
+		defer w.stop()
+	}
 	if maxSize < noLimit {
 		body = http.MaxBytesReader(r.w, io.NopCloser(body), maxSize)
 	}

@@ -52,20 +52,11 @@ const (
 	modeTimer                    // it does not: a timer closes the body
 )
 
-// watchBody returns body read through an idleBody, unless cfg disables
-// the timeout; call the function it returns when done reading. It leaves
-// the *http.Request's Body alone: net/http looks at that body's type when
-// a response starts before the body was read.
-func watchBody(w http.ResponseWriter, body io.ReadCloser, cfg *Config) (io.Reader, func()) {
-	b := newIdleBody(w, body, cfg)
-	if b == nil {
-		return body, func() {}
-	}
-	return b, b.stop
-}
-
 // newIdleBody returns body read through an idleBody, or nil if cfg
-// disables the timeout.
+// disables the timeout. It leaves the *http.Request's Body alone: net/http
+// looks at that body's type when a response starts before the body was
+// read. The Request makes them through watch, which stops them when the
+// response ends.
 func newIdleBody(w http.ResponseWriter, body io.ReadCloser, cfg *Config) *idleBody {
 	t := cfg.BodyIdleTimeout
 	if t == 0 {
@@ -89,17 +80,21 @@ func (b *idleBody) Read(p []byte) (int, error) {
 	n, err := b.src.Read(p)
 	if b.disarm() || errors.Is(err, os.ErrDeadlineExceeded) {
 		b.err = &StatusError{http.StatusRequestTimeout, ErrBodyTimeout}
-		b.mu.Lock()
-		if b.mode == modeDeadline && !b.stopped {
-			// Leave the deadline in the past: whatever reads the
-			// connection next (net/http looking for the end of the body)
-			// fails at once, and the connection is closed.
-			_ = http.NewResponseController(b.w).SetReadDeadline(time.Unix(1, 0))
-		}
-		b.mu.Unlock()
+		b.cut()
 		return n, b.err
 	}
 	return n, err
+}
+
+// cut leaves the deadline in the past after a timeout: whatever reads the
+// connection next (net/http looking for the end of the body) fails at
+// once, and the connection is closed.
+func (b *idleBody) cut() {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.mode == modeDeadline && !b.stopped {
+		_ = http.NewResponseController(b.w).SetReadDeadline(time.Unix(1, 0))
+	}
 }
 
 // Close stops the clock and closes the body.

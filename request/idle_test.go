@@ -190,6 +190,27 @@ func TestBodyStream(t *testing.T) {
 	}
 }
 
+// A response that ended before anything needed the body: Body, asked
+// afterwards, and Content too, touch the server no more.
+func TestBodyAfterTheEnd(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		r, client, dw := idleCase(t, true)
+		r.FinishWith(nil) // the plain synchronous path
+		go client.Write([]byte("late"))
+		if n, err := r.Body().Read(make([]byte, 8)); n != 0 || !errors.Is(err, http.ErrBodyReadAfterClose) {
+			t.Errorf("Body after the end: %d, %v, want ErrBodyReadAfterClose", n, err)
+		}
+		if _, err := r.Content(); !errors.Is(err, ErrFinished) {
+			t.Errorf("Content after the end: %v, want ErrFinished", err)
+		}
+		dw.mu.Lock()
+		defer dw.mu.Unlock()
+		if len(dw.deadlines) != 0 {
+			t.Errorf("deadlines set after the end: %v", dw.deadlines)
+		}
+	})
+}
+
 func TestBodyStreamOff(t *testing.T) {
 	server, client := io.Pipe()
 	defer client.Close()

@@ -64,8 +64,8 @@ func (r *Request) endBody() {
 	if r.spool != nil {
 		r.spool.Close()
 	}
-	if r.stream != nil {
-		r.stream.stop()
+	for _, b := range r.watched {
+		b.stop()
 	}
 }
 

@@ -100,27 +100,40 @@ func (m *Resource) Render(r *request.Request) ([]byte, error) {
 			panic(v)
 		}
 	}()
-	body := &watchedBody{ReadCloser: r.Body()}
+	in := r.Body()
+	if in == http.NoBody {
+		m.h.ServeHTTP(r.ResponseWriter(), rewrite(r, in))
+		return nil, nil
+	}
+	body := &watchedBody{ReadCloser: in}
 	m.h.ServeHTTP(r.ResponseWriter(), rewrite(r, body))
-	if body.cut.Load() && !r.HeadersSent() {
+	if !r.HeadersSent() && (body.cut.Load() || !body.whole.Load() && r.Context().Err() != nil) {
+		// The body was cut, or the request's context ended while the
+		// body was still coming: net/http cancels the context when the
+		// cut read fails, and the handler (the proxy's transport) may
+		// have seen that first, and given up before the read's error
+		// was recorded. Either way a client still there gets the 408
+		// page, not an empty 200 for a body it did not finish sending.
 		return nil, &request.StatusError{Code: http.StatusRequestTimeout, Err: request.ErrBodyTimeout}
 	}
 	return nil, nil
 }
 
-// watchedBody is the body a mounted handler reads. It remembers whether the
-// Site's idle timeout cut it, so that a handler that gives up without
-// answering (the reverse proxy, whose transport may see net/http's
-// cancelled context before the read's error) leaves the client the 408
-// page rather than an empty 200.
+// watchedBody is the body a mounted handler reads. It records whether the
+// Site's idle timeout cut it, and whether it was read to its end.
 type watchedBody struct {
 	io.ReadCloser
-	cut atomic.Bool // read by Render while the handler's transport may still read
+	// Both are read by Render while the handler's transport may still read.
+	cut   atomic.Bool
+	whole atomic.Bool
 }
 
 func (b *watchedBody) Read(p []byte) (int, error) {
 	n, err := b.ReadCloser.Read(p)
-	if err != nil && errors.Is(err, request.ErrBodyTimeout) {
+	switch {
+	case err == io.EOF:
+		b.whole.Store(true)
+	case err != nil && errors.Is(err, request.ErrBodyTimeout):
 		b.cut.Store(true)
 	}
 	return n, err

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -77,5 +78,18 @@ func TestBodyStreamsWhole(t *testing.T) {
 		if resp.StatusCode != 200 || body != "SOME BODY" {
 			t.Fatalf("request %d: got %d %q", i, resp.StatusCode, body)
 		}
+	}
+}
+
+// A request without a body reaches the handler with http.NoBody, as from
+// net/http itself, so that code that checks for it still works.
+func TestNoBody(t *testing.T) {
+	root := resource.New()
+	root.PutChild("h", handler.New(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		io.WriteString(w, strconv.FormatBool(req.Body == http.NoBody))
+	})))
+	_, srv := testutil.Serve(t, root, testutil.Quiet)
+	if resp, body := testutil.Do(t, srv, "GET", "/h", nil); resp.StatusCode != 200 || body != "true" {
+		t.Errorf("got %d %q, want the handler to see http.NoBody", resp.StatusCode, body)
 	}
 }
