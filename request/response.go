@@ -270,7 +270,10 @@ func (r *Request) FinishWith(body []byte) error {
 // Abort abandons the response: later writes return err (ErrGone if err is
 // nil) and NotifyFinish's channels receive it. It does nothing if the
 // response already ended. The server calls it when the client goes away or
-// the Site closes; a resource may call it to give up on a response.
+// the Site closes; a resource may call it to give up on a response, and
+// the Site then cuts the connection (with an err other than ErrGone and
+// ErrClosed), so that the client does not take what it received, or an
+// empty response, for a whole one.
 func (r *Request) Abort(err error) {
 	if err == nil {
 		err = ErrGone

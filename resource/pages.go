@@ -66,12 +66,10 @@ func (p *Page) PutChild(name string, _ Resource) {
 	panic("resource: PutChild(" + name + ") on an error page")
 }
 
-var textHTMLUTF8 = []string{"text/html; charset=utf-8"}
-
 // Render sets the page's status and Content-Type and returns its body, for
 // every method.
 func (p *Page) Render(r *request.Request) ([]byte, error) {
 	r.SetResponseCode(p.code)
-	r.ResponseHeader()["Content-Type"] = textHTMLUTF8
+	r.SetHeader("Content-Type", "text/html; charset=utf-8")
 	return p.body, nil
 }

@@ -49,6 +49,9 @@ func Serve(root Resource, r *request.Request) (async bool) {
 	defer func() {
 		if v := recover(); v != nil {
 			if v == http.ErrAbortHandler {
+				// net/http cuts the connection: the response ends here,
+				// and NotifyFinish says so.
+				r.Abort(http.ErrAbortHandler)
 				panic(v)
 			}
 			setFailed(r)
@@ -73,8 +76,8 @@ func Serve(root Resource, r *request.Request) (async bool) {
 	}
 	switch {
 	case err == nil:
-		if err := r.FinishWith(body); errors.Is(err, session.ErrUnavailable) {
-			Fail(r, err, nil) // a new session could not be stored: 503
+		if err := r.FinishWith(body); err != nil {
+			finishFailed(r, err)
 		}
 	case errors.Is(err, NotDoneYet):
 		if t != nil {
@@ -89,6 +92,36 @@ func Serve(root Resource, r *request.Request) (async bool) {
 		}
 	}
 	return false
+}
+
+// finishFailed handles the error of the FinishWith that sends a
+// synchronous render's result. If the response has not ended, nothing was
+// sent: a session could not be saved, and the client gets the failure page
+// (503 when the store is unavailable). If the resource abandoned the
+// response with an error of its own (Request.Abort), net/http cuts the
+// connection, so that the client does not take what it received, or
+// nothing, for a whole response.
+func finishFailed(r *request.Request, err error) {
+	select {
+	case end := <-r.NotifyFinish():
+		if end != nil && !errors.Is(end, request.ErrGone) && !errors.Is(end, request.ErrClosed) {
+			panic(http.ErrAbortHandler)
+		}
+	default:
+		Fail(r, err, nil)
+	}
+}
+
+// finishPage sends body, a failure page, and ends the response. When a
+// session's cookie must go out with it and the session cannot be saved,
+// FinishWith drops that cookie and fails: the page then goes without it
+// (a request has at most two sessions).
+func finishPage(r *request.Request, body []byte) {
+	for range 3 {
+		if r.FinishWith(body) == nil || r.HeadersSent() {
+			return
+		}
+	}
 }
 
 // setFailed records for the inspector, if there is one, that r failed.
@@ -129,8 +162,7 @@ func fail(r *request.Request, err error, stack []byte) (cut bool) {
 		}
 		page := ErrorPage(se.Code, http.StatusText(se.Code), clientErrorDetail(se.Code))
 		body, _ := page.Render(r)
-		r.ResponseHeader().Del("Content-Length")
-		r.FinishWith(body)
+		finishPage(r, body)
 		return false
 	}
 	attrs := []any{"uri", r.URI(), "method", r.Method(), "err", err}
@@ -142,12 +174,13 @@ func fail(r *request.Request, err error, stack []byte) (cut bool) {
 		r.Abort(err)
 		return true
 	}
+	// Only the Request's own methods from here: Fail may run on any
+	// goroutine, and once the response was abandoned the server may be
+	// reading the header map, or be done with it.
 	r.SetResponseCode(http.StatusInternalServerError)
-	h := r.ResponseHeader()
-	h.Set("Content-Type", "text/html")
-	h.Del("Content-Length")
+	r.SetHeader("Content-Type", "text/html")
 	if !r.DisplayTracebacks() {
-		r.FinishWith(processingFailed)
+		finishPage(r, processingFailed)
 		return false
 	}
 	var b strings.Builder
@@ -157,7 +190,7 @@ func fail(r *request.Request, err error, stack []byte) (cut bool) {
 	b.WriteString("</p>\n<pre>")
 	b.WriteString(escapeASCII(string(stack)))
 	b.WriteString("</pre>\n\n</body></html>\n")
-	r.FinishWith([]byte(b.String()))
+	finishPage(r, []byte(b.String()))
 	return false
 }
 

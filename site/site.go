@@ -258,9 +258,11 @@ func (s *Site) serveInspected(w http.ResponseWriter, hr *http.Request) {
 func (s *Site) await(w http.ResponseWriter, r *request.Request) {
 	select {
 	case err := <-r.NotifyFinish():
-		if err != nil && r.HeadersSent() && !errors.Is(err, request.ErrGone) && !errors.Is(err, request.ErrClosed) {
-			// It failed after its first byte: cut the connection, so that
-			// the client does not take a truncated body for a whole one.
+		if err != nil && !errors.Is(err, request.ErrGone) && !errors.Is(err, request.ErrClosed) {
+			// The resource abandoned it (Request.Abort, or a failure
+			// after its first byte): cut the connection, so that the
+			// client does not take a truncated body, or an empty 200,
+			// for a whole response.
 			panic(http.ErrAbortHandler)
 		}
 	case <-r.Context().Done():

@@ -136,7 +136,7 @@ func (w *Wrapper) filter(h http.Header, code int, dst io.Writer) io.WriteCloser 
 	} else {
 		zw.Reset(dst)
 	}
-	h["Content-Encoding"] = gzipEncoding
+	h.Set("Content-Encoding", "gzip")
 	return &pooledWriter{zw, pool}
 }
 
@@ -152,8 +152,6 @@ func (p *pooledWriter) Close() error {
 	p.pool.Put(p.Writer)
 	return err
 }
-
-var gzipEncoding = []string{"gzip"}
 
 // addVary adds Accept-Encoding to the Vary header unless it is there.
 func addVary(h http.Header) {

@@ -15,7 +15,7 @@ import (
 type Data struct {
 	resource.Base
 	body  []byte
-	ctype []string
+	ctype string
 }
 
 // NewData returns a Data that serves body as contentType. body is not
@@ -24,12 +24,12 @@ func NewData(body []byte, contentType string) *Data {
 	if body == nil {
 		body = []byte{}
 	}
-	return &Data{body: body, ctype: []string{contentType}}
+	return &Data{body: body, ctype: contentType}
 }
 
 // RenderGET sets the Content-Type and returns the body; for HEAD the
 // framework sends its Content-Length and drops it.
 func (d *Data) RenderGET(r *request.Request) ([]byte, error) {
-	r.ResponseHeader()["Content-Type"] = d.ctype
+	r.SetHeader("Content-Type", d.ctype)
 	return d.body, nil
 }

@@ -66,8 +66,6 @@ func New(t *template.Template, data DataFunc) *Resource {
 	return &Resource{t: t, data: data}
 }
 
-var textHTMLUTF8 = []string{"text/html; charset=utf-8"}
-
 // RenderGET executes the template. It sets Content-Type to
 // text/html; charset=utf-8 unless the data function set one. In the default
 // buffered mode it returns the page or the template's error; with Stream it
@@ -83,7 +81,7 @@ func (t *Resource) RenderGET(r *request.Request) ([]byte, error) {
 	}
 	h := r.ResponseHeader()
 	if h["Content-Type"] == nil {
-		h["Content-Type"] = textHTMLUTF8
+		h.Set("Content-Type", "text/html; charset=utf-8")
 	}
 	if t.Stream {
 		return t.stream(r, data)

@@ -29,8 +29,6 @@ var escaper = strings.NewReplacer(
 	"'", "&#x27;",
 )
 
-var textHTMLUTF8 = []string{"text/html; charset=utf-8"}
-
 // RedirectTo makes the response a redirect to url and returns the body to
 // send with it (Twisted's redirectTo): it sets the status to 302 Found, the
 // Location header to url and Content-Type to "text/html; charset=utf-8", and
@@ -43,7 +41,7 @@ var textHTMLUTF8 = []string{"text/html; charset=utf-8"}
 // url is sent as it is: make it absolute, or relative to the request's URL.
 func RedirectTo(url string, r *request.Request) []byte {
 	r.Redirect(url)
-	r.ResponseHeader()["Content-Type"] = textHTMLUTF8
+	r.SetHeader("Content-Type", "text/html; charset=utf-8")
 	u := escaper.Replace(url)
 	var b strings.Builder
 	b.Grow(len(refreshHead) + len(refreshMiddle) + len(refreshTail) + 2*len(u))

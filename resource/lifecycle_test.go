@@ -1,0 +1,140 @@
+package resource_test
+
+import (
+	"context"
+	"errors"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gotwisted/web/internal/testutil"
+	"github.com/gotwisted/web/request"
+	"github.com/gotwisted/web/resource"
+	"github.com/gotwisted/web/session"
+	"github.com/gotwisted/web/site"
+)
+
+// renderFunc is a leaf whose every method is f.
+type renderFunc func(r *request.Request) ([]byte, error)
+
+func (f renderFunc) IsLeaf() bool                                                { return true }
+func (f renderFunc) ChildWithDefault(string, *request.Request) resource.Resource { return nil }
+func (f renderFunc) PutChild(string, resource.Resource)                          {}
+func (f renderFunc) Render(r *request.Request) ([]byte, error)                   { return f(r) }
+
+// Fail called after the response was abandoned (its HTTP/2 client went
+// away) does nothing to the server's writer, which net/http has let go:
+// before, it changed the header map and crashed the process.
+func TestFailAfterAbandonHTTP2(t *testing.T) {
+	done := make(chan struct{})
+	leaf := renderFunc(func(r *request.Request) ([]byte, error) {
+		go func() {
+			defer close(done)
+			<-r.NotifyFinish()
+			time.Sleep(20 * time.Millisecond) // the handler has returned
+			resource.Fail(r, errors.New("the backend failed"), nil)
+		}()
+		return nil, resource.NotDoneYet
+	})
+	s := site.New(leaf)
+	testutil.Quiet(s)
+	srv := httptest.NewUnstartedServer(s)
+	srv.EnableHTTP2 = true
+	srv.StartTLS()
+	defer srv.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+	defer cancel()
+	req, _ := http.NewRequestWithContext(ctx, "GET", srv.URL+"/", nil)
+	if resp, err := srv.Client().Do(req); err == nil {
+		resp.Body.Close()
+		t.Fatalf("got %d, want the client to give up", resp.StatusCode)
+	}
+	testutil.Receive(t, done, 10*time.Second, "Fail did not return")
+}
+
+// A resource that abandons its response (Request.Abort) leaves its client
+// a cut connection, not a success: nothing sent, or what was sent.
+func TestAbortCutsTheConnection(t *testing.T) {
+	abandon := errors.New("the backend failed")
+	root := resource.New()
+	root.PutChild("async", renderFunc(func(r *request.Request) ([]byte, error) {
+		go r.Abort(abandon)
+		return nil, resource.NotDoneYet
+	}))
+	root.PutChild("partial", renderFunc(func(r *request.Request) ([]byte, error) {
+		r.Write([]byte("partial"))
+		r.Flush()
+		r.Abort(abandon)
+		return nil, nil
+	}))
+	_, srv := testutil.Serve(t, root, testutil.Quiet)
+	for _, path := range []string{"/async", "/partial"} {
+		resp, err := srv.Client().Get(srv.URL + path)
+		if err == nil {
+			_, err = io.ReadAll(resp.Body)
+			resp.Body.Close()
+		}
+		if err == nil {
+			t.Errorf("%s: a whole %d response, want the connection cut", path, resp.StatusCode)
+		}
+	}
+}
+
+// A resource that panics with http.ErrAbortHandler (as httputil's proxy
+// does) ends its Request: NotifyFinish says so.
+func TestAbortHandlerPanicEndsTheRequest(t *testing.T) {
+	got := make(chan (<-chan error), 1)
+	leaf := renderFunc(func(r *request.Request) ([]byte, error) {
+		got <- r.NotifyFinish()
+		panic(http.ErrAbortHandler)
+	})
+	_, srv := testutil.Serve(t, leaf, testutil.Quiet)
+	if resp, err := srv.Client().Get(srv.URL + "/"); err == nil {
+		resp.Body.Close()
+	}
+	end := testutil.Receive(t, testutil.Receive(t, got, 10*time.Second, "not rendered"), 10*time.Second, "NotifyFinish never fired")
+	if !errors.Is(end, http.ErrAbortHandler) {
+		t.Errorf("NotifyFinish: %v, want http.ErrAbortHandler", end)
+	}
+}
+
+// unavailable is a session store that cannot store anything.
+type unavailable struct{ session.Store }
+
+var errDown = errors.New("store down")
+
+func (unavailable) Create(context.Context, *session.Record) error {
+	return errors.Join(session.ErrUnavailable, errDown)
+}
+func (unavailable) Codec() session.Codec { return session.GobCodec{} }
+
+// When the session a response must carry cannot be saved, the client still
+// gets a page, without the cookie: the resource's failure page, or 503 for
+// a result the save kept from being sent. Before, the failure page was lost
+// (an empty 200, or, after NotDoneYet, no answer at all).
+func TestSessionSaveFailure(t *testing.T) {
+	root := resource.New()
+	root.PutChild("bad", renderFunc(func(r *request.Request) ([]byte, error) {
+		r.GetSession()
+		return nil, &request.StatusError{Code: http.StatusBadRequest, Err: errors.New("bad input")}
+	}))
+	root.PutChild("ok", renderFunc(func(r *request.Request) ([]byte, error) {
+		r.GetSession()
+		return []byte("fine"), nil
+	}))
+	root.PutChild("later", renderFunc(func(r *request.Request) ([]byte, error) {
+		r.GetSession()
+		go resource.Fail(r, errors.New("the backend failed"), nil)
+		return nil, resource.NotDoneYet
+	}))
+	_, srv := testutil.Serve(t, root, testutil.Quiet, func(s *site.Site) { s.SessionStore = unavailable{} })
+	for path, want := range map[string]int{"/bad": 400, "/ok": 503, "/later": 500} {
+		resp, body := testutil.Do(t, srv, "GET", path, nil)
+		if resp.StatusCode != want || !strings.Contains(body, "<html>") || resp.Header.Get("Set-Cookie") != "" {
+			t.Errorf("%s: %d %q cookie %q, want the %d page without a cookie", path, resp.StatusCode, body, resp.Header.Get("Set-Cookie"), want)
+		}
+	}
+}
