@@ -50,3 +50,20 @@ func ExampleRequest_Files() {
 	}
 	// Output: Holiday beach.jpg image/jpeg 7 bytes
 }
+
+// A body streamed as it arrives, for code that passes it on rather than
+// keep it: no size limit, but a client that stops sending is still cut
+// after the Site's BodyIdleTimeout, with a 408 StatusError from Read.
+func ExampleRequest_Body() {
+	hr := httptest.NewRequest("PUT", "/relay", strings.NewReader("a body of any size"))
+	r := request.New(httptest.NewRecorder(), hr, nil)
+
+	var upstream bytes.Buffer // a file, a pipe, another server...
+	n, err := io.Copy(&upstream, r.Body())
+	if err != nil {
+		fmt.Println(err) // a *request.StatusError: 408 if the client went quiet
+		return
+	}
+	fmt.Println(n, "bytes relayed")
+	// Output: 18 bytes relayed
+}
