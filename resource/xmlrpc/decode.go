@@ -24,30 +24,60 @@ func (e errTooDeep) Error() string {
 	return fmt.Sprintf("values nested deeper than %d", int(e))
 }
 
-// A decoder reads one methodCall (or, in tests, a methodResponse) from a
-// body with encoding/xml's tokenizer, which checks that the document is
-// well formed (end tags match, no undefined entity). Comments, processing
-// instructions and directives are skipped; encoding/xml expands no entity
-// a DOCTYPE defines, so nothing in a body can grow.
-type decoder struct {
-	x           *xml.Decoder
-	useDateTime bool
-	maxDepth    int
+// DefaultMaxValues is how many values a call may hold when
+// Resource.MaxValues is zero.
+const DefaultMaxValues = 20_000
+
+// errTooMany is the error for a call holding more values than the limit,
+// which is in the message.
+type errTooMany int
+
+func (e errTooMany) Error() string {
+	return fmt.Sprintf("more than %d values", int(e))
 }
 
-func newDecoder(body []byte, useDateTime bool, maxDepth int) *decoder {
-	x := xml.NewDecoder(bytes.NewReader(body))
-	x.CharsetReader = charsetReader
-	if maxDepth <= 0 {
-		maxDepth = DefaultMaxDepth
+// decodeOptions are a Resource's settings for reading a call.
+type decodeOptions struct {
+	useDateTime bool
+	maxDepth    int // zero: DefaultMaxDepth
+	maxValues   int // zero: DefaultMaxValues; negative: no limit
+}
+
+// A decoder reads one methodCall (or, in tests, a methodResponse) from a
+// body with encoding/xml's tokenizer, which checks that the document is
+// well formed (end tags match, no undefined entity). It reads the body
+// through a source, which takes out attributes, comments and processing
+// instructions unread; encoding/xml expands no entity a DOCTYPE defines,
+// so nothing in a body can grow.
+type decoder struct {
+	x           *xml.Decoder
+	src         *source
+	useDateTime bool
+	maxDepth    int
+	maxValues   int
+	values      int // values still allowed; negative: no limit
+}
+
+func newDecoder(body []byte, o decodeOptions) *decoder {
+	d := &decoder{src: &source{b: body}, useDateTime: o.useDateTime, maxDepth: o.maxDepth, maxValues: o.maxValues}
+	if d.maxDepth <= 0 {
+		d.maxDepth = DefaultMaxDepth
 	}
-	return &decoder{x: x, useDateTime: useDateTime, maxDepth: maxDepth}
+	if d.maxValues == 0 {
+		d.maxValues = DefaultMaxValues
+	}
+	d.values = d.maxValues
+	d.x = xml.NewDecoder(d.src)
+	d.x.CharsetReader = d.charsetReader
+	return d
 }
 
 // decodeCall parses a methodCall document: the method's name and its
-// parameters, each as decodeValue describes.
-func decodeCall(body []byte, useDateTime bool, maxDepth int) (method string, params []any, err error) {
-	d := newDecoder(body, useDateTime, maxDepth)
+// parameters, each as decodeValue describes. found, if not nil, is called
+// with the method's name as soon as it is read; an error from it is
+// returned at once, before any parameter is read.
+func decodeCall(body []byte, o decodeOptions, found func(method string) error) (method string, params []any, err error) {
+	d := newDecoder(body, o)
 	if err := d.root("methodCall"); err != nil {
 		return "", nil, err
 	}
@@ -67,6 +97,11 @@ func decodeCall(body []byte, useDateTime bool, maxDepth int) (method string, par
 			}
 			method = strings.TrimSpace(method)
 			named = true
+			if found != nil {
+				if err := found(method); err != nil {
+					return method, nil, err
+				}
+			}
 		case "params":
 			if params, err = d.params(); err != nil {
 				return "", nil, err
@@ -79,6 +114,13 @@ func decodeCall(body []byte, useDateTime bool, maxDepth int) (method string, par
 		return "", nil, errors.New("no methodName in methodCall")
 	}
 	return method, params, d.eof()
+}
+
+// token returns the tokenizer's next token.
+func (d *decoder) token() (xml.Token, error) {
+	t, err := d.x.Token()
+	d.src.directiveDone()
+	return t, err
 }
 
 // root reads up to the document's root element, which must be want.
@@ -135,7 +177,7 @@ func (d *decoder) params() ([]any, error) {
 // error; the end of input is io.ErrUnexpectedEOF.
 func (d *decoder) element() (name string, end bool, err error) {
 	for {
-		tok, err := d.x.Token()
+		tok, err := d.token()
 		if err == io.EOF {
 			return "", false, io.ErrUnexpectedEOF
 		}
@@ -172,7 +214,7 @@ func (d *decoder) text(name string) (string, error) {
 	var more []byte
 	n := 0
 	for {
-		tok, err := d.x.Token()
+		tok, err := d.token()
 		if err == io.EOF {
 			return "", io.ErrUnexpectedEOF
 		}
@@ -215,9 +257,15 @@ func (d *decoder) wrapped(depth int) (any, error) {
 // value reads the inside of a <value> element, whose start was just read,
 // and its end. A value with no type element inside is a string.
 func (d *decoder) value(depth int) (any, error) {
+	if d.values == 0 {
+		return nil, errTooMany(d.maxValues)
+	}
+	if d.values > 0 {
+		d.values--
+	}
 	var text []byte
 	for {
-		tok, err := d.x.Token()
+		tok, err := d.token()
 		if err == io.EOF {
 			return nil, io.ErrUnexpectedEOF
 		}
@@ -402,21 +450,20 @@ func decodeBase64(s string) ([]byte, error) {
 }
 
 // charsetReader lets a body declare the encodings Python's parser also
-// reads besides UTF-8: US-ASCII, a subset of it, and ISO-8859-1.
-func charsetReader(label string, in io.Reader) (io.Reader, error) {
+// reads besides UTF-8: US-ASCII, a subset of it, and ISO-8859-1, whose
+// rest it converts to UTF-8 and reads through a new source.
+func (d *decoder) charsetReader(label string, in io.Reader) (io.Reader, error) {
 	switch strings.ToLower(label) {
 	case "us-ascii", "ascii":
 		return in, nil
 	case "iso-8859-1", "iso8859-1", "latin-1", "latin1", "l1":
-		b, err := io.ReadAll(in)
-		if err != nil {
-			return nil, err
-		}
-		u := make([]byte, 0, len(b)+len(b)/8)
-		for _, c := range b {
+		rest := d.src.b[d.src.i:]
+		u := make([]byte, 0, len(rest)+len(rest)/8)
+		for _, c := range rest {
 			u = utf8.AppendRune(u, rune(c))
 		}
-		return bytes.NewReader(u), nil
+		d.src = &source{b: u, decl: true, dtd: d.src.dtd}
+		return d.src, nil
 	}
 	return nil, fmt.Errorf("unsupported encoding %q", label)
 }

@@ -73,5 +73,10 @@
 // MaxRequestBodySize bounds it (413 beyond). Anything wrong inside the
 // body, including malformed XML, gets a Failure fault "Can't deserialize
 // input: ..." with status 200, as Twisted answers; the Content-Type is not
-// looked at. Arrays and structs nest at most MaxDepth deep.
+// looked at. Arrays and structs nest at most MaxDepth deep, and a call
+// holds at most MaxValues values (parameters, array values and struct
+// members). Attributes, comments and processing instructions are skipped
+// unread, and the procedure is looked up as soon as its name is read, so
+// a call of an unknown procedure gets its NotFound fault without its
+// parameters being read.
 package xmlrpc

@@ -10,11 +10,13 @@ import (
 	"strings"
 )
 
-// DecodeCall and AppendResponse expose the codec to the black-box tests.
-var (
-	DecodeCall     = decodeCall
-	AppendResponse = appendResponse
-)
+// AppendResponse exposes the encoder to the black-box tests.
+var AppendResponse = appendResponse
+
+// DecodeCall exposes the call decoder to the black-box tests.
+func DecodeCall(body []byte, useDateTime bool, maxDepth, maxValues int) (string, []any, error) {
+	return decodeCall(body, decodeOptions{useDateTime, maxDepth, maxValues}, nil)
+}
 
 // EncodeCall returns a methodCall document for method and args, encoded as
 // results are (nil allowed).
@@ -37,7 +39,7 @@ func EncodeCall(method string, args ...any) ([]byte, error) {
 // DecodeResponse parses a methodResponse: its value, or its fault as a
 // *Fault error.
 func DecodeResponse(body []byte) (any, error) {
-	d := newDecoder(body, false, DefaultMaxDepth)
+	d := newDecoder(body, decodeOptions{maxValues: -1})
 	if err := d.root("methodResponse"); err != nil {
 		return nil, err
 	}
@@ -104,4 +106,20 @@ func Call(c *http.Client, url, method string, args ...any) (any, error) {
 		return nil, fmt.Errorf("status %d, Content-Type %q: %s", resp.StatusCode, resp.Header.Get("Content-Type"), b)
 	}
 	return DecodeResponse(b)
+}
+
+// ReadSource returns what the tokenizer reads of body through a source.
+func ReadSource(body []byte) ([]byte, error) {
+	s := &source{b: body}
+	var out []byte
+	for {
+		c, err := s.ReadByte()
+		if err == io.EOF {
+			return out, nil
+		}
+		if err != nil {
+			return out, err
+		}
+		out = append(out, c)
+	}
 }

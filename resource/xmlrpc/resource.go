@@ -75,6 +75,14 @@ type Resource struct {
 	// MaxRequestBodySize.
 	MaxDepth int
 
+	// MaxValues bounds how many values a call holds, counting its
+	// parameters, the values in its arrays and the members of its
+	// structs, at any depth. The value beyond it gets a Failure fault,
+	// "Can't deserialize input: more than N values", before anything more
+	// is read. Zero means DefaultMaxValues; a negative value means no
+	// limit.
+	MaxValues int
+
 	mu    sync.RWMutex // guards procs and subs
 	procs map[string]*Procedure
 	subs  map[string]*Resource
@@ -224,11 +232,20 @@ func (x *Resource) RenderPOST(r *request.Request) ([]byte, error) {
 
 // answer decodes a call, runs it and encodes what comes of it.
 func (x *Resource) answer(r *request.Request, body []byte) []byte {
-	method, params, err := decodeCall(body, x.UseDateTime, x.MaxDepth)
+	var p *Procedure
+	found := func(method string) (err error) {
+		p, err = x.LookupProcedure(method)
+		return err
+	}
+	o := decodeOptions{useDateTime: x.UseDateTime, maxDepth: x.MaxDepth, maxValues: x.MaxValues}
+	method, params, err := decodeCall(body, o, found)
+	if f, ok := err.(*Fault); ok {
+		return appendFault(nil, f) // no such procedure: its parameters were not read
+	}
 	if err != nil {
 		return appendFault(nil, &Fault{Failure, "Can't deserialize input: " + err.Error()})
 	}
-	result, err := x.run(r, method, params)
+	result, err := x.run(r, p, method, params)
 	if err != nil {
 		return appendFault(nil, x.fault(r, method, err))
 	}
@@ -247,14 +264,10 @@ func (x *Resource) answer(r *request.Request, body []byte) []byte {
 	return b
 }
 
-// run looks the procedure up and calls it. A panic in it is recovered and
-// logged, and becomes an error, as an exception in a Twisted procedure
-// becomes a failure; http.ErrAbortHandler goes on up.
-func (x *Resource) run(r *request.Request, method string, params []any) (result any, err error) {
-	p, err := x.LookupProcedure(method)
-	if err != nil {
-		return nil, err
-	}
+// run calls the procedure. A panic in it is recovered and logged, and
+// becomes an error, as an exception in a Twisted procedure becomes a
+// failure; http.ErrAbortHandler goes on up.
+func (x *Resource) run(r *request.Request, p *Procedure, method string, params []any) (result any, err error) {
 	defer func() {
 		if v := recover(); v != nil {
 			if v == http.ErrAbortHandler {

@@ -186,6 +186,14 @@ func TestBadInput(t *testing.T) {
 		{"comments and CDATA", call("<value><!-- c --><string>a<![CDATA[<b>]]>c</string></value>"), "text/xml", ""},
 		{"array without data", call("<value><array><value>1</value></array></value>"), "text/xml", ""},
 		{"ex:nil", call(`<value><ex:nil xmlns:ex="http://ws.apache.org/xmlrpc/namespaces/extensions"/></value>`), "text/xml", "Can't serialize output: cannot marshal None"},
+		{"attributes skipped", `<methodCall xmlns:ex="urn:x" a = '1' b="&gt;>/"><methodName id='m'>echo</methodName><params><param><value t=""><string x="y">a</string></value></param></params></methodCall >`, "text/xml", ""},
+		{"malformed attribute", `<methodCall a><methodName>echo</methodName></methodCall>`, "text/xml", "Can't deserialize input: malformed attribute"},
+		{"attribute value with <", `<methodCall a='<'><methodName>echo</methodName></methodCall>`, "text/xml", "Can't deserialize input: malformed attribute"},
+		{"processing instructions skipped", call("<value><?pi x?><string>a<?pi?>b</string></value>"), "text/xml", ""},
+		{"unterminated processing instruction", call("<value><?pi</value>"), "text/xml", "Can't deserialize input: unterminated processing instruction"},
+		{"-- in a comment", call("<value><!-- a -- b --></value>"), "text/xml", "Can't deserialize input: unterminated comment"},
+		{"a DOCTYPE", `<?xml version='1.0'?><!DOCTYPE methodCall>` + call("<value>x</value>")[len("<?xml version='1.0'?>"):], "text/xml", ""},
+		{"two DOCTYPEs", `<!DOCTYPE a><!DOCTYPE b>` + call("<value>x</value>")[len("<?xml version='1.0'?>"):], "text/xml", "Can't deserialize input: a second DOCTYPE"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			resp, body := post(t, srv, "POST", tc.contentType, strings.NewReader(tc.body))
