@@ -121,12 +121,15 @@ func Get[T any](s *Session) (T, bool) {
 //		return nil
 //	})
 //
-// In memory f runs once, holding a lock of the component, so f must not
-// use the component of type T of s other than through its argument. With a
-// Store, f runs without a lock and may run more than once (when another
-// request changed the session first, f runs again on the new value), so it
-// must have no effect but on its argument; a successful Update is then two
-// round trips at most with the one that loaded the session.
+// f runs holding a lock of the component (with a Store, of the component
+// of that session in this process, so that the updates of one component
+// through one process take turns), so f must not use the component of
+// type T of s other than through its argument; it may update other
+// components. In memory f runs once. With a Store f may run more than
+// once (when another process changed the component first, f runs again
+// on the new value), so it must have no effect but on its argument; a
+// successful Update is then two round trips at most with the one that
+// loaded the session.
 //
 // Update returns [ErrNotLive] if s has expired (its components then keep
 // the value they had at the end), and with a Store an error wrapping

@@ -48,3 +48,9 @@ func HeapLen(m *Manager) int {
 	defer m.mem.mu.RUnlock()
 	return len(m.mem.h)
 }
+
+// SameUpdateStripe reports whether updates of the components of types T
+// and U of s fall in one shard of m's update locks (once, one lock).
+func SameUpdateStripe[T, U any](m *Manager, s *Session) bool {
+	return m.updates.stripe(s.UID(), componentName[T]()) == m.updates.stripe(s.UID(), componentName[U]())
+}

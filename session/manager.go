@@ -5,7 +5,6 @@ import (
 	"hash/maphash"
 	"iter"
 	"log/slog"
-	"sync"
 	"time"
 
 	"github.com/google/uuid"
@@ -73,8 +72,7 @@ type Manager struct {
 	w   watcher  // with a Store: sessions with callbacks here
 
 	// With a Store: the locks that updates of one component take in turn.
-	seed    maphash.Seed
-	updates [64]sync.Mutex
+	updates updateLocks
 
 	hook // what the inspector sees: see inspect.go
 }
@@ -86,8 +84,8 @@ func NewManager(opts Options) *Manager {
 		store:   opts.Store,
 		logger:  opts.Logger,
 		clock:   newClock(),
-		seed:    maphash.MakeSeed(),
 	}
+	m.updates.seed = maphash.MakeSeed()
 	if m.factory == nil {
 		m.factory = New
 	}

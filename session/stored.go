@@ -321,10 +321,11 @@ func casStored[T any](m *Manager, s *Session, change func(cur T, ok bool) (v T, 
 	s.mu.Unlock()
 	// Updates of one component through this process take turns, so that
 	// only other processes can make them conflict: under contention,
-	// retries grow with the number of processes, not of requests.
-	lock := m.updateLock(uid, name)
-	lock.Lock()
-	defer lock.Unlock()
+	// retries grow with the number of processes, not of requests. The
+	// lock is this component's own, so f may update other components of
+	// the session.
+	lock := m.updates.lock(uid, name)
+	defer lock.unlock()
 	s.mu.Lock()
 	old := s.viewLocked().data[name]
 	cur, ok := componentLocked[T](m, s, name)
@@ -381,12 +382,82 @@ func casStored[T any](m *Manager, s *Session, change func(cur T, ok bool) (v T, 
 	}
 }
 
-// updateLock returns the lock that updates of component name of session
-// uid take in this process, one of a fixed set.
-func (m *Manager) updateLock(uid, name string) *sync.Mutex {
+// updateLocks are the locks that updates of one component of one session
+// take in turn in this process (see casStored): one per (uid, name) that
+// an update holds or waits for, found in one of a fixed set of shards.
+// Each is its own, so that an update whose f updates another component of
+// the session never waits for itself.
+type updateLocks struct {
+	seed   maphash.Seed
+	shards [64]updateShard
+}
+
+type updateShard struct {
+	mu   sync.Mutex
+	held map[updateKey]*updateLock
+	free []*updateLock // for reuse, at most maxFree
+}
+
+type updateKey struct{ uid, name string }
+
+// updateLock is the lock of one component of one session.
+type updateLock struct {
+	mu    sync.Mutex
+	shard *updateShard
+	key   updateKey
+	refs  int // updates holding or waiting for mu; guarded by shard.mu
+}
+
+// maxFree bounds the updateLocks a shard keeps for reuse.
+const maxFree = 4
+
+// stripe returns the index of the shard of (uid, name).
+func (l *updateLocks) stripe(uid, name string) int {
 	var h maphash.Hash
-	h.SetSeed(m.seed)
+	h.SetSeed(l.seed)
 	h.WriteString(uid)
 	h.WriteString(name)
-	return &m.updates[h.Sum64()%uint64(len(m.updates))]
+	return int(h.Sum64() % uint64(len(l.shards)))
+}
+
+// lock takes the lock of component name of session uid, and returns it.
+func (l *updateLocks) lock(uid, name string) *updateLock {
+	sh := &l.shards[l.stripe(uid, name)]
+	k := updateKey{uid, name}
+	sh.mu.Lock()
+	e := sh.held[k]
+	if e == nil {
+		if n := len(sh.free); n > 0 {
+			e = sh.free[n-1]
+			sh.free[n-1] = nil
+			sh.free = sh.free[:n-1]
+		} else {
+			e = &updateLock{shard: sh}
+		}
+		e.key = k
+		if sh.held == nil {
+			sh.held = make(map[updateKey]*updateLock)
+		}
+		sh.held[k] = e
+	}
+	e.refs++
+	sh.mu.Unlock()
+	e.mu.Lock()
+	return e
+}
+
+// unlock releases e, and forgets it if no update waits for it.
+func (e *updateLock) unlock() {
+	e.mu.Unlock()
+	sh := e.shard
+	sh.mu.Lock()
+	e.refs--
+	if e.refs == 0 {
+		delete(sh.held, e.key)
+		e.key = updateKey{}
+		if len(sh.free) < maxFree {
+			sh.free = append(sh.free, e)
+		}
+	}
+	sh.mu.Unlock()
 }
