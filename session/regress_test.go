@@ -1,6 +1,8 @@
 package session_test
 
 import (
+	"context"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -56,5 +58,77 @@ func TestStoredNestedUpdateSameStripe(t *testing.T) {
 	}
 	if c, k := session.Component[Counter](got, nil), session.Component[cart](got, nil); c.Value != 1 || len(k.Items) != 1 {
 		t.Fatalf("after the nested updates: %+v %+v", c, k)
+	}
+}
+
+// slowCheckStore is a fakeStore whose Check waits before it reads, and
+// says when it is called the first and the second time.
+type slowCheckStore struct {
+	*fakeStore
+	calls     atomic.Int32
+	checked   chan struct{} // closed at the first Check
+	rechecked chan struct{} // closed at the second
+}
+
+func (st *slowCheckStore) Check(ctx context.Context, uid string) (*session.Record, error) {
+	switch st.calls.Add(1) {
+	case 1:
+		close(st.checked)
+	case 2:
+		close(st.rechecked)
+	}
+	t := time.NewTimer(200 * time.Millisecond)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	case <-t.C:
+	}
+	return st.fakeStore.Check(ctx, uid)
+}
+
+// TestStoredRenewDuringCheck: a Renew while the watcher checks the session
+// with the Store is no data race (the race detector found the check
+// reading the watch's uid, which the Renew rewrote, without the lock), and
+// the callback follows the session to its new uid.
+func TestStoredRenewDuringCheck(t *testing.T) {
+	st := &slowCheckStore{fakeStore: newFakeStore(), checked: make(chan struct{}), rechecked: make(chan struct{})}
+	m := session.NewManager(session.Options{Store: st})
+	defer m.Close()
+	s, err := m.Make()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := m.Save(s); err != nil {
+		t.Fatal(err)
+	}
+	ended := make(chan string, 1)
+	s.NotifyOnExpire(func() { ended <- s.UID() })
+	// Renew during the watcher's first check (made when its Watch
+	// starts), which then finds the session renamed and checks again.
+	// Nothing but the watcher's locks may order the Renew before what
+	// the check does next: the test waits for the second check without
+	// calling the store.
+	<-st.checked
+	if err := m.Renew(s); err != nil {
+		t.Fatal(err)
+	}
+	<-st.rechecked
+	uid := s.UID()
+	if _, err := m.Lookup(uid); err != nil {
+		t.Fatalf("the renewed session: %v", err)
+	}
+	// The callback follows: an Expire through another Manager runs it.
+	other := session.NewManager(session.Options{Store: st})
+	defer other.Close()
+	x, err := other.Lookup(uid)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := x.Expire(); err != nil {
+		t.Fatal(err)
+	}
+	if got := <-ended; got != uid {
+		t.Fatalf("the callback saw uid %s, want %s", got, uid)
 	}
 }

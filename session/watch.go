@@ -201,9 +201,13 @@ func (w *watcher) run(ctx context.Context, m *Manager) {
 	}
 }
 
-// check asks the Store what became of e's session, and acts on it.
+// check asks the Store what became of e's session, and acts on it. It
+// works on the uid e had when it started: a rename meanwhile (by a Renew
+// here) re-keys e, and what the Store says of the old uid then changes
+// nothing but to check e again.
 func (w *watcher) check(ctx context.Context, m *Manager, e *watch) {
 	w.mu.Lock()
+	uid := e.uid
 	var first *Session
 	if len(e.sessions) > 0 {
 		first = e.sessions[0]
@@ -219,27 +223,27 @@ func (w *watcher) check(ctx context.Context, m *Manager, e *watch) {
 		if left := due - m.now(); left > 0 {
 			w.requeue(m, e, time.Duration(left))
 		} else {
-			w.end(m, e.uid, nil, nil, sessionhook.Timeout)
+			w.end(m, uid, nil, nil, sessionhook.Timeout)
 		}
 		return
 	}
-	rec, err := m.store.Check(ctx, e.uid)
+	rec, err := m.store.Check(ctx, uid)
 	switch {
 	case err == nil && rec.RenamedTo != "":
 		id, ok := parseUID(rec.RenamedTo)
 		if !ok {
-			m.log().Error("session: the store renamed a session to a malformed uid", "uid", e.uid, "to", rec.RenamedTo)
+			m.log().Error("session: the store renamed a session to a malformed uid", "uid", uid, "to", rec.RenamedTo)
 			w.requeue(m, e, retryDelay)
 			return
 		}
-		w.rename(e.uid, rec.RenamedTo, id)
+		w.rename(uid, rec.RenamedTo, id)
 		w.requeue(m, e, 0)
 	case err == nil && !rec.Ended:
 		w.recovered(m)
 		w.requeue(m, e, rec.Deadline.Sub(rec.Now)+dueSlack)
 	case err == nil || errors.Is(err, ErrNotFound):
 		w.recovered(m)
-		w.end(m, e.uid, rec, nil, sessionhook.Shared)
+		w.end(m, uid, rec, nil, sessionhook.Shared)
 	default:
 		if ctx.Err() != nil {
 			return
