@@ -2,6 +2,7 @@ package session_test
 
 import (
 	"context"
+	"errors"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -130,5 +131,63 @@ func TestStoredRenewDuringCheck(t *testing.T) {
 	}
 	if got := <-ended; got != uid {
 		t.Fatalf("the callback saw uid %s, want %s", got, uid)
+	}
+}
+
+// blockingCreateStore is a fakeStore whose Create says it was called and
+// waits until released.
+type blockingCreateStore struct {
+	*fakeStore
+	created chan struct{} // closed when Create is called
+	release chan struct{} // closed to let Create go on
+}
+
+func (st *blockingCreateStore) Create(ctx context.Context, rec *session.Record) error {
+	close(st.created)
+	<-st.release
+	return st.fakeStore.Create(ctx, rec)
+}
+
+// TestStoredExpireDuringFirstStore: an Expire of a new session while its
+// first Update is storing it ends it for good: it is not left live in the
+// Store, and its callback runs once. (Expire used to see the session not
+// stored yet and end it here only, while the Update went on to store it.)
+func TestStoredExpireDuringFirstStore(t *testing.T) {
+	st := &blockingCreateStore{fakeStore: newFakeStore(), created: make(chan struct{}), release: make(chan struct{})}
+	m := session.NewManager(session.Options{Store: st})
+	defer m.Close()
+	s, err := m.Make()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ran atomic.Int32
+	s.NotifyOnExpire(func() { ran.Add(1) })
+	updated := make(chan error, 1)
+	go func() { updated <- session.Set(s, Counter{Value: 1}) }()
+	<-st.created
+	expired := make(chan error, 1)
+	go func() { expired <- s.Expire() }()
+	// Expire may wait for the store (and does, once fixed); the bug was
+	// that it did not. Give it a moment to get there, then let the
+	// store go on.
+	select {
+	case err := <-expired:
+		expired <- err
+	case <-time.After(100 * time.Millisecond):
+	}
+	close(st.release)
+	if err := <-expired; err != nil {
+		t.Fatalf("Expire: %v", err)
+	}
+	// Both orders are right: stored then ended (nil), or ended first
+	// (ErrNotLive).
+	if err := <-updated; err != nil && !errors.Is(err, session.ErrNotLive) {
+		t.Fatalf("Update: %v", err)
+	}
+	if _, err := m.Lookup(s.UID()); !errors.Is(err, session.ErrNotFound) {
+		t.Fatalf("Lookup of the expired session: %v, want ErrNotFound", err)
+	}
+	if n := ran.Load(); n != 1 || !s.Expired() {
+		t.Fatalf("callback ran %d times; Expired %v", n, s.Expired())
 	}
 }

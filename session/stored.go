@@ -101,12 +101,16 @@ func (m *Manager) Save(s *Session) error {
 		return nil
 	}
 	_, err := m.storePending(s, "", nil)
+	if errors.Is(err, ErrNotLive) {
+		return nil // expired meanwhile
+	}
 	return err
 }
 
 // storePending stores s if it is pending, with the component name set to
 // data if data is not nil, and reports whether it did. A session that is
-// not pending is left alone (stored is false, err nil).
+// not pending is left alone (stored is false, err nil); one that expired
+// while it was pending is not stored (ErrNotLive).
 func (m *Manager) storePending(s *Session, name string, data []byte) (stored bool, err error) {
 	s.mu.Lock()
 	v := s.viewLocked()
@@ -116,6 +120,9 @@ func (m *Manager) storePending(s *Session, name string, data []byte) (stored boo
 	}
 	v.store.Lock()
 	defer v.store.Unlock()
+	if s.expired.Load() {
+		return false, ErrNotLive // ended while pending (see whilePending)
+	}
 	s.mu.Lock()
 	pending := s.viewLocked().pending
 	rec := &Record{UID: s.id.String(), Timeout: s.Timeout(), Lifetime: s.Lifetime()}
@@ -139,6 +146,28 @@ func (m *Manager) storePending(s *Session, name string, data []byte) (stored boo
 	m.applyLocked(s, rec)
 	s.mu.Unlock()
 	return true, nil
+}
+
+// whilePending runs f if s is a session Make made that is not stored yet,
+// and reports whether it did. f runs holding the lock that storing s
+// takes, so s stays stored nowhere while f decides what to do with it:
+// once f has ended s, storePending finds it expired. f may run expiry
+// callbacks, which cannot store s either, as every way to storePending
+// checks for expiry first.
+func whilePending(s *Session, f func()) bool {
+	s.mu.Lock()
+	lock := s.viewLocked().store
+	s.mu.Unlock()
+	if lock == nil {
+		return false
+	}
+	lock.Lock()
+	defer lock.Unlock()
+	if !isPending(s) {
+		return false
+	}
+	f()
+	return true
 }
 
 // isPending reports whether s is a session Make made that is not stored
@@ -196,14 +225,13 @@ func (m *Manager) expireStored(s *Session) error {
 	if s.expired.Load() {
 		return nil
 	}
+	if whilePending(s, func() { m.w.end(m, s.UID(), nil, s, sessionhook.Expired) }) {
+		return nil // stored nowhere: ending it here is enough
+	}
 	uid := s.UID()
-	var rec *Record
-	if !isPending(s) { // else stored nowhere: ending it here is enough
-		var err error
-		rec, err = m.store.Expire(context.Background(), uid)
-		if err != nil && !errors.Is(err, ErrNotFound) {
-			return unavailable(err)
-		}
+	rec, err := m.store.Expire(context.Background(), uid)
+	if err != nil && !errors.Is(err, ErrNotFound) {
+		return unavailable(err)
 	}
 	// Ended now, or already (ErrNotFound): either way it is over.
 	m.w.end(m, uid, rec, s, sessionhook.Expired)

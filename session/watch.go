@@ -213,7 +213,7 @@ func (w *watcher) check(ctx context.Context, m *Manager, e *watch) {
 		first = e.sessions[0]
 	}
 	w.mu.Unlock()
-	if first != nil && isPending(first) {
+	if first != nil && whilePending(first, func() {
 		// Made here and not stored yet (its first request is still
 		// running, or could not store it): the Store knows nothing of
 		// it, so it ends at its own deadline.
@@ -225,6 +225,7 @@ func (w *watcher) check(ctx context.Context, m *Manager, e *watch) {
 		} else {
 			w.end(m, uid, nil, nil, sessionhook.Timeout)
 		}
+	}) {
 		return
 	}
 	rec, err := m.store.Check(ctx, uid)
