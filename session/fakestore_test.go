@@ -144,6 +144,10 @@ func (st *fakeStore) Expire(_ context.Context, uid string) (*session.Record, err
 		return nil, err
 	}
 	r := st.getLocked(uid)
+	if r != nil && r.renamedTo != "" {
+		st.mu.Unlock()
+		return &session.Record{UID: uid, RenamedTo: r.renamedTo, Now: time.Now()}, nil
+	}
 	if r == nil || !r.live() {
 		st.mu.Unlock()
 		return nil, session.ErrNotFound

@@ -88,8 +88,11 @@ type Store interface {
 	Update(ctx context.Context, uid, name string, old, data []byte) (current []byte, err error)
 
 	// Expire ends the live session uid now, for every process, and returns
-	// its record as it was when it ended (for the callbacks). It returns
-	// ErrNotFound if the session is not live.
+	// its record as it was when it ended (for the callbacks). If Rename
+	// moved the session away from uid, it ends nothing and returns a
+	// record whose RenamedTo is the new uid, as Check does, and the
+	// Manager expires that one. It returns ErrNotFound if the session is
+	// not live.
 	Expire(ctx context.Context, uid string) (*Record, error)
 
 	// Rename moves the live session uid, with its data and deadline, to
@@ -137,9 +140,8 @@ type Record struct {
 	// Components holds the encoded components by name.
 	Components map[string][]byte
 
-	// Set by Check only.
-	Ended     bool   // the session has ended
-	RenamedTo string // the session lives on under this uid
+	Ended     bool   // the session has ended; set by Check only
+	RenamedTo string // the session lives on under this uid; by Check and Expire
 }
 
 // A Codec turns components into bytes for a [Store], and back. It must be

@@ -229,14 +229,34 @@ func (m *Manager) expireStored(s *Session) error {
 		return nil // stored nowhere: ending it here is enough
 	}
 	uid := s.UID()
-	rec, err := m.store.Expire(context.Background(), uid)
-	if err != nil && !errors.Is(err, ErrNotFound) {
-		return unavailable(err)
+	for range maxRenames {
+		rec, err := m.store.Expire(context.Background(), uid)
+		if err != nil && !errors.Is(err, ErrNotFound) {
+			return unavailable(err)
+		}
+		if err == nil && rec.RenamedTo != "" {
+			// Renewed elsewhere since s was loaded: it lives on under
+			// the new uid, which s and its watch follow.
+			id, ok := parseUID(rec.RenamedTo)
+			if !ok {
+				return fmt.Errorf("%w: the store renamed session %s to a malformed uid %q", ErrUnavailable, uid, rec.RenamedTo)
+			}
+			s.mu.Lock()
+			s.id = id
+			s.mu.Unlock()
+			m.w.rename(uid, rec.RenamedTo, id)
+			uid = rec.RenamedTo
+			continue
+		}
+		// Ended now, or already (ErrNotFound): either way it is over.
+		m.w.end(m, uid, rec, s, sessionhook.Expired)
+		return nil
 	}
-	// Ended now, or already (ErrNotFound): either way it is over.
-	m.w.end(m, uid, rec, s, sessionhook.Expired)
-	return nil
+	return fmt.Errorf("%w: session %s keeps being renamed", ErrUnavailable, uid)
 }
+
+// maxRenames bounds the renames that Expire follows.
+const maxRenames = 10
 
 // renewStored moves s to a fresh uid in the Store.
 func (m *Manager) renewStored(s *Session) error {

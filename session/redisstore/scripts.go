@@ -135,13 +135,15 @@ return {1}
 
 // expireScript ends a live session now and tells the other instances.
 // KEYS[1] the key; ARGV: grace, channel, uid. It returns nil if the session
-// was not live, else its record as it ended.
+// was not live, {3, now, newUID} if it was renamed (it lives on there),
+// else its record as it ended.
 var expireScript = redis.NewScript(prelude + `
 local h = redis.call('HGETALL', KEYS[1])
 if #h == 0 then return false end
 local m, out = scan(h)
-if m.e or m.r or not m.t then return false end
 local now, grace = now_ms(), tonumber(ARGV[1])
+if m.r then return {3, now, m.r} end
+if m.e or not m.t then return false end
 settle(KEYS[1], m, now, grace)
 if now >= m.d then return false end
 redis.call('HSET', KEYS[1], 'e', now, 'c', m.c, 'a', m.a, 'd', now, 'g', (tonumber(m.g) or 0) + 1)

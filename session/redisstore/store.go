@@ -324,7 +324,8 @@ func (st *Store) Update(ctx context.Context, uid, name string, old, data []byte)
 	return nil, errMalformed
 }
 
-// Expire ends a live session and publishes its end (one round trip).
+// Expire ends a live session and publishes its end (one round trip). For
+// the note Rename leaves, it ends nothing and reports the new uid.
 func (st *Store) Expire(ctx context.Context, uid string) (*session.Record, error) {
 	return st.record(ctx, expireScript, uid, st.grace, st.channel, uid)
 }
