@@ -1,9 +1,13 @@
 package redisstore_test
 
 import (
+	"context"
 	"errors"
 	"sync/atomic"
 	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
 
 	"github.com/gotwisted/web/session"
 	"github.com/gotwisted/web/session/redisstore"
@@ -56,5 +60,65 @@ func TestExpireAfterRenameElsewhere(t *testing.T) {
 	eventually(t, "a stops watching", func() bool { return a.Len() == 0 })
 	if n := ran.Load(); n != 1 {
 		t.Fatalf("callback ran %d times", n)
+	}
+}
+
+// touchDuringRename runs touch once, just before the first command that
+// names the key newKey: between Rename's copy of the old key and its
+// check that the old key did not change meanwhile.
+type touchDuringRename struct {
+	newKey string
+	touch  func()
+	done   atomic.Bool
+}
+
+func (h *touchDuringRename) DialHook(next redis.DialHook) redis.DialHook { return next }
+func (h *touchDuringRename) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
+	return next
+}
+func (h *touchDuringRename) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
+	return func(ctx context.Context, cmd redis.Cmder) error {
+		for _, a := range cmd.Args() {
+			if a == h.newKey && !h.done.Swap(true) {
+				h.touch()
+			}
+		}
+		return next(ctx, cmd)
+	}
+}
+
+// TestTouchDuringRename: a visitor's request that touches the session
+// while another renews it (a login beside a page load) is not lost: the
+// renamed session has the touch's deadline, not the first-visit bound it
+// had before. (Touches did not change the generation Rename compares, so
+// the copy made before the touch won, and the visitor was logged out a
+// minute after their first visit.)
+func TestTouchDuringRename(t *testing.T) {
+	rs := startRedis(t, false)
+	plain := redisstore.New(rs.client(t), redisstore.Options{})
+	hooked := rs.client(t)
+	st := redisstore.New(hooked, redisstore.Options{})
+	ctx := context.Background()
+	rec := &session.Record{UID: "old-uid", Timeout: time.Hour}
+	if err := plain.Create(ctx, rec); err != nil {
+		t.Fatal(err)
+	}
+	hooked.AddHook(&touchDuringRename{
+		newKey: redisstore.DefaultPrefix + "new-uid",
+		touch: func() {
+			if _, err := plain.Load(ctx, "old-uid", true); err != nil {
+				t.Errorf("the touch: %v", err)
+			}
+		},
+	})
+	if err := st.Rename(ctx, "old-uid", "new-uid"); err != nil {
+		t.Fatal(err)
+	}
+	got, err := plain.Load(ctx, "new-uid", false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if life := got.Deadline.Sub(got.Now); life < 30*time.Minute {
+		t.Errorf("the renamed session has %v to live, want about the hour the touch gave it", life)
 	}
 }

@@ -10,7 +10,7 @@ import "github.com/redis/go-redis/v9"
 //	c  creation time           a  last access
 //	d  deadline: the session is live while TIME < d
 //	n  while the visitor has not come back: the first-visit bound
-//	g  generation, bumped by every write of a component (for Rename)
+//	g  generation, bumped by every write of a component or of a touch (for Rename)
 //	e  end time, once Expire ended it early
 //	r  the uid it was renamed to, on the note Rename leaves
 //	v:NAME  the encoded component NAME
@@ -98,7 +98,7 @@ if ARGV[1] == '1' then
 	local d = now + t
 	if l > 0 and m.c + l < d then d = m.c + l end
 	if m.n or d > m.d + math.min(1000, math.floor(t / 100)) then
-		redis.call('HSET', KEYS[1], 'c', m.c, 'a', now, 'd', d)
+		redis.call('HSET', KEYS[1], 'c', m.c, 'a', now, 'd', d, 'g', (tonumber(m.g) or 0) + 1)
 		if m.n then redis.call('HDEL', KEYS[1], 'n') end
 		redis.call('PEXPIREAT', KEYS[1], d + grace)
 		m.a, m.d = now, d
