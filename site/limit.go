@@ -1,9 +1,14 @@
 package site
 
 import (
+	"errors"
 	"io"
 	"net"
+	"os"
 	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
 )
 
 // defaultMaxConns is the cap on open connections when Site.MaxConns is
@@ -26,43 +31,63 @@ func (s *Site) maxConns() int {
 	return n
 }
 
+// writeIdleTimeout returns the write idle timeout that s.WriteIdleTimeout
+// sets, or 0 for none.
+func (s *Site) writeIdleTimeout() time.Duration {
+	switch {
+	case s.WriteIdleTimeout > 0:
+		return s.WriteIdleTimeout
+	case s.WriteIdleTimeout < 0:
+		return 0
+	}
+	return DefaultWriteIdleTimeout
+}
+
 // limitConns returns ln with the cap on open connections that s.MaxConns
-// sets, for the serving helpers.
+// sets and the write idle timeout that s.WriteIdleTimeout sets, for the
+// serving helpers.
 func (s *Site) limitConns(ln net.Listener) net.Listener {
-	n := s.maxConns()
-	if n == 0 {
+	n, timeout := s.maxConns(), s.writeIdleTimeout()
+	if n == 0 && timeout == 0 {
 		return ln
 	}
-	return newLimitListener(ln, n)
+	l := &limitListener{Listener: ln, timeout: timeout, closed: make(chan struct{})}
+	if n > 0 {
+		l.slots = make(chan struct{}, n)
+	}
+	return l
 }
 
 // limitListener is a listener that keeps at most cap(slots) of the
-// connections it accepted open: Accept waits for one of them to close
-// before it accepts another, so the others wait in the kernel's queue.
+// connections it accepted open, if slots is set: Accept waits for one of
+// them to close before it accepts another, so the others wait in the
+// kernel's queue. Its connections fail a write that waits on the client
+// for timeout, if set (see limitConn.Write).
 type limitListener struct {
 	net.Listener
-	slots     chan struct{} // one token per open connection
+	slots     chan struct{} // one token per open connection; nil for no cap
+	timeout   time.Duration // the write idle timeout; 0 for none
 	closed    chan struct{} // closed by Close: Accept stops waiting
 	closeOnce sync.Once
 }
 
-func newLimitListener(ln net.Listener, n int) *limitListener {
-	return &limitListener{Listener: ln, slots: make(chan struct{}, n), closed: make(chan struct{})}
-}
-
 // Accept waits for a free slot, then accepts a connection.
 func (l *limitListener) Accept() (net.Conn, error) {
-	select {
-	case l.slots <- struct{}{}:
-	case <-l.closed:
-		return nil, net.ErrClosed
+	if l.slots != nil {
+		select {
+		case l.slots <- struct{}{}:
+		case <-l.closed:
+			return nil, net.ErrClosed
+		}
 	}
 	c, err := l.Listener.Accept()
 	if err != nil {
-		<-l.slots
+		if l.slots != nil {
+			<-l.slots
+		}
 		return nil, err
 	}
-	return &limitConn{Conn: c, l: l}, nil
+	return &limitConn{Conn: c, l: l, born: time.Now()}, nil
 }
 
 // Close closes the listener; an Accept waiting for a slot returns.
@@ -71,29 +96,174 @@ func (l *limitListener) Close() error {
 	return l.Listener.Close()
 }
 
-// limitConn is a connection that frees its slot when it is closed.
+// limitConn is a connection that frees its slot when it is closed, and
+// whose writes fail when the client takes nothing for the listener's
+// timeout.
+//
+// The write deadline of the connection is the earlier of two: the
+// timeout's, which each write moves forward before it starts when less
+// than half the timeout is left (so that a steady stream of writes costs
+// one reading of the clock each, and a deadline left over from an earlier
+// write never cuts a later one), and the one set through SetWriteDeadline
+// (by net/http, http.ResponseController or a hijacker), if any.
 type limitConn struct {
 	net.Conn
 	l           *limitListener
 	releaseOnce sync.Once
+	born        time.Time    // when accepted: deadlines are counted from it
+	deadline    atomic.Int64 // the timeout's deadline, in ns after born; 0 for none yet
+
+	mu       sync.Mutex // held while the connection's write deadline changes
+	explicit time.Time  // the deadline set through SetWriteDeadline; zero for none
 }
 
 func (c *limitConn) Close() error {
 	err := c.Conn.Close()
-	c.releaseOnce.Do(func() { <-c.l.slots })
+	if c.l.slots != nil {
+		c.releaseOnce.Do(func() { <-c.l.slots })
+	}
 	return err
+}
+
+// Write writes p to the connection. With a timeout, it fails when the
+// client takes none of p for that long (between once and one and a half
+// times the timeout); a client that takes some, however slowly, is waited
+// for, as net/http's HTTP/2 server does with its WriteByteTimeout.
+func (c *limitConn) Write(p []byte) (int, error) {
+	if c.l.timeout == 0 {
+		return c.Conn.Write(p)
+	}
+	n := 0
+	for {
+		since := c.keepDeadline()
+		m, err := c.Conn.Write(p[n:])
+		n += m
+		if err == nil || !c.again(err, m > 0, since) {
+			return n, err
+		}
+	}
+}
+
+// keepDeadline moves the timeout's deadline to a full timeout from now if
+// less than half of it is left, and returns now, in ns after born.
+func (c *limitConn) keepDeadline() int64 {
+	timeout := int64(c.l.timeout)
+	now := int64(time.Since(c.born))
+	if c.deadline.Load()-now >= timeout/2 {
+		return now
+	}
+	c.mu.Lock()
+	c.deadline.Store(now + timeout)
+	_ = c.setLocked() // a failure shows in the write
+	c.mu.Unlock()
+	return now
+}
+
+// again reports whether a write that started at since (in ns after born)
+// and failed with err, having taken some of its bytes or not (progress),
+// is to go on: the timeout's deadline cut it, not one set through
+// SetWriteDeadline, and the client either took some of the bytes or held
+// the write up for less than the timeout (its deadline may have been as
+// little as half a timeout ahead).
+func (c *limitConn) again(err error, progress bool, since int64) bool {
+	if !errors.Is(err, os.ErrDeadlineExceeded) {
+		return false
+	}
+	c.mu.Lock()
+	explicit := c.explicit
+	c.mu.Unlock()
+	if !explicit.IsZero() && !time.Now().Before(explicit) {
+		return false
+	}
+	return progress || int64(time.Since(c.born))-since < int64(c.l.timeout)
+}
+
+// setLocked gives the connection the earlier of the two write deadlines.
+// c.mu is held.
+func (c *limitConn) setLocked() error {
+	var at time.Time
+	if d := c.deadline.Load(); d != 0 {
+		at = c.born.Add(time.Duration(d))
+	}
+	if !c.explicit.IsZero() && (at.IsZero() || c.explicit.Before(at)) {
+		at = c.explicit
+	}
+	return c.Conn.SetWriteDeadline(at)
+}
+
+// SetWriteDeadline sets the deadline of writes, as net.Conn's; with a
+// timeout, the timeout's own deadline still applies if it is earlier.
+func (c *limitConn) SetWriteDeadline(t time.Time) error {
+	if c.l.timeout == 0 {
+		return c.Conn.SetWriteDeadline(t)
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if t.IsZero() && c.explicit.IsZero() {
+		return nil // unchanged: net/http clears it after every response
+	}
+	c.explicit = t
+	return c.setLocked()
+}
+
+// SetDeadline sets the deadlines of reads and writes, as net.Conn's.
+func (c *limitConn) SetDeadline(t time.Time) error {
+	if err := c.Conn.SetReadDeadline(t); err != nil {
+		return err
+	}
+	return c.SetWriteDeadline(t)
 }
 
 // ReadFrom and CloseWrite pass on what net/http looks for on a
 // connection (sendfile for static files, a clean close), which embedding
 // the net.Conn interface would hide.
 
-// ReadFrom writes what it reads from r to the connection.
+// ReadFrom writes what it reads from r to the connection. With a timeout,
+// a file goes by sendfile as without, through the deadline that Write
+// keeps; anything else is copied through Write.
 func (c *limitConn) ReadFrom(r io.Reader) (int64, error) {
-	if rf, ok := c.Conn.(io.ReaderFrom); ok {
+	rf, ok := c.Conn.(io.ReaderFrom)
+	if ok && c.l.timeout == 0 {
 		return rf.ReadFrom(r)
 	}
-	return io.Copy(struct{ io.Writer }{c.Conn}, r)
+	f := sendfileSource(r)
+	if !ok || f == nil {
+		return io.Copy(struct{ io.Writer }{c}, r)
+	}
+	start, err := f.Seek(0, io.SeekCurrent)
+	if err != nil {
+		return io.Copy(struct{ io.Writer }{c}, r)
+	}
+	var n int64
+	for {
+		since := c.keepDeadline()
+		m, err := rf.ReadFrom(r)
+		n += m
+		if err == nil || !c.again(err, m > 0, since) {
+			return n, err
+		}
+		// Go on only if the file's offset says that nothing was read
+		// and not sent: so it is with sendfile, not with a copy through
+		// a buffer, which the connection falls back to for a file
+		// sendfile does not take.
+		if pos, serr := f.Seek(0, io.SeekCurrent); serr != nil || pos != start+n {
+			return n, err
+		}
+	}
+}
+
+// sendfileSource returns the file under r, if r is one the connection may
+// send with sendfile (a file, or an io.LimitedReader of one) and it can
+// tell its offset.
+func sendfileSource(r io.Reader) io.Seeker {
+	if lr, ok := r.(*io.LimitedReader); ok {
+		r = lr.R
+	}
+	if _, ok := r.(syscall.Conn); !ok {
+		return nil
+	}
+	s, _ := r.(io.Seeker)
+	return s
 }
 
 // CloseWrite shuts down the writing side of the connection, if it can.

@@ -20,6 +20,9 @@ const (
 	// after a signal before it closes what remains, unless the Site's
 	// ShutdownGrace says otherwise.
 	ShutdownTimeout = 10 * time.Second
+	// DefaultWriteIdleTimeout is the Site's WriteIdleTimeout when it is
+	// zero, as nginx's send_timeout.
+	DefaultWriteIdleTimeout = 60 * time.Second
 )
 
 // Server returns an http.Server for the Site with the timeouts a public

@@ -109,6 +109,25 @@ type Site struct {
 	// your own.
 	MaxConns int
 
+	// WriteIdleTimeout cuts a connection of the serving helpers (Serve,
+	// ListenAndServe, their TLS forms, Run) when a write to it waits that
+	// long without the client taking a byte: a client that asks for a
+	// large response and stops reading would otherwise hold the
+	// connection, its handler and whatever the handler holds (an open
+	// file, a CGI script) for ever. The connection is closed, the
+	// handler's writes fail and its Request reports request.ErrGone. A
+	// slow but steady reader is never cut, and the time a response takes
+	// to be ready does not count: only a write that waits on the client
+	// does. It covers HTTP/1 and HTTP/2 connections whose client stops
+	// reading the socket, and hijacked connections under the deadlines
+	// their owners set; it does not cover an HTTP/2 stream stalled by
+	// its flow control while the connection stays live (set a deadline
+	// through http.ResponseController for that). Zero means
+	// DefaultWriteIdleTimeout (60 s, as nginx's send_timeout); negative
+	// means no limit. Like MaxConns, it does not apply to a server of your
+	// own.
+	WriteIdleTimeout time.Duration
+
 	// DisplayTracebacks shows the error and stack on 500 pages. Leave it
 	// off in production.
 	DisplayTracebacks bool
