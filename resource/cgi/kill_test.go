@@ -4,14 +4,17 @@ package cgi_test
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net"
 	"net/http"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -197,4 +200,68 @@ func TestSiteClose(t *testing.T) {
 	}
 	<-asked
 	waitGone(t, ps...)
+}
+
+// TestTimeoutStalledClients: a script whose output fills the connection
+// of a client that never reads is killed on its timeout and reaped, its
+// run logged as timed out, though its last write waits on the client.
+func TestTimeoutStalledClients(t *testing.T) {
+	if _, err := os.Stat("/proc/self/stat"); err != nil {
+		t.Skip("no /proc to count zombie processes in")
+	}
+	dir := t.TempDir()
+	s := cgi.NewScript(writeScript(t, dir, "big.cgi", sh(
+		`printf 'Content-Type: application/octet-stream\n\n'`,
+		`head -c 67108864 /dev/zero`,
+	)))
+	s.Timeout = time.Second
+	srv := serve(t, s)
+	const clients = 3
+	for range clients {
+		c, err := net.Dial("tcp", srv.Listener.Addr().String())
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		if err := c.(*net.TCPConn).SetReadBuffer(4 << 10); err != nil {
+			t.Fatal(err)
+		}
+		fmt.Fprint(c, "GET / HTTP/1.1\r\nHost: x\r\n\r\n") // and never read
+	}
+	defer func() {
+		if t.Failed() {
+			t.Logf("%d zombie children; the log:\n%s", zombies(t), srv.log)
+		}
+	}()
+	waitFor(t, "the runs to be logged as timed out", func() bool {
+		return strings.Count(srv.log.String(), "script timed out") == clients
+	})
+	waitFor(t, "no zombie child", func() bool { return zombies(t) == 0 })
+}
+
+// zombies counts the children of the test process that exited and were
+// not reaped.
+func zombies(t *testing.T) int {
+	t.Helper()
+	stats, err := filepath.Glob("/proc/[0-9]*/stat")
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, name := range stats {
+		b, err := os.ReadFile(name)
+		if err != nil {
+			continue // gone meanwhile
+		}
+		// pid (comm) state ppid ...: comm may hold spaces and parentheses.
+		i := bytes.LastIndexByte(b, ')')
+		if i < 0 {
+			continue
+		}
+		f := strings.Fields(string(b[i+1:]))
+		if len(f) >= 2 && f[0] == "Z" && f[1] == strconv.Itoa(os.Getpid()) {
+			n++
+		}
+	}
+	return n
 }

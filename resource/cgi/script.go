@@ -230,22 +230,35 @@ func (s *Script) run(r *request.Request, argv []string) ([]byte, error) {
 		rh["Content-Type"] = nil // the script chose none: send none
 	}
 	r.SetResponseCode(code)
-	werr, rerr := stream(r, p.out)
+	// When the run ends (its timeout, the client gone, the Site closed), a
+	// write waiting on a client that does not read must not keep the
+	// script from being reaped: the write deadline, moved to the past,
+	// ends it. The connection is cut then anyway.
+	unblocked := make(chan struct{})
+	unblock := context.AfterFunc(ctx, func() {
+		defer close(unblocked)
+		_ = http.NewResponseController(r.ResponseWriter()).SetWriteDeadline(time.Unix(1, 0))
+	})
+	werr, rerr := stream(ctx, r, p.out)
+	if !unblock() {
+		<-unblocked // done with the response before the handler is
+	}
 	// Killing the group on the timeout may end the output as its own end
 	// would: whether the timeout had passed when the output ended is what
-	// says that the body was cut short.
+	// says that the body was cut short. It had not if the client left
+	// first (ctx then ended with the Request's context).
 	timedOut := errors.Is(ctx.Err(), context.DeadlineExceeded)
 	if werr != nil || rerr != nil {
 		cancel()
 	}
 	exitErr := p.end()
 	switch {
-	case r.Context().Err() != nil, errors.Is(werr, request.ErrGone), errors.Is(werr, request.ErrClosed):
-		return gone(r, log)
 	case timedOut:
 		// Cut the connection, so that the client does not take what it
 		// got for a whole body.
 		return nil, fmt.Errorf("%w after %v, its process group killed: %s", errTimeout, s.timeout(), s.filename)
+	case r.Context().Err() != nil, errors.Is(werr, request.ErrGone), errors.Is(werr, request.ErrClosed):
+		return gone(r, log)
 	case werr != nil:
 		return nil, fmt.Errorf("cgi: sending the output of %s: %w", s.filename, werr)
 	case rerr != nil:
@@ -267,12 +280,15 @@ func gone(r *request.Request, log *slog.Logger) ([]byte, error) {
 }
 
 // stream copies the script's output to the client, each read sent at
-// once (the headers go with the first), until the output ends. It returns
-// the error of the write or of the read that stopped it; the end of the
-// output is no error.
-func stream(r *request.Request, out *bufio.Reader) (werr, rerr error) {
+// once (the headers go with the first), until the output ends or ctx
+// does. It returns the error of the write or of the read that stopped it
+// (ctx's for ctx); the end of the output is no error.
+func stream(ctx context.Context, r *request.Request, out *bufio.Reader) (werr, rerr error) {
 	r.Stream()
 	for {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
 		if _, err := out.Peek(1); err != nil { // reads when nothing is buffered
 			if errors.Is(err, io.EOF) {
 				return nil, nil
