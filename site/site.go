@@ -228,8 +228,11 @@ func (s *Site) init() {
 			Context:                 s.closing,
 		}
 		if s.Inspector != nil {
-			s.ins = introspect.HooksOf(s.Inspector)
-			s.ins.Attach(introspect.Site{Root: s.root, Sessions: s.sessions, TrustProxyHeaders: s.TrustProxyHeaders})
+			// Attach first: it panics for an Inspector that another Site
+			// has, and this Site must then not record its requests there.
+			h := introspect.HooksOf(s.Inspector)
+			h.Attach(introspect.Site{Root: s.root, Sessions: s.sessions, TrustProxyHeaders: s.TrustProxyHeaders})
+			s.ins = h
 		}
 		if s.closed() {
 			s.sessions.Close()

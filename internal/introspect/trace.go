@@ -116,14 +116,18 @@ func (t *Trace) beginLocked(r *request.Request) {
 		return
 	}
 	t.req = r
-	t.Method, t.Path, t.Client = r.Method(), r.Path(), r.ClientAddr()
+	path := r.Path()
+	// Kept cut, as shown: a trace outlives its request, and a client
+	// chooses how long its path and method are (up to net/http's header
+	// limit, a megabyte).
+	t.Method, t.Path, t.Client = Shorten(r.Method()), Shorten(path), Shorten(r.ClientAddr())
 	if u := r.HTTPRequest().URL; u.RawQuery != "" || u.ForceQuery {
 		t.Path += "?…"
 	}
 	if r.HTTPRequest().RequestURI == "*" {
 		t.Path = "*"
 	}
-	if len(t.Path) <= MaxListBytes && strings.Count(t.Path, "/") <= MaxListSegments {
+	if len(path) <= MaxListBytes && strings.Count(path, "/") <= MaxListSegments {
 		// All the segments, wherever traversal is: the prepath and the
 		// postpath together.
 		t.Initial = append(r.Prepath(), r.Postpath()...)
@@ -144,7 +148,7 @@ func (t *Trace) AddStep(seg string, r *request.Request, reached any, how How) {
 		t.More++
 		return
 	}
-	st := Step{Segment: seg, How: how}
+	st := Step{Segment: Shorten(seg), How: how}
 	if reached != nil {
 		st.Reached = TypeName(reached)
 	}
@@ -224,4 +228,22 @@ func From(ctx context.Context) *Trace {
 		return c.Trace
 	}
 	return nil
+}
+
+// MaxShown is the most bytes of a client's string (a path, a segment, a
+// method) that a Trace keeps and the inspector shows.
+const MaxShown = 160
+
+// Shorten cuts s to MaxShown bytes, at a rune boundary, with an ellipsis.
+// The result is a copy: a short method or path may be a slice of a
+// megabyte request line, which it must not keep.
+func Shorten(s string) string {
+	if len(s) <= MaxShown {
+		return strings.Clone(s)
+	}
+	i := MaxShown
+	for i > 0 && s[i]&0xC0 == 0x80 { // not the first byte of a rune
+		i--
+	}
+	return s[:i] + "…"
 }

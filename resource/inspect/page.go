@@ -133,22 +133,8 @@ func (w *writer) tag(name, class, text string) {
 	w.raw("</" + name + ">")
 }
 
-// Displayed strings longer than this are cut, with an ellipsis.
-const maxShown = 160
-
-// shorten cuts s to maxShown bytes (at a rune boundary) with an ellipsis.
-func shorten(s string) string {
-	if len(s) <= maxShown {
-		return s
-	}
-	i := maxShown
-	for i > 0 && !utf8RuneStart(s[i]) {
-		i--
-	}
-	return s[:i] + "…"
-}
-
-func utf8RuneStart(b byte) bool { return b&0xC0 != 0x80 }
+// shorten cuts s as a Trace cuts what it keeps, with an ellipsis.
+func shorten(s string) string { return introspect.Shorten(s) }
 
 // segment shows a path segment quoted, so that "" and spaces are seen, with
 // control characters escaped, and cut when long.

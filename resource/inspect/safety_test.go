@@ -203,7 +203,9 @@ func TestNotAttached(t *testing.T) {
 // its first request.
 func TestAttachedTwice(t *testing.T) {
 	ins := inspect.New()
-	first, second := site.New(resource.New()), site.New(resource.New())
+	root := resource.New()
+	root.PutChild("inspect", ins)
+	first, second := site.New(root), site.New(resource.New())
 	defer first.Close()
 	defer second.Close()
 	first.Inspector, second.Inspector = ins, ins
@@ -218,6 +220,17 @@ func TestAttachedTwice(t *testing.T) {
 	}
 	if p := serveOne(second); p == nil || !strings.Contains(p.(string), "second Site") {
 		t.Fatalf("the second Site: panic %v", p)
+	}
+	// Its later requests are not recorded by the first Site's Inspector
+	// (they were: the panic came after the Site had taken the Inspector).
+	second.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest("GET", "/a-visitor-of-the-second-site", nil))
+	first.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest("GET", "/a-visitor-of-the-first-site", nil))
+	page := httptest.NewRecorder()
+	req := httptest.NewRequest("GET", "/inspect/part/requests", nil)
+	req.RemoteAddr = "127.0.0.1:1234" // the inspector answers its own machine only
+	first.ServeHTTP(page, req)
+	if body := page.Body.String(); !strings.Contains(body, "a-visitor-of-the-first-site") || strings.Contains(body, "a-visitor-of-the-second-site") {
+		t.Errorf("the first Site's Inspector should show its own request and not the second Site's: %d %.300q", page.Code, body)
 	}
 }
 
