@@ -40,7 +40,8 @@ import (
 // conditional and range requests as [net/http.ServeContent] answers them;
 // other methods get 405 with Allow. A regular file has no children: a path
 // below it gives 404. A file whose extension is in Processors is served by
-// the resource its processor makes instead.
+// the resource its processor makes instead, and so is a symbolic link to
+// such a file, whatever the link's own name.
 //
 // Children put with PutChild come before the files of the directory.
 // Set the exported fields before serving; they must not change afterwards:
@@ -87,8 +88,11 @@ type File struct {
 	// File.processors, which run .rpy and .cgi files). The file has been
 	// found inside the directory, by the rules a request follows, before
 	// the processor is called; an error it returns gives the failure page.
-	// gotwistd maps .cgi to a cgi.Script this way, and .rpy and .epy to
-	// 403 pages.
+	// A symbolic link takes the processor of the file it leads to (or of a
+	// link on the way) when that has one, so that a link cannot show as
+	// bytes a file its processor would not; the path given is the one the
+	// request named. gotwistd maps .cgi to a cgi.Script this way, and .rpy
+	// and .epy to 403 pages.
 	Processors map[string]func(path string) (resource.Resource, error)
 
 	// Listing, when set, makes the resource that a directory without an
@@ -276,7 +280,7 @@ func (t *tree) path(name string) string { return filepath.Join(t.dir, filepath.F
 // File.getChild does: traversal stops looking at the file system at the
 // first segment that does not exist, so a path of any depth costs one
 // file-system lookup per segment that does. For the last segment of the
-// request's path, with no ignored extension or processor to consider, the
+// request's path, with no IgnoredExts or Processors to consider, the
 // lookup is left to rendering, which opens the file.
 func (f *File) GetChild(name string, r *request.Request) (resource.Resource, error) {
 	f.check()
@@ -299,7 +303,7 @@ func (f *File) GetChild(name string, r *request.Request) (resource.Resource, err
 	// time and memory in n squared. The lookup goes through the root, so it
 	// follows a link only while it stays inside the directory, and a link
 	// that loops ends after the few links os.Root follows.
-	if r == nil || morePath(r) || len(f.IgnoredExts) > 0 || f.processor(child) != nil {
+	if r == nil || morePath(r) || len(f.IgnoredExts) > 0 || len(f.Processors) > 0 {
 		if _, err := f.stat(child); err != nil {
 			found := false
 			if errors.Is(err, fs.ErrNotExist) {
@@ -316,10 +320,69 @@ func (f *File) GetChild(name string, r *request.Request) (resource.Resource, err
 // serving returns the resource that serves the root-relative name, which
 // exists: its processor's, or a File.
 func (f *File) serving(name string) (resource.Resource, error) {
-	if p := f.processor(name); p != nil {
+	if p := f.processorFor(name); p != nil {
 		return p(f.t.path(name))
 	}
 	return f.child(name), nil
+}
+
+// maxLinks bounds the symbolic links processorFor follows from one name,
+// as the system's own limit (ELOOP) does; a longer chain ends the walk.
+const maxLinks = 40
+
+// processorFor returns the processor for the root-relative name, which
+// exists, or nil. A name that is a symbolic link is judged by the names
+// along its chain of links as well as its own: the first of them with a
+// processor, from the file the links reach back to the name asked for,
+// gives it. So a link "app.txt" to "app.rpy" is served as app.rpy is, and
+// never as its bytes, while a link to a plain file stays a plain file.
+// The links are read by the rule stat follows (inside the root unless
+// FollowSymlinks); the link of a directory on the way is resolved by the
+// lookups themselves, so a link's relative target is taken from where the
+// link really is.
+func (f *File) processorFor(name string) func(string) (resource.Resource, error) {
+	if len(f.Processors) == 0 {
+		return nil
+	}
+	lstat, readlink, cur := f.t.root.Lstat, f.t.root.Readlink, filepath.FromSlash(name)
+	if f.FollowSymlinks {
+		lstat, readlink, cur = os.Lstat, os.Readlink, f.t.path(name)
+	}
+	names := []string{path.Base(name)}
+	for range maxLinks {
+		fi, err := lstat(cur)
+		if err != nil || fi.Mode()&fs.ModeSymlink == 0 {
+			break
+		}
+		target, err := readlink(cur)
+		if err != nil {
+			break
+		}
+		names = append(names, filepath.Base(target))
+		if filepath.IsAbs(target) {
+			cur = target // os.Root refuses it, as stat did, unless FollowSymlinks
+			continue
+		}
+		// Not filepath.Join, which would clean "dir/link/../x" to "dir/x"
+		// and so lose the directory the link leads to.
+		cur = cur[:lastSeparator(cur)+1] + target
+	}
+	for _, n := range slices.Backward(names) {
+		if p := f.processor(n); p != nil {
+			return p
+		}
+	}
+	return nil
+}
+
+// lastSeparator returns the index of the last path separator in p, or -1.
+func lastSeparator(p string) int {
+	for i := len(p) - 1; i >= 0; i-- {
+		if os.IsPathSeparator(p[i]) {
+			return i
+		}
+	}
+	return -1
 }
 
 // processor returns the processor for the extension of name, or nil.

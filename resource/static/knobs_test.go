@@ -247,6 +247,83 @@ func TestProcessors(t *testing.T) {
 	}
 }
 
+// A symbolic link is served by the processor of the file it leads to, or
+// of a link on the way, whatever its own name: through a chain of links,
+// below a linked directory, as an index file, and (with FollowSymlinks)
+// out of the directory; a link to a plain file stays plain, and the
+// processor is given the path the request named. A link that leaves the
+// directory is still refused without FollowSymlinks.
+func TestProcessorsThroughLinks(t *testing.T) {
+	base := writeTree(t, map[string]string{
+		"www/script.bar": "source", "www/plain.txt": "plain", "www/real/in.txt": "inner", "www/idx/x": "", "www/deep/x": "",
+		"outside/out.bar": "source",
+	})
+	dir := filepath.Join(base, "www")
+	for name, target := range map[string]string{
+		"app.txt":       "script.bar",                  // the reported case
+		"chain.txt":     "app.txt",                     // a chain that ends at a script
+		"mid.bar":       "plain.txt",                   // a link named as a script: its name rules
+		"via.txt":       "mid.bar",                     // a chain through it
+		"plainlink.txt": "plain.txt",                   // a link to a plain file
+		"d":             "real",                        // a directory link inside the root
+		"real/up":       "../script.bar",               // relative to real, reached as d/up
+		"deep/d":        "../real",                     // where ../ of real/up is not deep/
+		"idx/index":     "../script.bar",               // an index file
+		"out.txt":       "../outside/out.bar",          // leaves the root
+		"abs.txt":       filepath.Join(dir, "app.txt"), // absolute, inside the root
+		"loop.txt":      "loop.txt",
+	} {
+		if err := os.Symlink(target, filepath.Join(dir, name)); err != nil {
+			t.Skipf("symlinks: %v", err)
+		}
+	}
+	var paths []string
+	procs := map[string]func(string) (resource.Resource, error){
+		".bar": func(path string) (resource.Resource, error) {
+			paths = append(paths, path)
+			return static.NewData([]byte("dynamic world"), "text/plain"), nil
+		},
+	}
+	f := newFile(t, dir)
+	f.Processors = procs
+	f.IndexNames = []string{"index"}
+	follow := newFile(t, dir)
+	follow.Processors = procs
+	follow.FollowSymlinks = true
+	s := serveTree(t, map[string]resource.Resource{"files": f, "follow": follow})
+	tests := []struct {
+		path string
+		code int
+		body string
+	}{
+		{"/files/app.txt", 200, "dynamic world"},
+		{"/files/chain.txt", 200, "dynamic world"},
+		{"/files/mid.bar", 200, "dynamic world"},
+		{"/files/via.txt", 200, "dynamic world"},
+		{"/files/plainlink.txt", 200, "plain"},
+		{"/files/d/in.txt", 200, "inner"},
+		{"/files/d/up", 200, "dynamic world"},
+		{"/files/./d/./up", 200, "dynamic world"},
+		{"/files/deep/d/up", 200, "dynamic world"},
+		{"/files/idx/", 200, "dynamic world"},
+		{"/files/out.txt", 404, notFoundPage},
+		{"/files/abs.txt", 404, notFoundPage},
+		{"/files/loop.txt", 404, notFoundPage},
+		{"/follow/out.txt", 200, "dynamic world"},
+		{"/follow/abs.txt", 200, "dynamic world"},
+		{"/follow/d/up", 200, "dynamic world"},
+		{"/follow/plainlink.txt", 200, "plain"},
+	}
+	for _, tt := range tests {
+		if resp, body := s.do(t, "GET", tt.path); resp.StatusCode != tt.code || body != tt.body {
+			t.Errorf("GET %s: %d %q, want %d %q", tt.path, resp.StatusCode, body, tt.code, tt.body)
+		}
+	}
+	if !slices.Contains(paths, filepath.Join(dir, "d", "up")) {
+		t.Errorf("processor paths %q lack the path asked for, %s", paths, filepath.Join(dir, "d", "up"))
+	}
+}
+
 // Content types and encodings are the File's own: they add to the mime
 // table, reach the listing, and leave other Files alone.
 func TestContentTypesAndEncodings(t *testing.T) {
