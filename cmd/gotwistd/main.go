@@ -219,12 +219,16 @@ func makeRoot(cfg *config) (root resource.Resource, close func(), err error) {
 		}
 		f.Processors = pathProcessors()
 		root = f
-		// A --path that names a script itself is run, or refused, as it
+		// A --path that names a script itself, or a link to one (whose
+		// target NewFile resolved into f.Name()), is run, or refused, as it
 		// would be below a directory: never sent as it is.
-		if p := f.Processors[strings.ToLower(filepath.Ext(abs))]; p != nil {
-			if fi, err := os.Stat(abs); err == nil && !fi.IsDir() {
-				if root, err = p(abs); err != nil {
-					return nil, nil, err
+		if fi, err := os.Stat(abs); err == nil && !fi.IsDir() {
+			for _, name := range []string{f.Name(), abs} {
+				if p := f.Processors[strings.ToLower(filepath.Ext(name))]; p != nil {
+					if root, err = p(abs); err != nil {
+						return nil, nil, err
+					}
+					break
 				}
 			}
 		}

@@ -463,7 +463,8 @@ func TestStartFailures(t *testing.T) {
 
 // TestPathFiles: what --path does beyond serving bytes, as twistd web's
 // does: .cgi files run, .rpy and .epy files are never shown (403, even
-// when found through an ignored extension or named by --path itself),
+// when found through an ignored extension or a symbolic link, or named by
+// --path itself),
 // --ignore-ext and --allow-ignore-ext find a name's extension; and the
 // command's own --no-listing and --follow-symlinks.
 func TestPathFiles(t *testing.T) {
@@ -484,8 +485,23 @@ func TestPathFiles(t *testing.T) {
 	if err := os.Chmod(filepath.Join(dir, "www/hello.cgi"), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	if err := os.Symlink(filepath.Join(dir, "outside"), filepath.Join(dir, "www/out")); err != nil {
-		t.Fatal(err)
+	// Links inside www to scripts are the scripts: never shown, whatever
+	// their own names, through a chain or a linked directory; a .cgi runs.
+	for name, target := range map[string]string{
+		"www/out":          filepath.Join(dir, "outside"),
+		"www/app.txt":      "app.rpy",
+		"www/chain.txt":    "app.txt",
+		"www/page.html":    "page.epy",
+		"www/run.txt":      "hello.cgi",
+		"www/notes-link":   "notes.txt",
+		"www/linked":       "sub",
+		"www/sub/up.txt":   "../app.rpy",
+		"only.txt":         "only.rpy",
+		"www/sub/noted.md": "../notes.txt",
+	} {
+		if err := os.Symlink(target, filepath.Join(dir, name)); err != nil {
+			t.Fatal(err)
+		}
 	}
 	client := newClient(t, &http.Transport{})
 	check := func(url string, code int, body string) {
@@ -506,6 +522,13 @@ func TestPathFiles(t *testing.T) {
 	check(u+"/about", 200, "<p>about</p>")
 	check(u+"/notes", 404, "")
 	check(u+"/out/out.txt", 404, "")
+	check(u+"/app.txt", 403, "")
+	check(u+"/chain.txt", 403, "")
+	check(u+"/page.html", 403, "")
+	check(u+"/run.txt?b=2", 200, "cgi ran: b=2\n")
+	check(u+"/notes-link", 200, "notes")
+	check(u+"/linked/up.txt", 403, "")
+	check(u+"/linked/noted.md", 200, "notes")
 	if _, body := fetch(t, client, u+"/"); !strings.Contains(body, "app.rpy") {
 		t.Errorf("the listing:\n%s", body)
 	}
@@ -519,6 +542,8 @@ func TestPathFiles(t *testing.T) {
 	check(u+"/sub/", 403, "")
 	check(u+"/out/out.txt", 200, "outside")
 
-	p = start(t, bin, dir, 1, "web", "--path", "only.rpy", "--listen", "tcp:0:interface=127.0.0.1")
-	check(p.urls[0]+"/", 403, "")
+	for _, path := range []string{"only.rpy", "only.txt"} {
+		p = start(t, bin, dir, 1, "web", "--path", path, "--listen", "tcp:0:interface=127.0.0.1")
+		check(p.urls[0]+"/", 403, "")
+	}
 }
