@@ -238,9 +238,18 @@ func (t *Transport) keepalive() {
 	t.mu.Unlock()
 }
 
-// pongReceived hands a pong to the Protocol. It runs inside the read of
-// the connection's goroutine, between the Protocol's other methods.
+// pongReceived hands a pong to the Protocol. It runs inside a read: on the
+// connection's goroutine, between the Protocol's other methods, or, once
+// the close began, inside the library's Close, which reads the peer's
+// frames while it waits for the answer to its close, on whichever
+// goroutine runs the close. Every read off the connection's goroutine
+// comes after t.closing was set, so a pong that arrives after the close
+// began is dropped, as a message is: the Protocol's methods stay one at a
+// time, and none follows ConnectionLost.
 func (t *Transport) pongReceived(_ context.Context, payload []byte) {
+	if t.isClosing() {
+		return
+	}
 	t.proto.PongReceived(bytes.Clone(payload))
 }
 
@@ -291,10 +300,19 @@ func (t *Transport) close(ce CloseError, cause error, drain bool) {
 }
 
 // closeConn runs the close handshake, cutting the connection if the peer
-// has not answered within closeTimeout.
+// has not answered within closeTimeout. If a close is already under way,
+// it waits for that one to end (the library's Close does).
 func (t *Transport) closeConn(ce CloseError) {
 	cut := time.AfterFunc(closeTimeout, func() { t.nc.Close() })
 	defer cut.Stop()
+	defer func() {
+		// The close calls no Protocol method (see pongReceived); should
+		// the library panic, the connection is cut, not the process.
+		if v := recover(); v != nil {
+			t.r.Logger().Error("websocket: panic closing the connection", "uri", t.r.URI(), "err", v, "stack", string(debug.Stack()))
+			t.nc.Close()
+		}
+	}()
 	t.keepDeadline()
 	t.conn.Close(ce.Code, ce.Reason)
 }
