@@ -8,10 +8,13 @@ package websocket_test
 
 import (
 	"context"
+	"errors"
+	"net/http"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	cws "github.com/coder/websocket"
@@ -20,6 +23,7 @@ import (
 	"github.com/gotwisted/web/request"
 	"github.com/gotwisted/web/resource"
 	"github.com/gotwisted/web/resource/websocket"
+	"github.com/gotwisted/web/site"
 )
 
 // A strict Protocol checks the promise of the Protocol interface: its
@@ -137,4 +141,92 @@ func TestOneMethodAtATime(t *testing.T) {
 			}
 		})
 	}
+}
+
+// pipeSite serves res at ws://pipe/ws from a Site over in-memory pipes,
+// for a test in a synctest bubble; it returns a dialer and a function
+// that closes the Site and waits for its Serve, which also runs when the
+// test ends.
+func pipeSite(t *testing.T, res *websocket.Resource) (s *site.Site, dial func() (*cws.Conn, *http.Response, error), closeSite func()) {
+	root := resource.New()
+	root.PutChild("ws", res)
+	s = site.New(root)
+	testutil.Quiet(s)
+	ln := newPipeListener()
+	served := make(chan error, 1)
+	go func() { served <- s.Serve(ln) }()
+	client := &http.Client{Transport: &http.Transport{DialContext: ln.dial}}
+	dial = func() (*cws.Conn, *http.Response, error) {
+		return cws.Dial(context.Background(), "ws://pipe/ws", &cws.DialOptions{HTTPClient: client})
+	}
+	var once sync.Once
+	closeSite = func() {
+		once.Do(func() {
+			s.Close()
+			if err := <-served; !errors.Is(err, http.ErrServerClosed) {
+				t.Errorf("Serve: %v", err)
+			}
+			client.CloseIdleConnections()
+		})
+	}
+	t.Cleanup(closeSite)
+	return s, dial, closeSite
+}
+
+// closeTimeout is the package's bound on a close handshake.
+const closeTimeout = 5 * time.Second
+
+// TestPanicCloseEndsFirst checks that after a panic in a Protocol method
+// the close handshake ends before the connection's slot is given back and
+// ConnectionLost is called, as after LoseConnection: with a client that
+// answers nothing, at the close's timeout. It runs on synctest's clock.
+func TestPanicCloseEndsFirst(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		peers := make(chan *peer, 2)
+		res := websocket.New(func(r *request.Request) (websocket.Protocol, error) {
+			p := newPeer(r)
+			p.onText = func(*peer, string) { panic("boom") }
+			peers <- p
+			return p, nil
+		})
+		res.MaxConnections = 1
+		res.PingInterval = -1
+		_, dial, _ := pipeSite(t, res)
+		c, _, err := dial() // reads nothing from here on
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { c.CloseNow() })
+		p := <-peers
+		write(t, c, cws.MessageText, "go")
+		synctest.Wait()
+		select {
+		case err := <-p.lost:
+			t.Errorf("ConnectionLost(%v) while the close waits for its answer", err)
+		default:
+		}
+		if c2, resp, err := dial(); err == nil {
+			c2.CloseNow()
+			t.Error("a second client was accepted while the first is open, beyond MaxConnections")
+		} else if resp == nil || resp.StatusCode != http.StatusServiceUnavailable {
+			t.Errorf("a second client beyond MaxConnections: %v, want 503", err)
+		}
+
+		time.Sleep(closeTimeout)
+		synctest.Wait()
+		select {
+		case err := <-p.lost:
+			if err == nil || !strings.Contains(err.Error(), "boom") {
+				t.Errorf("ConnectionLost(%v), want the panic", err)
+			}
+		default:
+			t.Fatal("ConnectionLost was not called at the close's timeout")
+		}
+		c2, _, err := dial()
+		if err != nil {
+			t.Errorf("once the first connection ended, a second client: %v", err)
+		} else {
+			c2.CloseNow()
+		}
+	})
 }

@@ -34,7 +34,9 @@
 // read from the connection, pings included: a method that blocks for long
 // gets the connection closed by the keepalive. A panic in a method is
 // logged, the connection is closed with StatusInternalError and
-// ConnectionLost is called.
+// ConnectionLost is called once that close has ended, as after
+// LoseConnection: when the peer has answered it, or five seconds later.
+// Once a close began, pongs are dropped, as messages are.
 //
 // That goroutine is the only one an open connection has: once the
 // handshake is answered, the Site's handler returns and net/http lets go of

@@ -65,6 +65,7 @@ type Transport struct {
 	inCall  bool        // the connection's goroutine runs a Protocol method, and writes the queue after it
 	closing bool        // the close began: sends fail
 	cause   error       // why this side closed, for ConnectionLost
+	shut    CloseError  // the close this side began with; zero after an abort
 	then    *CloseError // the close to send once the queue is written
 }
 
@@ -256,7 +257,7 @@ func (t *Transport) pongReceived(_ context.Context, payload []byte) {
 // LoseConnection closes the connection with code and reason (Twisted's
 // loseConnection, whose default code is StatusNormalClosure): the messages
 // already sent go out first, then the close; later sends return ErrClosed,
-// and messages that arrive meanwhile are dropped. ConnectionLost follows
+// and messages and pongs that arrive meanwhile are dropped. ConnectionLost follows
 // when the peer has answered the close, or after five seconds without an
 // answer. code must be one that RFC 6455 lets an endpoint send (1000 to
 // 1003, 1007 to 1014, 3000 to 4999); another is sent as
@@ -289,6 +290,7 @@ func (t *Transport) close(ce CloseError, cause error, drain bool) {
 	}
 	t.closing = true
 	t.cause = cause
+	t.shut = ce
 	if drain && (t.writing || t.head < len(t.queue)) { // (a queue no one writes is leave's)
 		t.then = &ce
 		t.mu.Unlock()
@@ -372,7 +374,7 @@ func (t *Transport) start() {
 }
 
 // serve runs the Protocol and reads the connection until it closes, then
-// tells the Protocol and ends the request.
+// ends the connection, tells the Protocol and ends the request.
 func (t *Transport) serve() {
 	err := t.run()
 	t.mu.Lock()
@@ -380,13 +382,13 @@ func (t *Transport) serve() {
 	t.closing = true
 	t.emptyQueueLocked()
 	t.then = nil
-	cause := t.cause
+	cause, shut := t.cause, t.shut
 	if t.alive != nil {
 		t.alive.Stop()
 	}
 	t.mu.Unlock()
-	t.stop()
-	if first {
+	switch {
+	case first:
 		cause = err
 		var ce CloseError
 		switch {
@@ -398,7 +400,18 @@ func (t *Transport) serve() {
 		// Finish the handshake the library began (it sent the close of a
 		// message too big or a protocol error), or close what broke.
 		t.closeConn(CloseError{Code: StatusProtocolError})
+	case shut.Code == 0:
+		t.conn.CloseNow() // aborted: wait for the cut to end
+	default:
+		// This side began the close: wait for its handshake to end (the
+		// reading stopped because of a panic, or the peer went away while
+		// a LoseConnection drained), or run it if it was still to be sent
+		// after the queue, so that the connection is over before its slot
+		// is given back and ConnectionLost called. The Site's closing
+		// still reaches it meanwhile.
+		t.closeConn(shut)
 	}
+	t.stop()
 	t.res.release()
 	t.call(func() { t.proto.ConnectionLost(cause) })
 	t.r.Finish()
