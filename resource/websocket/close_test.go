@@ -230,3 +230,51 @@ func TestPanicCloseEndsFirst(t *testing.T) {
 		}
 	})
 }
+
+// TestSiteCloseCutsDraining checks that Site.Close ends, within the close
+// handshake's bound, a connection whose LoseConnection waits behind
+// messages a client does not read, rather than after WriteTimeout. It runs
+// on synctest's clock.
+func TestSiteCloseCutsDraining(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		peers := make(chan *peer, 1)
+		res := websocket.New(func(r *request.Request) (websocket.Protocol, error) {
+			p := newPeer(r)
+			peers <- p
+			return p, nil
+		})
+		res.WriteTimeout = 30 * time.Second
+		res.SendQueueBytes = 32 << 20
+		res.PingInterval = -1
+		_, dial, closeSite := pipeSite(t, res)
+		c, _, err := dial() // reads nothing
+		if err != nil {
+			t.Fatal(err)
+		}
+		p := <-peers
+		<-p.opened
+		msg := strings.Repeat("m", 64<<10)
+		for i := range 256 {
+			if err := p.t.SendTextMessage(msg); err != nil {
+				t.Fatalf("send %d: %v", i, err)
+			}
+		}
+		p.t.LoseConnection(websocket.StatusNormalClosure, "")
+		synctest.Wait()
+
+		closeSite()
+		time.Sleep(closeTimeout)
+		synctest.Wait()
+		select {
+		case err := <-p.lost:
+			if websocket.CloseStatus(err) != websocket.StatusNormalClosure {
+				t.Errorf("ConnectionLost(%v), want LoseConnection's close", err)
+			}
+		default:
+			t.Errorf("ConnectionLost was not called %v after Site.Close", closeTimeout)
+			c.CloseNow()
+			<-p.lost
+		}
+		c.CloseNow()
+	})
+}

@@ -79,7 +79,11 @@
 //     is pinged; a peer that does not answer within the next interval is
 //     disconnected.
 //   - When the Site closes (Site.Close, or Site.Shutdown at its end), every
-//     connection is closed with StatusGoingAway (1001).
+//     connection is closed with StatusGoingAway (1001), and ends within
+//     five seconds whether or not the client answers. A connection
+//     already closing keeps its close; if LoseConnection's close still
+//     waits behind messages the client has not read, they are dropped
+//     and the close is sent at once.
 //
 // A GET without the upgrade headers gets the framework's 400 page, a bad
 // Sec-WebSocket-Version 426 with the version it speaks, and any other

@@ -356,21 +356,43 @@ func (t *Transport) abort(cause error) {
 // the Site: the Site's closing aborts the hijacked Request
 // (request.ErrClosed), which cancels its context (the connection's, since
 // the hijack: see request.Request.Context); context.AfterFunc turns that
-// into a close with StatusGoingAway without a goroutine waiting meanwhile.
+// into a call of siteClosed without a goroutine waiting meanwhile.
 // The Site's handler does not wait for the connection: once RenderGET has
 // returned, net/http lets go of its goroutine and buffers, and this
 // goroutine is the connection's only one.
 func (t *Transport) start() {
-	t.stop = context.AfterFunc(t.r.Context(), func() {
-		ce := CloseError{Code: StatusGoingAway, Reason: "server closing"}
-		t.close(ce, ce, false)
-	})
+	t.stop = context.AfterFunc(t.r.Context(), t.siteClosed)
 	if t.res.PingInterval >= 0 {
 		t.mu.Lock() // keepalive reads t.alive under t.mu
 		t.alive = time.AfterFunc(t.res.pingInterval(), t.keepalive)
 		t.mu.Unlock()
 	}
 	go t.serve()
+}
+
+// siteClosed closes the connection as the Site closes, with
+// StatusGoingAway. A connection already closing is left to its close,
+// which ends within closeTimeout, unless that close waits behind the queue
+// (LoseConnection's), which a client that reads nothing would hold up until
+// WriteTimeout: the queue is dropped and the close sent at once, so that
+// the connection ends within closeTimeout of the Site's closing.
+func (t *Transport) siteClosed() {
+	t.mu.Lock()
+	if !t.closing {
+		t.mu.Unlock()
+		ce := CloseError{Code: StatusGoingAway, Reason: "server closing"}
+		t.close(ce, ce, false)
+		return
+	}
+	then := t.then
+	t.then = nil
+	if then != nil {
+		t.emptyQueueLocked()
+	}
+	t.mu.Unlock()
+	if then != nil {
+		t.closeConn(*then) // the write in progress blocks it for closeTimeout at most
+	}
 }
 
 // serve runs the Protocol and reads the connection until it closes, then
