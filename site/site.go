@@ -288,24 +288,38 @@ func (s *Site) await(w http.ResponseWriter, r *request.Request) {
 			panic(http.ErrAbortHandler)
 		}
 	case <-r.Context().Done():
-		r.Abort(request.ErrGone)
-	case <-s.closing.Done():
-		r.Abort(request.ErrClosed)
-		if !r.HeadersSent() {
-			// Nothing was sent: say so, rather than let net/http send an
-			// empty 200 for a response that never happened. The Request is
-			// abandoned, so its methods no longer touch the headers; the
-			// resource's own are dropped.
-			clear(w.Header())
-			body, _ := shuttingDown.Render(r)
-			h := w.Header()
-			h.Set("Content-Type", "text/html; charset=utf-8")
-			h.Set("Content-Length", strconv.Itoa(len(body)))
-			h.Set("Connection", "close")
-			w.WriteHeader(shuttingDown.Code())
-			w.Write(body)
+		if !s.closed() {
+			r.Abort(request.ErrGone)
+			return
 		}
+		// Close closes the connections just after it marks the Site
+		// closed: this context may have ended first. The Site's close
+		// is the reason.
+		s.abandonClosed(w, r)
+	case <-s.closing.Done():
+		s.abandonClosed(w, r)
 	}
+}
+
+// abandonClosed abandons r, pending when the Site closed, with
+// request.ErrClosed, and answers 503 if nothing was sent.
+func (s *Site) abandonClosed(w http.ResponseWriter, r *request.Request) {
+	r.Abort(request.ErrClosed)
+	if r.HeadersSent() {
+		return
+	}
+	// Nothing was sent: say so, rather than let net/http send an empty
+	// 200 for a response that never happened. The Request is abandoned,
+	// so its methods no longer touch the headers; the resource's own are
+	// dropped.
+	clear(w.Header())
+	body, _ := shuttingDown.Render(r)
+	h := w.Header()
+	h.Set("Content-Type", "text/html; charset=utf-8")
+	h.Set("Content-Length", strconv.Itoa(len(body)))
+	h.Set("Connection", "close")
+	w.WriteHeader(shuttingDown.Code())
+	w.Write(body)
 }
 
 // shuttingDown answers a pending response that had sent nothing when the
