@@ -7,7 +7,6 @@ import (
 	"os"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"time"
 )
 
@@ -106,12 +105,18 @@ func (l *limitListener) Close() error {
 // one reading of the clock each, and a deadline left over from an earlier
 // write never cuts a later one), and the one set through SetWriteDeadline
 // (by net/http, http.ResponseController or a hijacker), if any.
+//
+// One write (Write, ReadFrom) at a time holds wmu across all its attempts,
+// so that the bytes of two concurrent writes are never interleaved and a
+// write's time counts only once it has the connection.
 type limitConn struct {
 	net.Conn
 	l           *limitListener
 	releaseOnce sync.Once
 	born        time.Time    // when accepted: deadlines are counted from it
 	deadline    atomic.Int64 // the timeout's deadline, in ns after born; 0 for none yet
+
+	wmu sync.Mutex // held by a write across its attempts
 
 	mu       sync.Mutex // held while the connection's write deadline changes
 	explicit time.Time  // the deadline set through SetWriteDeadline; zero for none
@@ -127,12 +132,20 @@ func (c *limitConn) Close() error {
 
 // Write writes p to the connection. With a timeout, it fails when the
 // client takes none of p for that long (between once and one and a half
-// times the timeout); a client that takes some, however slowly, is waited
-// for, as net/http's HTTP/2 server does with its WriteByteTimeout.
+// times the timeout, see again); a client that takes some, however
+// slowly, is waited for, as net/http's HTTP/2 server does with its
+// WriteByteTimeout.
 func (c *limitConn) Write(p []byte) (int, error) {
 	if c.l.timeout == 0 {
 		return c.Conn.Write(p)
 	}
+	c.wmu.Lock()
+	defer c.wmu.Unlock()
+	return c.write(p)
+}
+
+// write is Write with a timeout; c.wmu is held.
+func (c *limitConn) write(p []byte) (int, error) {
 	n := 0
 	for {
 		since := c.keepDeadline()
@@ -145,7 +158,8 @@ func (c *limitConn) Write(p []byte) (int, error) {
 }
 
 // keepDeadline moves the timeout's deadline to a full timeout from now if
-// less than half of it is left, and returns now, in ns after born.
+// less than half of it is left, and returns now, in ns after born. c.wmu
+// is held.
 func (c *limitConn) keepDeadline() int64 {
 	timeout := int64(c.l.timeout)
 	now := int64(time.Since(c.born))
@@ -164,7 +178,7 @@ func (c *limitConn) keepDeadline() int64 {
 // is to go on: the timeout's deadline cut it, not one set through
 // SetWriteDeadline, and the client either took some of the bytes or held
 // the write up for less than the timeout (its deadline may have been as
-// little as half a timeout ahead).
+// little as half a timeout ahead). c.wmu is held.
 func (c *limitConn) again(err error, progress bool, since int64) bool {
 	if !errors.Is(err, os.ErrDeadlineExceeded) {
 		return false
@@ -215,56 +229,33 @@ func (c *limitConn) SetDeadline(t time.Time) error {
 }
 
 // ReadFrom and CloseWrite pass on what net/http looks for on a
-// connection (sendfile for static files, a clean close), which embedding
-// the net.Conn interface would hide.
+// connection (sendfile, a clean close), which embedding the net.Conn
+// interface would hide.
 
-// ReadFrom writes what it reads from r to the connection. With a timeout,
-// a file goes by sendfile as without, through the deadline that Write
-// keeps; anything else is copied through Write.
+// ReadFrom writes what it reads from r to the connection. Without a
+// timeout, it is the connection's own (sendfile for a file). With one,
+// everything is copied through Write's attempts, under one hold of the
+// write lock: the connection's own ReadFrom falls back, for a file that
+// sendfile refuses, to a copy that Write's deadline never moves. Nothing
+// of the Site's reaches this with a timeout but a hijacker's copy: a
+// Request's writer copies a response through the connection's Write.
 func (c *limitConn) ReadFrom(r io.Reader) (int64, error) {
-	rf, ok := c.Conn.(io.ReaderFrom)
-	if ok && c.l.timeout == 0 {
-		return rf.ReadFrom(r)
-	}
-	f := sendfileSource(r)
-	if !ok || f == nil {
-		return io.Copy(struct{ io.Writer }{c}, r)
-	}
-	start, err := f.Seek(0, io.SeekCurrent)
-	if err != nil {
-		return io.Copy(struct{ io.Writer }{c}, r)
-	}
-	var n int64
-	for {
-		since := c.keepDeadline()
-		m, err := rf.ReadFrom(r)
-		n += m
-		if err == nil || !c.again(err, m > 0, since) {
-			return n, err
+	if c.l.timeout == 0 {
+		if rf, ok := c.Conn.(io.ReaderFrom); ok {
+			return rf.ReadFrom(r)
 		}
-		// Go on only if the file's offset says that nothing was read
-		// and not sent: so it is with sendfile, not with a copy through
-		// a buffer, which the connection falls back to for a file
-		// sendfile does not take.
-		if pos, serr := f.Seek(0, io.SeekCurrent); serr != nil || pos != start+n {
-			return n, err
-		}
+		return io.Copy(c.Conn, r)
 	}
+	c.wmu.Lock()
+	defer c.wmu.Unlock()
+	return io.Copy(writeFunc(c.write), r)
 }
 
-// sendfileSource returns the file under r, if r is one the connection may
-// send with sendfile (a file, or an io.LimitedReader of one) and it can
-// tell its offset.
-func sendfileSource(r io.Reader) io.Seeker {
-	if lr, ok := r.(*io.LimitedReader); ok {
-		r = lr.R
-	}
-	if _, ok := r.(syscall.Conn); !ok {
-		return nil
-	}
-	s, _ := r.(io.Seeker)
-	return s
-}
+// writeFunc is a function as an io.Writer, and nothing more: io.Copy goes
+// through its Write.
+type writeFunc func([]byte) (int, error)
+
+func (f writeFunc) Write(p []byte) (int, error) { return f(p) }
 
 // CloseWrite shuts down the writing side of the connection, if it can.
 func (c *limitConn) CloseWrite() error {

@@ -7,12 +7,14 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"runtime"
+	"sync"
 	"testing"
 	"time"
 )
 
-// A file sent through the connection's ReadFrom (sendfile) reaches a slow
-// but steady reader whole, and fails on one that stops reading.
+// A file sent through the connection's ReadFrom reaches a slow but steady
+// reader whole, and fails on one that stops reading.
 func TestWriteIdleTimeoutReadFrom(t *testing.T) {
 	const size = 16 << 20
 	data := make([]byte, size)
@@ -84,6 +86,155 @@ func TestWriteIdleTimeoutReadFrom(t *testing.T) {
 			got, _ := tt.read(client)
 			if err := <-sent; err != nil || !bytes.Equal(got, data) {
 				t.Errorf("ReadFrom: %v; the reader got %d bytes, equal: %v", err, len(got), bytes.Equal(got, data))
+			}
+		})
+	}
+}
+
+// limitPair returns the two ends of a loopback connection: the server's,
+// wrapped as the serving helpers wrap it with the write idle timeout, and
+// the client's. Both are closed when the test ends.
+func limitPair(t *testing.T, timeout time.Duration) (server, client net.Conn) {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	l := &limitListener{Listener: ln, timeout: timeout, closed: make(chan struct{})}
+	t.Cleanup(func() { l.Close() })
+	client, err = net.Dial("tcp", ln.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { client.Close() })
+	server, err = l.Accept()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { server.Close() })
+	return server, client
+}
+
+// readSteadily reads c, chunk bytes every 20 ms, until sent delivers the
+// writer's result, and returns it; the writer closes the server's end if
+// it fails. It fails the test if c ends first or stays silent for 20 s.
+func readSteadily(t *testing.T, c net.Conn, chunk int, sent <-chan error) error {
+	t.Helper()
+	buf := make([]byte, chunk)
+	for {
+		select {
+		case err := <-sent:
+			return err
+		default:
+		}
+		c.SetReadDeadline(time.Now().Add(20 * time.Second))
+		if _, err := io.ReadFull(c, buf); err != nil {
+			select {
+			case werr := <-sent:
+				return werr
+			case <-time.After(20 * time.Second):
+				t.Fatalf("the client's read failed (%v), the writer still waits", err)
+			}
+		}
+		time.Sleep(20 * time.Millisecond) // the reader's pace
+	}
+}
+
+// Two goroutines writing to one connection at once each get their bytes
+// sent in one piece, and the one that waits for the other is not cut for
+// the time it waited.
+func TestWriteIdleTimeoutConcurrentWrites(t *testing.T) {
+	const size = 8 << 20
+	server, client := limitPair(t, 200*time.Millisecond)
+	errs := make(chan error, 2)
+	var wg sync.WaitGroup
+	for _, b := range []byte("AB") {
+		wg.Go(func() {
+			_, err := server.Write(bytes.Repeat([]byte{b}, size))
+			errs <- err
+		})
+	}
+	go func() {
+		wg.Wait()
+		server.Close()
+	}()
+	// 64 KiB every 20 ms; count the runs of one letter.
+	buf := make([]byte, 64<<10)
+	var runs, n int
+	var last byte
+	for {
+		client.SetReadDeadline(time.Now().Add(20 * time.Second))
+		m, err := io.ReadFull(client, buf)
+		for _, b := range buf[:m] {
+			if b != last {
+				runs++
+				last = b
+			}
+		}
+		n += m
+		if err != nil {
+			break
+		}
+		time.Sleep(20 * time.Millisecond) // the reader's pace
+	}
+	for range 2 {
+		if err := <-errs; err != nil {
+			t.Errorf("Write: %v", err)
+		}
+	}
+	if runs != 2 || n != 2*size {
+		t.Errorf("the client read %d bytes in %d runs; want %d in 2", n, runs, 2*size)
+	}
+}
+
+// ReadFrom from a source that is not a regular file (a plain io.Reader; on
+// Linux a /proc file, which sendfile refuses) keeps the deadline moving as
+// Write does: a slow but steady reader gets it all.
+func TestWriteIdleTimeoutReadFromNotFile(t *testing.T) {
+	sources := []struct {
+		name string
+		open func(t *testing.T) (io.Reader, int64)
+	}{
+		{"reader", func(t *testing.T) (io.Reader, int64) {
+			return struct{ io.Reader }{bytes.NewReader(make([]byte, 6<<20))}, 6 << 20
+		}},
+	}
+	if runtime.GOOS == "linux" {
+		sources = append(sources, struct {
+			name string
+			open func(t *testing.T) (io.Reader, int64)
+		}{"proc", func(t *testing.T) (io.Reader, int64) {
+			// /proc/kallsyms: some MB, and sendfile refuses it.
+			f, err := os.Open("/proc/kallsyms")
+			if err != nil {
+				t.Skipf("no /proc/kallsyms: %v", err)
+			}
+			t.Cleanup(func() { f.Close() })
+			return f, -1
+		}})
+	}
+	for _, src := range sources {
+		t.Run(src.name, func(t *testing.T) {
+			r, size := src.open(t)
+			server, client := limitPair(t, 300*time.Millisecond)
+			sent := make(chan error, 1)
+			var n int64
+			go func() {
+				var err error
+				n, err = server.(io.ReaderFrom).ReadFrom(r)
+				if err != nil {
+					server.Close()
+				}
+				sent <- err
+			}()
+			if err := readSteadily(t, client, 32<<10, sent); err != nil {
+				t.Fatalf("ReadFrom to a steady reader: %v after %d bytes", err, n)
+			}
+			if size >= 0 && n != size {
+				t.Errorf("ReadFrom sent %d bytes of %d", n, size)
+			}
+			if n < 4<<20 {
+				t.Logf("only %d bytes: the reader may not have been held up", n)
 			}
 		})
 	}
