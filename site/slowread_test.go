@@ -98,21 +98,28 @@ func cut(t *testing.T, c net.Conn, what string) {
 	}
 }
 
-// getPage asks addr for / on a new connection and waits, for up to 20 s,
-// for the answer: with MaxConns 2 and two stalled connections open, it is
-// served only once one of them is cut.
-func getPage(t *testing.T, c net.Conn) {
+// getPage asks for / on c and waits, for up to 20 s, for the answer:
+// with MaxConns 2 and two connections holding the slots, it is served only
+// once one of them is closed. With keep, it asks to keep c open and leaves
+// it so, holding its slot; otherwise it closes c.
+func getPage(t *testing.T, c net.Conn, keep bool) {
 	t.Helper()
-	defer c.Close()
-	fmt.Fprint(c, "GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+	if !keep {
+		defer c.Close()
+	}
+	header := "Connection: close\r\n"
+	if keep {
+		header = ""
+	}
+	fmt.Fprintf(c, "GET / HTTP/1.1\r\nHost: x\r\n%s\r\n", header)
 	c.SetReadDeadline(time.Now().Add(20 * time.Second))
 	resp, err := http.ReadResponse(bufio.NewReader(c), nil)
 	if err != nil {
-		t.Fatalf("a third client, while two stalled: %v", err)
+		t.Fatalf("a client, while two stalled: %v", err)
 	}
 	body, err := io.ReadAll(resp.Body)
 	if resp.StatusCode != 200 || string(body) != "ok" || err != nil {
-		t.Errorf("a third client got %d %q, %v", resp.StatusCode, body, err)
+		t.Errorf("a client got %d %q, %v", resp.StatusCode, body, err)
 	}
 }
 
@@ -127,11 +134,22 @@ func TestWriteIdleTimeout(t *testing.T) {
 	for i := range stalled {
 		stalled[i] = stall(t, addr, []byte("GET /big.bin HTTP/1.1\r\nHost: x\r\n\r\n"), nil)
 	}
+	// A third client is served once one stalled connection is cut; it
+	// keeps its connection, and its slot, so that a fourth is served only
+	// once the other is cut too. Only then are the stalled connections
+	// read: reading one that is not cut yet would make it a live reader,
+	// rightly kept.
 	third, err := net.Dial("tcp", addr)
 	if err != nil {
 		t.Fatal(err)
 	}
-	getPage(t, third)
+	defer third.Close()
+	getPage(t, third, true)
+	fourth, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	getPage(t, fourth, false)
 	for i, c := range stalled {
 		cut(t, c, fmt.Sprintf("stalled connection %d", i))
 	}
