@@ -219,14 +219,22 @@ func TestWriteIdleTimeoutHTTP2(t *testing.T) {
 	for i := range stalled {
 		stalled[i] = stall(t, addr, h2Get("/big.bin", addr), h2)
 	}
-	resp, err := client.Get(url + "/")
-	if err != nil {
-		t.Fatalf("a third client, while two stalled: %v", err)
-	}
-	body, err := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	if resp.StatusCode != 200 || string(body) != "ok" || err != nil {
-		t.Errorf("a third client got %d %q, %v", resp.StatusCode, body, err)
+	// As in TestWriteIdleTimeout: the third client's connection stays in
+	// its pool, holding a slot, so a fourth (a transport of its own) is
+	// served only once both stalled connections are cut; only then are
+	// they read.
+	fourth := &http.Client{Transport: client.Transport.(*http.Transport).Clone()}
+	defer fourth.CloseIdleConnections()
+	for _, c := range []*http.Client{client, fourth} {
+		resp, err := c.Get(url + "/")
+		if err != nil {
+			t.Fatalf("a client, while two stalled: %v", err)
+		}
+		body, err := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != 200 || string(body) != "ok" || err != nil {
+			t.Errorf("a client got %d %q, %v", resp.StatusCode, body, err)
+		}
 	}
 	for i, c := range stalled {
 		cut(t, c, fmt.Sprintf("stalled HTTP/2 connection %d", i))
