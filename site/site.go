@@ -115,10 +115,12 @@ type Site struct {
 	// large response and stops reading would otherwise hold the
 	// connection, its handler and whatever the handler holds (an open
 	// file, a CGI script) for ever. The connection is closed, the
-	// handler's writes fail and its Request reports request.ErrGone. A
-	// slow but steady reader is never cut, and the time a response takes
-	// to be ready does not count: only a write that waits on the client
-	// does. It covers HTTP/1 and HTTP/2 connections whose client stops
+	// handler's writes fail and its Request reports request.ErrGone. The
+	// time a response takes to be ready does not count: only a write that
+	// waits on the client does. A slow reader is kept while its writes move
+	// within the timeout, which the kernel decides: Linux wakes a blocked
+	// write once about a third of the socket's send buffer is free (see
+	// docs/reliability.md). It covers HTTP/1 and HTTP/2 connections whose client stops
 	// reading the socket, and hijacked connections under the deadlines
 	// their owners set; it does not cover an HTTP/2 stream stalled by
 	// its flow control while the connection stays live (set a deadline
