@@ -191,3 +191,52 @@ func TestStoredExpireDuringFirstStore(t *testing.T) {
 		t.Fatalf("callback ran %d times; Expired %v", n, s.Expired())
 	}
 }
+
+// failingCreateStore's Create waits to be released, then fails: the
+// session stays made here and not stored.
+type failingCreateStore struct {
+	*fakeStore
+	created chan struct{}
+	release chan struct{}
+}
+
+func (st *failingCreateStore) Create(context.Context, *session.Record) error {
+	close(st.created)
+	<-st.release
+	return errors.New("store down")
+}
+
+// TestStoredRenewDuringTimeoutCheck: a session not stored yet whose
+// deadline passes while its first store waits, and which a Renew re-keys
+// meanwhile, still ends and runs its callback. (The watcher's check ended
+// the old uid, which no longer had a watch, and the session was never
+// checked again.)
+func TestStoredRenewDuringTimeoutCheck(t *testing.T) {
+	st := &failingCreateStore{fakeStore: newFakeStore(), created: make(chan struct{}), release: make(chan struct{})}
+	m := session.NewManager(session.Options{Store: st, Factory: session.WithTimeout(300 * time.Millisecond)})
+	defer m.Close()
+	s, err := m.Make()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ran atomic.Int32
+	s.NotifyOnExpire(func() { ran.Add(1) })
+	go session.Set(s, Counter{Value: 1}) // its store holds the session's store lock
+	<-st.created
+	// Past the deadline, the watcher's check waits for that lock, holding
+	// the uid it started with. (The sleep only makes that order likely:
+	// the fake store's waits do not suit synctest, and what is asserted
+	// holds in either order.)
+	time.Sleep(500 * time.Millisecond)
+	if err := m.Renew(s); err != nil {
+		t.Fatal(err)
+	}
+	close(st.release)
+	deadline := time.Now().Add(10 * time.Second)
+	for ran.Load() == 0 && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	if n := ran.Load(); n != 1 || !s.Expired() {
+		t.Fatalf("callback ran %d times; Expired %v", n, s.Expired())
+	}
+}

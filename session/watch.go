@@ -223,7 +223,7 @@ func (w *watcher) check(ctx context.Context, m *Manager, e *watch) {
 		if left := due - m.now(); left > 0 {
 			w.requeue(m, e, time.Duration(left))
 		} else {
-			w.end(m, uid, nil, nil, sessionhook.Timeout)
+			w.endChecked(m, e, uid, nil, sessionhook.Timeout)
 		}
 	}) {
 		return
@@ -244,7 +244,7 @@ func (w *watcher) check(ctx context.Context, m *Manager, e *watch) {
 		w.requeue(m, e, rec.Deadline.Sub(rec.Now)+dueSlack)
 	case err == nil || errors.Is(err, ErrNotFound):
 		w.recovered(m)
-		w.end(m, uid, rec, nil, sessionhook.Shared)
+		w.endChecked(m, e, uid, rec, sessionhook.Shared)
 	default:
 		if ctx.Err() != nil {
 			return
@@ -321,15 +321,45 @@ func (w *watcher) rename(old, uid string, id uuid.UUID) {
 // why is what the inspector is told (see sessionhook).
 func (w *watcher) end(m *Manager, uid string, rec *Record, s *Session, why string) {
 	w.mu.Lock()
-	var sessions []*Session
-	if e := w.byUID[uid]; e != nil {
-		delete(w.byUID, uid)
-		if e.index >= 0 {
-			heap.Remove(&w.h, e.index)
-		}
-		sessions = e.sessions
-	}
+	sessions := w.takeLocked(uid)
 	w.mu.Unlock()
+	w.finish(m, uid, rec, sessions, s, why)
+}
+
+// endChecked is end for e, the watch whose check found its session ended
+// under uid, unless a Renew here re-keyed e meanwhile: the answer was
+// about the old uid, and e is checked again under its new one.
+func (w *watcher) endChecked(m *Manager, e *watch, uid string, rec *Record, why string) {
+	w.mu.Lock()
+	if e.uid != uid {
+		if !w.closed && w.byUID[e.uid] == e && e.index < 0 {
+			e.due = m.now()
+			heap.Push(&w.h, e)
+		}
+		w.mu.Unlock()
+		return
+	}
+	sessions := w.takeLocked(uid)
+	w.mu.Unlock()
+	w.finish(m, uid, rec, sessions, nil, why)
+}
+
+// takeLocked removes the watch of uid and returns its sessions. w.mu must
+// be held.
+func (w *watcher) takeLocked(uid string) []*Session {
+	e := w.byUID[uid]
+	if e == nil {
+		return nil
+	}
+	delete(w.byUID, uid)
+	if e.index >= 0 {
+		heap.Remove(&w.h, e.index)
+	}
+	return e.sessions
+}
+
+// finish runs the callbacks of sessions, and of s if not nil, for end.
+func (w *watcher) finish(m *Manager, uid string, rec *Record, sessions []*Session, s *Session, why string) {
 	if s != nil && !contains(sessions, s) {
 		sessions = append(sessions, s)
 	}
