@@ -191,7 +191,7 @@ func (d *decoder) element() (name string, end bool, err error) {
 			return t.Name.Local, true, nil
 		case xml.CharData:
 			if len(bytes.TrimSpace(t)) != 0 {
-				return "", false, fmt.Errorf("unexpected text %q", truncate(t))
+				return "", false, fmt.Errorf("unexpected text %q", truncate(string(t)))
 			}
 		}
 	}
@@ -210,9 +210,7 @@ func (d *decoder) end() error {
 // text reads character data up to the end of the element name; an element
 // inside it is an error.
 func (d *decoder) text(name string) (string, error) {
-	var first string
-	var more []byte
-	n := 0
+	var text textBuf
 	for {
 		tok, err := d.token()
 		if err == io.EOF {
@@ -223,23 +221,71 @@ func (d *decoder) text(name string) (string, error) {
 		}
 		switch t := tok.(type) {
 		case xml.CharData:
-			switch n++; n {
-			case 1:
-				first = string(t)
-			case 2:
-				more = append([]byte(first), t...)
-			default:
-				more = append(more, t...)
-			}
+			text.add(t)
 		case xml.StartElement:
 			return "", fmt.Errorf("unexpected <%s> in <%s>", t.Name.Local, name)
 		case xml.EndElement:
-			if n > 1 {
-				return string(more), nil
-			}
-			return first, nil
+			return text.String(), nil
 		}
 	}
+}
+
+// A textBuf gathers the character data of one element, which the tokenizer
+// may hand over in several tokens (around a comment or a CDATA section),
+// each valid only until the next. It copies the usual single token once,
+// into the string it returns.
+type textBuf struct {
+	first string
+	more  []byte // first and the tokens after it, once there are two
+	n     int    // tokens added
+}
+
+func (b *textBuf) add(t []byte) {
+	switch b.n++; b.n {
+	case 1:
+		b.first = string(t)
+	case 2:
+		b.more = append([]byte(b.first), t...)
+	default:
+		b.more = append(b.more, t...)
+	}
+}
+
+// space reports whether the text is only space, or empty.
+func (b *textBuf) space() bool {
+	if b.n > 1 {
+		return len(bytes.TrimSpace(b.more)) == 0
+	}
+	return strings.TrimSpace(b.first) == ""
+}
+
+func (b *textBuf) String() string {
+	if b.n > 1 {
+		return string(b.more)
+	}
+	return b.first
+}
+
+// maxShortText is how long the text of a number, a boolean, a dateTime or
+// a nil may be once its surrounding space is trimmed, and maxShortRaw how
+// many bytes the source passes for it before the decoder gives up, space
+// and markup included: such values are short by nature, and the tokenizer
+// would otherwise gather all of a long one into a growing buffer.
+const (
+	maxShortText = 64
+	maxShortRaw  = 4096
+)
+
+// shortText reads the text of the type element name, whose value is short
+// by nature, up to its end; a text longer than maxShortText is an error.
+func (d *decoder) shortText(name string) (string, error) {
+	d.src.limit, d.src.passed = maxShortRaw, 0
+	s, err := d.text(name)
+	d.src.limit = 0
+	if err == errTooLong || (err == nil && len(strings.TrimSpace(s)) > maxShortText) {
+		return "", fmt.Errorf("bad %s value: longer than %d bytes", name, maxShortText)
+	}
+	return s, err
 }
 
 // wrapped reads <value>...</value> at the given nesting depth.
@@ -263,7 +309,7 @@ func (d *decoder) value(depth int) (any, error) {
 	if d.values > 0 {
 		d.values--
 	}
-	var text []byte
+	var text textBuf
 	for {
 		tok, err := d.token()
 		if err == io.EOF {
@@ -274,12 +320,12 @@ func (d *decoder) value(depth int) (any, error) {
 		}
 		switch t := tok.(type) {
 		case xml.CharData:
-			text = append(text, t...)
+			text.add(t)
 		case xml.EndElement:
-			return string(text), nil
+			return text.String(), nil
 		case xml.StartElement:
-			if len(bytes.TrimSpace(text)) != 0 {
-				return nil, fmt.Errorf("unexpected text %q before <%s>", truncate(text), t.Name.Local)
+			if !text.space() {
+				return nil, fmt.Errorf("unexpected text %q before <%s>", truncate(text.String()), t.Name.Local)
 			}
 			v, err := d.typed(t.Name.Local, depth)
 			if err != nil {
@@ -301,7 +347,14 @@ func (d *decoder) typed(name string, depth int) (any, error) {
 	case "array":
 		return d.array(depth + 1)
 	}
-	s, err := d.text(name)
+	var s string
+	var err error
+	switch name {
+	case "string", "base64":
+		s, err = d.text(name)
+	default:
+		s, err = d.shortText(name)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -311,7 +364,7 @@ func (d *decoder) typed(name string, depth int) (any, error) {
 	case "int", "i4", "i8", "i1", "i2", "biginteger":
 		n, err := strconv.ParseInt(strings.TrimSpace(s), 10, strconv.IntSize)
 		if err != nil {
-			return nil, fmt.Errorf("bad %s value %q", name, truncate([]byte(s)))
+			return nil, fmt.Errorf("bad %s value %q", name, truncate(s))
 		}
 		return int(n), nil
 	case "boolean":
@@ -321,11 +374,11 @@ func (d *decoder) typed(name string, depth int) (any, error) {
 		case "1":
 			return true, nil
 		}
-		return nil, fmt.Errorf("bad boolean value %q", truncate([]byte(s)))
+		return nil, fmt.Errorf("bad boolean value %q", truncate(s))
 	case "double", "float":
 		f, err := strconv.ParseFloat(strings.TrimSpace(s), 64)
 		if err != nil {
-			return nil, fmt.Errorf("bad double value %q", truncate([]byte(s)))
+			return nil, fmt.Errorf("bad double value %q", truncate(s))
 		}
 		return f, nil
 	case "dateTime.iso8601":
@@ -458,7 +511,13 @@ func (d *decoder) charsetReader(label string, in io.Reader) (io.Reader, error) {
 		return in, nil
 	case "iso-8859-1", "iso8859-1", "latin-1", "latin1", "l1":
 		rest := d.src.b[d.src.i:]
-		u := make([]byte, 0, len(rest)+len(rest)/8)
+		high := 0
+		for _, c := range rest {
+			if c >= utf8.RuneSelf {
+				high++
+			}
+		}
+		u := make([]byte, 0, len(rest)+high) // each high byte takes two
 		for _, c := range rest {
 			u = utf8.AppendRune(u, rune(c))
 		}
@@ -481,9 +540,9 @@ func tag(name string, end bool) string {
 
 // truncate shortens client text quoted in an error to 40 bytes, so a fault
 // does not echo a whole body.
-func truncate(b []byte) string {
-	if len(b) > 40 {
-		return string(b[:40]) + "..."
+func truncate(s string) string {
+	if len(s) > 40 {
+		return s[:40] + "..."
 	}
-	return string(b)
+	return s
 }

@@ -37,6 +37,22 @@ func floodBetween(unit string) string {
 	return head + strings.Repeat(unit, (floodSize-len(head)-len(tail))/len(unit)) + tail
 }
 
+// floodValue returns a call of echo whose single parameter is one typed
+// value of about floodSize bytes of unit.
+func floodValue(typ, unit string) string {
+	head := "<methodCall><methodName>echo</methodName><params><param><value><" + typ + ">"
+	tail := "</" + typ + "></value></param></params></methodCall>"
+	return head + strings.Repeat(unit, (floodSize-len(head)-len(tail))/len(unit)) + tail
+}
+
+// floodLatin1 returns a call declared ISO-8859-1 whose comment holds about
+// floodSize bytes of 0xE9, each of which becomes two bytes of UTF-8.
+func floodLatin1() string {
+	head := `<?xml version="1.0" encoding="latin1"?><methodCall><methodName>nosuch</methodName><!--`
+	tail := "--></methodCall>"
+	return head + strings.Repeat("\xe9", floodSize-len(head)-len(tail)) + tail
+}
+
 // TestFloodAllocationBound posts calls of about 10 MiB built to make the
 // decoder allocate per byte of body to a real Site, and asserts the
 // framework's bound for bodies: at most 4 times the body plus 1 MiB
@@ -59,9 +75,17 @@ func TestFloodAllocationBound(t *testing.T) {
 		{"processing instructions", floodBetween("<?a?>"), "</methodResponse>"},
 		{"CDATA sections", floodBetween("<![CDATA[]]>"), "</methodResponse>"},
 		{"directives", floodBetween("<!a>"), "</methodResponse>"},
+		{"Latin-1 comment", floodLatin1(), "<int>8001</int>"},
+		{"large int", floodValue("int", "é"), "<int>8002</int>"},
+		{"large boolean", floodValue("boolean", "1"), "<int>8002</int>"},
+		{"large double", floodValue("double", "1"), "<int>8002</int>"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			body := []byte(tc.body)
+			// The answer's buffer is the client's, not the server's: it
+			// is made before the measurement.
+			var answer bytes.Buffer
+			answer.Grow(len(body) + 64<<10)
 			runtime.GC()
 			var before, after runtime.MemStats
 			runtime.ReadMemStats(&before)
@@ -69,7 +93,6 @@ func TestFloodAllocationBound(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			var answer bytes.Buffer
 			_, err = answer.ReadFrom(resp.Body)
 			resp.Body.Close()
 			runtime.ReadMemStats(&after)

@@ -33,6 +33,9 @@ type source struct {
 	// opaque: a directive is being read; everything passes until the
 	// tokenizer returns it, and the decoder calls directiveDone.
 	opaque bool
+	// limit, if not zero, is how many more bytes may pass before ReadByte
+	// fails with errTooLong; passed counts them.
+	limit, passed int
 }
 
 const (
@@ -46,10 +49,17 @@ var (
 	errComment   = errors.New(`unterminated comment, or "--" in one`)
 	errProcInst  = errors.New("unterminated processing instruction")
 	errDirective = errors.New("a second DOCTYPE or directive")
+	errTooLong   = errors.New("text too long")
 )
 
 // ReadByte returns the next byte the tokenizer is to see.
 func (s *source) ReadByte() (byte, error) {
+	if s.limit > 0 {
+		if s.passed >= s.limit {
+			return 0, errTooLong
+		}
+		s.passed++
+	}
 	for s.i < len(s.b) {
 		c := s.b[s.i]
 		if s.i < s.raw || s.opaque {
