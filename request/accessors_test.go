@@ -189,10 +189,7 @@ func TestProto(t *testing.T) {
 		t.Errorf("HTTP/1.0 request without Host: AllHeaders has a host: %q", res.Headers)
 	}
 
-	tls := httptest.NewUnstartedServer(site.New(probeTree()))
-	tls.EnableHTTP2 = true
-	tls.StartTLS()
-	defer tls.Close()
+	_, tls := testutil.ServeHTTP2(t, probeTree())
 	if res := probeGET(t, tls.Client(), tls.URL, "/leaf", ""); res.Proto != "HTTP/2.0" {
 		t.Errorf("HTTP/2 request: Proto %q", res.Proto)
 	}

@@ -3,7 +3,6 @@ package request_test
 import (
 	"io"
 	"net/http"
-	"net/http/httptest"
 	"testing"
 	"time"
 
@@ -36,13 +35,7 @@ func (l readLater) Render(r *request.Request) ([]byte, error) {
 // if it is used after its handler has returned.
 func TestBodyReadAcrossTheEndHTTP2(t *testing.T) {
 	leaf := readLater{started: make(chan struct{}), done: make(chan error, 1)}
-	s := site.New(leaf)
-	testutil.Quiet(s)
-	s.BodyIdleTimeout = time.Minute
-	srv := httptest.NewUnstartedServer(s)
-	srv.EnableHTTP2 = true
-	srv.StartTLS()
-	defer srv.Close()
+	s, srv := testutil.ServeHTTP2(t, leaf, testutil.Quiet, func(s *site.Site) { s.BodyIdleTimeout = time.Minute })
 
 	pr, pw := io.Pipe()
 	defer pw.Close()

@@ -6,7 +6,6 @@ import (
 	"io"
 	"mime/multipart"
 	"net/http"
-	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -86,14 +85,7 @@ func TestBodyIdleTimeoutHTTP1(t *testing.T) {
 func TestBodyIdleTimeoutHTTP2(t *testing.T) {
 	root := resource.New()
 	root.PutChild("content", contentLeaf{})
-	s := site.New(root)
-	testutil.Quiet(s)
-	s.BodyIdleTimeout = 50 * time.Millisecond
-	srv := httptest.NewUnstartedServer(s)
-	srv.EnableHTTP2 = true
-	srv.StartTLS()
-	defer s.Close()
-	defer srv.Close()
+	_, srv := testutil.ServeHTTP2(t, root, testutil.Quiet, func(s *site.Site) { s.BodyIdleTimeout = 50 * time.Millisecond })
 
 	pr, pw := io.Pipe()
 	defer pw.Close()

@@ -46,39 +46,55 @@ import (
 // Both are closed when the test ends.
 func Serve(t testing.TB, root resource.Resource, configure ...func(*site.Site)) (*site.Site, *httptest.Server) {
 	t.Helper()
-	return serve(t, false, root, configure)
+	return serve(t, plain, root, configure)
 }
 
-// ServeTLS is Serve over TLS; the server's Client trusts its certificate.
+// ServeTLS is Serve over TLS (HTTP/1.1); the server's Client trusts its
+// certificate.
 func ServeTLS(t testing.TB, root resource.Resource, configure ...func(*site.Site)) (*site.Site, *httptest.Server) {
 	t.Helper()
-	return serve(t, true, root, configure)
+	return serve(t, overTLS, root, configure)
 }
 
-func serve(t testing.TB, tls bool, root resource.Resource, configure []func(*site.Site)) (*site.Site, *httptest.Server) {
+// ServeHTTP2 is ServeTLS with HTTP/2 offered, as the Site's own TLS
+// serving does; the server's Client speaks it.
+func ServeHTTP2(t testing.TB, root resource.Resource, configure ...func(*site.Site)) (*site.Site, *httptest.Server) {
+	t.Helper()
+	return serve(t, overHTTP2, root, configure)
+}
+
+// How a test server speaks.
+const (
+	plain = iota
+	overTLS
+	overHTTP2
+)
+
+func serve(t testing.TB, how int, root resource.Resource, configure []func(*site.Site)) (*site.Site, *httptest.Server) {
 	t.Helper()
 	s := site.New(root)
 	for _, f := range configure {
 		f(s)
 	}
-	return s, start(t, s, &http.Server{Handler: s, DisableGeneralOptionsHandler: true}, tls)
+	return s, start(t, s, &http.Server{Handler: s, DisableGeneralOptionsHandler: true}, how)
 }
 
 // Start serves s with the server config on a real listener. Both are closed
 // when the test ends.
 func Start(t testing.TB, s *site.Site, config *http.Server) *httptest.Server {
 	t.Helper()
-	return start(t, s, config, false)
+	return start(t, s, config, plain)
 }
 
-func start(t testing.TB, s *site.Site, config *http.Server, tls bool) *httptest.Server {
+func start(t testing.TB, s *site.Site, config *http.Server, how int) *httptest.Server {
 	t.Helper()
 	srv := httptest.NewUnstartedServer(s)
 	srv.Config = config
-	if tls {
-		srv.StartTLS()
-	} else {
+	srv.EnableHTTP2 = how == overHTTP2
+	if how == plain {
 		srv.Start()
+	} else {
+		srv.StartTLS()
 	}
 	t.Cleanup(func() {
 		srv.Close()

@@ -53,14 +53,8 @@ func TestBodyIdleTimeoutHTTP2(t *testing.T) {
 	}))
 	t.Cleanup(up.Close)
 	u, _ := url.Parse(up.URL + "/base")
-	s := site.New(proxy.NewReverseProxy(u))
-	testutil.Quiet(s)
-	s.BodyIdleTimeout = 50 * time.Millisecond
-	srv := httptest.NewUnstartedServer(s)
-	srv.EnableHTTP2 = true
-	srv.StartTLS()
-	defer s.Close()
-	defer srv.Close()
+	_, srv := testutil.ServeHTTP2(t, proxy.NewReverseProxy(u), testutil.Quiet,
+		func(s *site.Site) { s.BodyIdleTimeout = 50 * time.Millisecond })
 
 	pr, pw := io.Pipe()
 	defer pw.Close()
