@@ -6,12 +6,12 @@ import (
 	"net/http/httptest"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/google/uuid"
 
+	"github.com/gotwisted/web/internal/testutil"
 	"github.com/gotwisted/web/request"
 	"github.com/gotwisted/web/resource"
 	"github.com/gotwisted/web/session"
@@ -210,27 +210,9 @@ func live(s *site.Site, uid string) bool {
 	return ok
 }
 
-// sessLog records expiry callbacks, and what the Site said when they ran.
-type sessLog struct {
-	mu      sync.Mutex
-	entries []string
-}
-
-func (l *sessLog) add(e string) {
-	l.mu.Lock()
-	l.entries = append(l.entries, e)
-	l.mu.Unlock()
-}
-
-func (l *sessLog) get() []string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return slices.Clone(l.entries)
-}
-
-// watch registers n callbacks on the session uid that log "name#i" and
-// whether the Site still had the session then.
-func (l *sessLog) watch(t *testing.T, s *site.Site, uid, name string, n int) {
+// watch registers n callbacks on the session uid that add "name#i" and
+// whether the Site still had the session then to l.
+func watch(t *testing.T, l *testutil.Lines, s *site.Site, uid, name string, n int) {
 	t.Helper()
 	sess, ok := lookup(s, uid)
 	if !ok {
@@ -238,7 +220,7 @@ func (l *sessLog) watch(t *testing.T, s *site.Site, uid, name string, n int) {
 	}
 	for i := 1; i <= n; i++ {
 		sess.NotifyOnExpire(func() {
-			l.add(fmt.Sprintf("%s#%d live=%v", name, i, live(s, uid)))
+			l.Add(fmt.Sprintf("%s#%d live=%v", name, i, live(s, uid)))
 		})
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"testing/synctest"
 	"time"
 
+	"github.com/gotwisted/web/internal/testutil"
 	"github.com/gotwisted/web/session"
 	"github.com/gotwisted/web/site"
 )
@@ -19,11 +20,11 @@ func TestRenewSession(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		s := newSessSite()
 		defer s.Close()
-		var log sessLog
+		var log testutil.Lines
 		old := newVisitor(t, s)
 		visit(s, "/count", cookieOf(old))
 		visit(s, "/count", cookieOf(old))
-		log.watch(t, s, old, "a", 2)
+		watch(t, &log, s, old, "a", 2)
 		sess, _ := lookup(s, old)
 
 		rec := visit(s, "/renew", cookieOf(old))
@@ -55,7 +56,7 @@ func TestRenewSession(t *testing.T) {
 			t.Fatalf("%d sessions, want 2", s.SessionCount())
 		}
 		sess.Expire()
-		if got, want := log.get(), expired("a", 2); !slices.Equal(got, want) {
+		if got, want := log.Get(), expired("a", 2); !slices.Equal(got, want) {
 			t.Fatalf("callbacks: %q, want %q", got, want)
 		}
 	})
@@ -67,11 +68,11 @@ func TestSessionMaxSessions(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		s := newSessSite(func(s *site.Site) { s.MaxSessions = 3 })
 		defer s.Close()
-		var log sessLog
+		var log testutil.Lines
 		var uids []string
 		for i := range 4 {
 			uid := newVisitor(t, s)
-			log.watch(t, s, uid, fmt.Sprint("v", i), 2)
+			watch(t, &log, s, uid, fmt.Sprint("v", i), 2)
 			uids = append(uids, uid)
 			if got := s.SessionCount(); got != min(i+1, 3) {
 				t.Fatalf("after visitor %d: %d sessions", i, got)
@@ -79,7 +80,7 @@ func TestSessionMaxSessions(t *testing.T) {
 			time.Sleep(time.Second)
 		}
 		// The eviction ran in the fourth request, before it returned.
-		if got, want := log.get(), expired("v0", 2); !slices.Equal(got, want) {
+		if got, want := log.Get(), expired("v0", 2); !slices.Equal(got, want) {
 			t.Fatalf("callbacks: %q, want %q", got, want)
 		}
 		for i, uid := range uids {
@@ -93,7 +94,7 @@ func TestSessionMaxSessions(t *testing.T) {
 		if rec.Body.String() == uids[0] || len(rec.Header().Values("Set-Cookie")) != 1 {
 			t.Fatalf("evicted visitor got %s, Set-Cookie %q", rec.Body, rec.Header().Values("Set-Cookie"))
 		}
-		if got, want := log.get(), append(expired("v0", 2), expired("v1", 2)...); !slices.Equal(got, want) {
+		if got, want := log.Get(), append(expired("v0", 2), expired("v1", 2)...); !slices.Equal(got, want) {
 			t.Fatalf("callbacks: %q, want %q", got, want)
 		}
 		if s.SessionCount() != 3 {
@@ -108,9 +109,9 @@ func TestSessionMaxSessions(t *testing.T) {
 func TestSessionSiteClose(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		s := newSessSite(withFactory(session.WithTimeout(time.Minute)))
-		var log sessLog
+		var log testutil.Lines
 		uid := newVisitor(t, s)
-		log.watch(t, s, uid, "a", 1)
+		watch(t, &log, s, uid, "a", 1)
 		time.Sleep(30 * time.Second)
 		if err := s.Close(); err != nil {
 			t.Fatal(err)
@@ -131,7 +132,7 @@ func TestSessionSiteClose(t *testing.T) {
 		}
 		time.Sleep(time.Hour)
 		synctest.Wait()
-		if got := log.get(); len(got) != 0 {
+		if got := log.Get(); len(got) != 0 {
 			t.Fatalf("callbacks ran after Close: %q", got)
 		}
 		if err := s.Close(); err != nil {
@@ -146,7 +147,7 @@ func TestSessionsLogOutEverywhere(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		s := newSessSite()
 		defer s.Close()
-		var log sessLog
+		var log testutil.Lines
 		users := map[string]sessUser{}
 		for i, name := range []sessUser{"alice", "bob", "alice", "carol", "alice", "bob"} {
 			uid := newVisitor(t, s)
@@ -154,7 +155,7 @@ func TestSessionsLogOutEverywhere(t *testing.T) {
 			if err := session.Update(sess, nil, func(u *sessUser) error { *u = name; return nil }); err != nil {
 				t.Fatal(err)
 			}
-			log.watch(t, s, uid, fmt.Sprint(name, i), 1)
+			watch(t, &log, s, uid, fmt.Sprint(name, i), 1)
 			users[uid] = name
 		}
 		seen := 0
@@ -164,8 +165,8 @@ func TestSessionsLogOutEverywhere(t *testing.T) {
 				sess.Expire()
 			}
 		}
-		if seen != 6 || s.SessionCount() != 3 || len(log.get()) != 3 {
-			t.Fatalf("saw %d, %d left, callbacks %q", seen, s.SessionCount(), log.get())
+		if seen != 6 || s.SessionCount() != 3 || len(log.Get()) != 3 {
+			t.Fatalf("saw %d, %d left, callbacks %q", seen, s.SessionCount(), log.Get())
 		}
 		for uid, name := range users {
 			if live(s, uid) == (name == "alice") {
@@ -181,8 +182,8 @@ func TestSessionsLogOutEverywhere(t *testing.T) {
 			}
 			_ = sess
 		}
-		if seen != 1 || s.SessionCount() != 0 || len(log.get()) != 6 {
-			t.Fatalf("saw %d, %d left, callbacks %q", seen, s.SessionCount(), log.get())
+		if seen != 1 || s.SessionCount() != 0 || len(log.Get()) != 6 {
+			t.Fatalf("saw %d, %d left, callbacks %q", seen, s.SessionCount(), log.Get())
 		}
 	})
 }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/gotwisted/web/internal/testutil"
 	"github.com/gotwisted/web/session"
 	"github.com/gotwisted/web/site"
 )
@@ -172,16 +173,16 @@ func TestSessionExpiryCallbacks(t *testing.T) {
 			synctest.Test(t, func(t *testing.T) {
 				s := newSessSite(withFactory(session.WithTimeout(5 * time.Second)))
 				defer s.Close()
-				var log sessLog
+				var log testutil.Lines
 				start := time.Now()
 				uid := newVisitor(t, s)
-				log.watch(t, s, uid, "a", 3)
+				watch(t, &log, s, uid, "a", 3)
 				other := newVisitor(t, s)
-				log.watch(t, s, other, "b", 1)
+				watch(t, &log, s, other, "b", 1)
 				time.Sleep(time.Second)
 				visit(s, "/get", cookieOf(other)) // b now outlives a by a second
 				time.Sleep(2 * time.Second)
-				if got := log.get(); len(got) != 0 {
+				if got := log.Get(); len(got) != 0 {
 					t.Fatalf("callbacks ran early: %q", got)
 				}
 				switch how {
@@ -204,17 +205,17 @@ func TestSessionExpiryCallbacks(t *testing.T) {
 					sess.Expire()
 					sess.Expire()
 				}
-				if got, want := log.get(), expired("a", 3); !slices.Equal(got, want) {
+				if got, want := log.Get(), expired("a", 3); !slices.Equal(got, want) {
 					t.Fatalf("callbacks: %q, want %q", got, want)
 				}
 				time.Sleep(time.Until(start.Add(6 * time.Second))) // b's deadline
 				synctest.Wait()
-				if got, want := log.get(), append(expired("a", 3), expired("b", 1)...); !slices.Equal(got, want) {
+				if got, want := log.Get(), append(expired("a", 3), expired("b", 1)...); !slices.Equal(got, want) {
 					t.Fatalf("callbacks: %q, want %q", got, want)
 				}
 				time.Sleep(time.Minute)
 				synctest.Wait()
-				if got := log.get(); len(got) != 4 {
+				if got := log.Get(); len(got) != 4 {
 					t.Fatalf("callbacks ran again: %q", got)
 				}
 			})
@@ -228,9 +229,9 @@ func TestSessionLifetime(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		s := newSessSite(withFactory(session.WithLifetime(5*time.Second, 12*time.Second)))
 		defer s.Close()
-		var log sessLog
+		var log testutil.Lines
 		uid := newVisitor(t, s)
-		log.watch(t, s, uid, "a", 1)
+		watch(t, &log, s, uid, "a", 1)
 		for range 3 {
 			time.Sleep(3 * time.Second)
 			if got := visit(s, "/get", cookieOf(uid)).Body.String(); got != uid {
@@ -248,7 +249,7 @@ func TestSessionLifetime(t *testing.T) {
 		if live(s, uid) || s.SessionCount() != 0 {
 			t.Fatalf("alive after its lifetime (%d sessions)", s.SessionCount())
 		}
-		if got, want := log.get(), expired("a", 1); !slices.Equal(got, want) {
+		if got, want := log.Get(), expired("a", 1); !slices.Equal(got, want) {
 			t.Fatalf("callbacks: %q, want %q", got, want)
 		}
 		if got := visit(s, "/get", cookieOf(uid)).Body.String(); got == uid {

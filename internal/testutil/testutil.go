@@ -29,6 +29,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -285,6 +286,27 @@ func (s *SyncBuffer) String() string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.b.String()
+}
+
+// Lines is a list of strings safe for concurrent appends, for what
+// callbacks on other goroutines record.
+type Lines struct {
+	mu      sync.Mutex
+	entries []string
+}
+
+// Add appends e.
+func (l *Lines) Add(e string) {
+	l.mu.Lock()
+	l.entries = append(l.entries, e)
+	l.mu.Unlock()
+}
+
+// Get returns a copy of the entries added so far.
+func (l *Lines) Get() []string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return slices.Clone(l.entries)
 }
 
 // Text is a resource whose GET returns Body. It may have children.

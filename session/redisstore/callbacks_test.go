@@ -26,24 +26,24 @@ func TestCallbackAfterTouchesElsewhere(t *testing.T) {
 		if got := b.must(t, "count", uid); !strings.HasPrefix(got.body, uid+" ") {
 			t.Fatalf("b lost the session: %q", got.body)
 		}
-		if got := a.ended.get(); len(got) != 0 {
+		if got := a.ended.Get(); len(got) != 0 {
 			t.Fatalf("a ran the callback of a live session %v after the last touch: %q", time.Since(last), got)
 		}
 		time.Sleep(timeout / 5)
 	}
 	n := b.must(t, "read", uid).body
-	eventually(t, "a ran the callback", func() bool { return len(a.ended.get()) > 0 })
+	eventually(t, "a ran the callback", func() bool { return len(a.ended.Get()) > 0 })
 	ended := time.Now()
 	if idle := ended.Sub(last); idle < timeout {
 		t.Fatalf("callback %v after the last touch, timeout %v", idle, timeout)
 	}
 	t.Logf("callback ran %v after the deadline", ended.Sub(last)-timeout)
 	_, count := fields(t, n)
-	if got, want := a.ended.get(), []string{"a " + uid + " " + count}; !slices.Equal(got, want) {
+	if got, want := a.ended.Get(), []string{"a " + uid + " " + count}; !slices.Equal(got, want) {
 		t.Fatalf("callbacks %q, want %q", got, want)
 	}
-	if n := a.site.SessionCount(); n != 0 || len(b.ended.get()) != 0 {
-		t.Fatalf("after the callback a still watches %d sessions; b ran %q", n, b.ended.get())
+	if n := a.site.SessionCount(); n != 0 || len(b.ended.Get()) != 0 {
+		t.Fatalf("after the callback a still watches %d sessions; b ran %q", n, b.ended.Get())
 	}
 }
 
@@ -60,13 +60,13 @@ func TestCallbackOnExpireElsewhere(t *testing.T) {
 	if got := b.must(t, "expire", uid); got.cookie != "-" {
 		t.Fatalf("expire: cookie %q, want it cleared", got.cookie)
 	}
-	eventually(t, "a ran both callbacks", func() bool { return len(a.ended.get()) == 2 })
+	eventually(t, "a ran both callbacks", func() bool { return len(a.ended.Get()) == 2 })
 	t.Logf("callbacks ran %v after Expire", time.Since(start))
 	want := []string{"a " + uid + " 2", "a " + uid + " 2"}
-	if got := a.ended.get(); !slices.Equal(got, want) {
+	if got := a.ended.Get(); !slices.Equal(got, want) {
 		t.Fatalf("callbacks %q, want %q", got, want)
 	}
-	if got := b.ended.get(); len(got) != 0 {
+	if got := b.ended.Get(); len(got) != 0 {
 		t.Fatalf("b ran %q", got)
 	}
 	if a.site.SessionCount() != 0 {
@@ -106,8 +106,8 @@ func TestCallbackFollowsRenew(t *testing.T) {
 	})
 	// ... and runs its callback when the renewed session ends through b.
 	b.must(t, "expire", renewed)
-	eventually(t, "a ran the callback", func() bool { return len(a.ended.get()) == 1 })
-	if got, want := a.ended.get(), []string{"a " + renewed + " 2"}; !slices.Equal(got, want) {
+	eventually(t, "a ran the callback", func() bool { return len(a.ended.Get()) == 1 })
+	if got, want := a.ended.Get(), []string{"a " + renewed + " 2"}; !slices.Equal(got, want) {
 		t.Fatalf("callbacks %q, want %q", got, want)
 	}
 }

@@ -6,9 +6,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -32,26 +30,8 @@ type instance struct {
 	site   *site.Site
 	srv    *httptest.Server
 	client *redis.Client
-	ended  *endLog
+	ended  *testutil.Lines
 	logBuf *testutil.SyncBuffer
-}
-
-// endLog records the expiry callbacks that ran on an instance.
-type endLog struct {
-	mu      sync.Mutex
-	entries []string
-}
-
-func (l *endLog) add(e string) {
-	l.mu.Lock()
-	l.entries = append(l.entries, e)
-	l.mu.Unlock()
-}
-
-func (l *endLog) get() []string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return slices.Clone(l.entries)
 }
 
 // route is a leaf whose GET body is what f returns.
@@ -93,7 +73,7 @@ func (in *instance) routes() map[string]func(r *request.Request) (string, error)
 		"watch": func(r *request.Request) (string, error) {
 			s := r.GetSession()
 			s.NotifyOnExpire(func() {
-				in.ended.add(fmt.Sprint(in.name, " ", s.UID(), " ", session.Component[Counter](s, nil).N))
+				in.ended.Add(fmt.Sprint(in.name, " ", s.UID(), " ", session.Component[Counter](s, nil).N))
 			})
 			return s.UID(), nil
 		},
@@ -116,7 +96,7 @@ func (in *instance) routes() map[string]func(r *request.Request) (string, error)
 // and the store options opts.
 func newInstance(t *testing.T, rs *redisServer, name string, f session.Factory, opts redisstore.Options) *instance {
 	t.Helper()
-	in := &instance{name: name, client: rs.client(t), ended: new(endLog), logBuf: new(testutil.SyncBuffer)}
+	in := &instance{name: name, client: rs.client(t), ended: new(testutil.Lines), logBuf: new(testutil.SyncBuffer)}
 	root := resource.New()
 	for p, f := range in.routes() {
 		root.PutChild(p, &route{f: f})

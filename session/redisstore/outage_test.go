@@ -51,13 +51,13 @@ func TestOutage(t *testing.T) {
 	if time.Since(down) < timeout {
 		t.Fatalf("a checked the session %v into the outage, before its deadline", time.Since(down))
 	}
-	if got := a.ended.get(); len(got) != 0 {
+	if got := a.ended.Get(); len(got) != 0 {
 		t.Fatalf("callbacks ran during the outage: %q", got)
 	}
 
 	rs.start()
-	eventually(t, "a ran the callback", func() bool { return len(a.ended.get()) == 1 })
-	if got, want := a.ended.get()[0], "a "+uid+" 1"; got != want {
+	eventually(t, "a ran the callback", func() bool { return len(a.ended.Get()) == 1 })
+	if got, want := a.ended.Get()[0], "a "+uid+" 1"; got != want {
 		t.Fatalf("callback %q, want %q", got, want)
 	}
 	// Service resumes, through both instances, without a restart.
@@ -93,8 +93,8 @@ func TestDataGoneMeansEnded(t *testing.T) {
 		}
 	}
 	rs.start()
-	eventually(t, "a ran the callback", func() bool { return len(a.ended.get()) == 1 })
-	if got, want := a.ended.get()[0], "a "+uid+" 0"; got != want {
+	eventually(t, "a ran the callback", func() bool { return len(a.ended.Get()) == 1 })
+	if got, want := a.ended.Get()[0], "a "+uid+" 0"; got != want {
 		t.Fatalf("callback %q, want %q", got, want)
 	}
 }

@@ -125,16 +125,16 @@ func TestRevokeFromAnyInstance(t *testing.T) {
 	if err := s.Expire(); err != nil {
 		t.Fatal(err)
 	}
-	eventually(t, "a's callback ran", func() bool { return len(a.ended.get()) == 1 })
-	if got, want := a.ended.get(), []string{"a " + uid + " 1"}; !slices.Equal(got, want) {
+	eventually(t, "a's callback ran", func() bool { return len(a.ended.Get()) == 1 })
+	if got, want := a.ended.Get(), []string{"a " + uid + " 1"}; !slices.Equal(got, want) {
 		t.Fatalf("callbacks %q, want %q", got, want)
 	}
 	got := a.must(t, "get", uid)
 	if got.body == uid || got.cookie != got.body {
 		t.Fatalf("the revoked cookie gave %q (cookie %q)", got.body, got.cookie)
 	}
-	if len(b.ended.get()) != 0 {
-		t.Fatalf("b ran callbacks: %q", b.ended.get())
+	if len(b.ended.Get()) != 0 {
+		t.Fatalf("b ran callbacks: %q", b.ended.Get())
 	}
 }
 
