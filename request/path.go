@@ -6,29 +6,57 @@ import (
 	"strings"
 )
 
-// pathOf returns the path of u after its first "/", as Twisted splits it,
-// and whether it is the escaped form: when the URL holds escapes that
-// decoding would lose (such as %2F), the raw path is kept and each segment is
-// decoded after splitting, so "%2F" stays inside its segment. Otherwise the
-// decoded path splits into the same segments.
-func pathOf(u *url.URL) (path string, escaped bool) {
+// pathSrc says which of a URL's paths traversal splits.
+type pathSrc uint8
+
+const (
+	decodedPath pathSrc = iota // URL.Path: its segments need no decoding
+	rawPath                    // URL.RawPath: each segment is decoded after splitting
+	noPath                     // the request target "*", which has no segments
+)
+
+// pathSrcOf returns the path of u that traversal splits. When the URL holds
+// escapes that decoding would lose (such as %2F), the raw path is split
+// and each segment decoded after, so "%2F" stays inside its segment.
+// Otherwise the decoded path splits into the same segments.
+func pathSrcOf(u *url.URL) pathSrc {
+	switch {
+	case u.Path == "*":
+		return noPath
 	// A RawPath that no longer matches Path (a middleware rewrote Path
 	// alone) is stale: EscapedPath then ignores it, and so do we.
-	if u.RawPath != "" && u.EscapedPath() == u.RawPath {
-		return strings.TrimPrefix(u.RawPath, "/"), true
+	case u.RawPath != "" && u.EscapedPath() == u.RawPath:
+		return rawPath
 	}
-	return strings.TrimPrefix(u.Path, "/"), false
+	return decodedPath
 }
 
-// segment decodes one segment of r.path.
+// path returns the path that traversal splits, after its first "/", as
+// Twisted splits it. It is read from the URL at each use rather than kept
+// in the Request, whose size matters (see Request.more): net/http's rule
+// that a handler does not modify its request keeps the URL fixed.
+func (r *Request) path() string {
+	var p string
+	switch r.pathSrc {
+	case decodedPath:
+		p = r.r.URL.Path
+	case rawPath:
+		p = r.r.URL.RawPath
+	default:
+		return ""
+	}
+	return strings.TrimPrefix(p, "/")
+}
+
+// segment decodes one segment of the path.
 func (r *Request) segment(s string) string {
-	if r.escaped {
+	if r.pathSrc == rawPath {
 		return Unquote(s)
 	}
 	return s
 }
 
-// appendSegments appends the decoded segments of p (a part of r.path that
+// appendSegments appends the decoded segments of p (a part of r.path() that
 // starts and ends at segment boundaries) to dst.
 func (r *Request) appendSegments(dst []string, p string) []string {
 	for {
@@ -105,28 +133,30 @@ func unhex(c byte) byte {
 // in a new slice. Traversal begins with every segment in the postpath: "/"
 // is one empty segment, and a trailing slash adds one.
 func (r *Request) Prepath() []string {
-	if r.next == 0 || r.star() {
+	if r.next == 0 || r.pathSrc == noPath {
 		return []string{}
 	}
-	return r.appendSegments(make([]string, 0, 4), r.path[:r.next-1])
+	return r.appendSegments(make([]string, 0, 4), r.path()[:r.next-1])
 }
 
 // Postpath returns the path segments not yet consumed, decoded, in a new slice.
 func (r *Request) Postpath() []string {
-	if int(r.next) > len(r.path) {
+	path := r.path()
+	if int(r.next) > len(path) {
 		return []string{}
 	}
-	return r.appendSegments(make([]string, 0, 4), r.path[r.next:])
+	return r.appendSegments(make([]string, 0, 4), path[r.next:])
 }
 
 // Consume moves the first remaining segment to the prepath and returns it,
 // decoded; ok is false when none remains. Traversal calls it before each
 // child lookup; a wrapper that walks segments itself may too.
 func (r *Request) Consume() (seg string, ok bool) {
-	if int(r.next) > len(r.path) {
+	path := r.path()
+	if int(r.next) > len(path) {
 		return "", false
 	}
-	rest := r.path[r.next:]
+	rest := path[r.next:]
 	i := strings.IndexByte(rest, '/')
 	if i < 0 {
 		i = len(rest) // the last segment
@@ -138,21 +168,19 @@ func (r *Request) Consume() (seg string, ok bool) {
 // Unconsume moves the last consumed segment back to the front of the
 // postpath, for wrappers that must let the next resource see it again.
 func (r *Request) Unconsume() {
-	if r.next == 0 || r.star() {
+	if r.next == 0 || r.pathSrc == noPath {
 		return
 	}
-	r.next = int32(strings.LastIndexByte(r.path[:r.next-1], '/') + 1)
+	r.next = int32(strings.LastIndexByte(r.path()[:r.next-1], '/') + 1)
 }
-
-// star reports whether the request target is "*", which has no segments.
-func (r *Request) star() bool { return r.r.URL.Path == "*" }
 
 // postpathLen returns the number of segments not yet consumed.
 func (r *Request) postpathLen() int {
-	if int(r.next) > len(r.path) {
+	path := r.path()
+	if int(r.next) > len(path) {
 		return 0
 	}
-	return strings.Count(r.path[r.next:], "/") + 1
+	return strings.Count(path[r.next:], "/") + 1
 }
 
 // IsSecure reports whether the request came over TLS (or, with
@@ -272,7 +300,8 @@ func (r *Request) ChildLink(name string) string {
 	if r.next > 0 {
 		// The last consumed segment ends just before r.next.
 		end := r.next - 1
-		last := r.segment(r.path[strings.LastIndexByte(r.path[:end], '/')+1 : end])
+		path := r.path()
+		last := r.segment(path[strings.LastIndexByte(path[:end], '/')+1 : end])
 		if last != "" {
 			return QuoteSegment(last) + "/" + name
 		}

@@ -105,35 +105,37 @@ type Request struct {
 	cfg *Config
 
 	// Traversal state, owned by the goroutine that traverses (before
-	// rendering): the path after its first "/", and the offset of the next
-	// unconsumed segment in it (len(path)+1 when none remains). Segments
-	// are cut out of path when needed, so a request holds no segment list.
-	path    string
-	next    int32 // int32 packs with the flags below: a smaller size class (BenchmarkSiteStaticTree)
-	escaped bool  // path is the raw (escaped) path: segments need decoding
+	// rendering): the offset of the next unconsumed segment in the path
+	// (len(path)+1 when none remains; see path), and where the path comes
+	// from. Segments are cut out of the path when needed, so a request
+	// holds no segment list, nor the path itself.
+	next    int32   // int32 packs with the flags below: a smaller size class (BenchmarkSiteStaticTree)
+	pathSrc pathSrc // which of the URL's paths traversal splits
 
 	// The response state below is guarded by mu (as is the more pointer).
 	wroteHeader bool
 	finished    bool
 	streaming   bool    // each Write is flushed: set by Stream
 	hijacked    bool    // the connection was taken through ResponseWriter
-	setCookie   [2]bool // the response must carry sess[i]'s cookie
+	setCookie   [2]bool // the response must carry the cookie of sess ([0]) or of more.forcedSess ([1])
 	code        int32
 	mu          sync.Mutex
-	sent        int64               // body bytes written
-	sess        [2]*session.Session // [0] insecure, [1] secure: GetSession's
+	sent        int64 // body bytes written
+	// sess is GetSession's session of the connection's own kind (the
+	// secure one over TLS); the insecure one asked for over TLS with
+	// ForceNotSecure, rarer, is more.forcedSess.
+	sess *session.Session
 	// hdr holds the values of the headers the Request adds (Content-Type,
 	// Content-Length, Vary, Cache-Control), so that they cost no
 	// allocation (BenchmarkSiteStaticTree, BenchmarkGetSessionExisting)
 	// and belong to this response alone.
 	hdr [4]string
 
-	now atomic.Int64 // the clock reading in Unix nanoseconds, 0 until Now
-
 	// *more holds what few requests need, allocated on first use so that a
-	// plain request stays small: allocation cost grows with size
-	// (BenchmarkSiteStaticTree, BenchmarkGetSessionExisting). Set it with
-	// ext or extLocked before using its fields.
+	// plain request stays small: allocation cost grows with size, by about
+	// 2.5% of BenchmarkSiteStaticTree for each 16 bytes (see
+	// docs/performance.md). Set it with ext or extLocked before using its
+	// fields.
 	*more
 }
 
@@ -141,14 +143,17 @@ type Request struct {
 type more struct {
 	bodyState // Content, Args and the spool file, under their own locks
 
+	now atomic.Int64 // the clock reading in Unix nanoseconds, 0 until Now
+
 	// The rest is guarded by Request.mu.
-	filter  BodyFilter     // set by SetBodyFilter
-	enc     io.WriteCloser // what filter returned: the body goes through it
-	gone    error          // why the response was abandoned, or nil
-	lastMod time.Time      // set by SetLastModified
-	notify  []chan error   // from NotifyFinish, told at the end
-	appRoot string         // set by RememberRootURL
-	hj      *hijack        // set by Hijack, with hijacked
+	filter     BodyFilter       // set by SetBodyFilter
+	enc        io.WriteCloser   // what filter returned: the body goes through it
+	gone       error            // why the response was abandoned, or nil
+	lastMod    time.Time        // set by SetLastModified
+	notify     []chan error     // from NotifyFinish, told at the end
+	appRoot    string           // set by RememberRootURL
+	forcedSess *session.Session // see Request.sess
+	hj         *hijack          // set by Hijack, with hijacked
 }
 
 // hijack is what a Request whose connection was hijacked keeps, to be
@@ -183,17 +188,18 @@ func New(w http.ResponseWriter, r *http.Request, cfg *Config) *Request {
 		cfg = &defaultConfig
 	}
 	req := &Request{w: w, r: r, cfg: cfg, code: http.StatusOK}
-	if r.URL.Path == "*" {
+	req.pathSrc = pathSrcOf(r.URL)
+	if req.pathSrc == noPath {
 		req.next = 1 // the target "*" has no segments: path "" is exhausted
-	} else {
-		req.path, req.escaped = pathOf(r.URL)
 	}
 	return req
 }
 
-// HTTPRequest returns the standard library's view of the request. Reading its
-// Body directly bypasses the limits of Content and Args and the idle
-// timeout: code that streams the body reads Body instead.
+// HTTPRequest returns the standard library's view of the request. Do not
+// modify it, as net/http asks of handlers: traversal reads the path from
+// its URL. Reading its Body directly bypasses the limits of Content and
+// Args and the idle timeout: code that streams the body reads Body
+// instead.
 func (r *Request) HTTPRequest() *http.Request { return r.r }
 
 // Context returns the request's context. It is cancelled when the client
@@ -233,6 +239,7 @@ func (r *Request) DisplayTracebacks() bool { return r.cfg.DisplayTracebacks }
 // step the wall clock made since the Site started. To show the time, use
 // time.Now.
 func (r *Request) Now() time.Time {
+	r.ext()
 	n := r.now.Load()
 	if n == 0 {
 		if m := r.cfg.Sessions; m != nil {

@@ -51,17 +51,19 @@ func (r *Request) GetSession(opts ...SessionOption) *session.Session {
 	if m == nil {
 		panic("request: GetSession on a request without sessions (no Config.Sessions)")
 	}
-	secure := r.IsSecure() && !slices.Contains(opts, ForceNotSecure)
-	idx := 0
-	if secure {
-		idx = 1
-	}
+	tls := r.IsSecure()
+	secure := tls && !slices.Contains(opts, ForceNotSecure)
 	// r.mu is held throughout, so that two concurrent first calls cannot
 	// adopt or make different sessions. The Manager takes no lock of ours
 	// and calls nothing of ours back.
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	prev := r.sess[idx]
+	slot, idx := &r.sess, 0
+	if secure != tls {
+		r.extLocked()
+		slot, idx = &r.forcedSess, 1
+	}
+	prev := *slot
 	if prev != nil && !prev.Expired() {
 		return prev
 	}
@@ -69,7 +71,7 @@ func (r *Request) GetSession(opts ...SessionOption) *session.Session {
 		if uid, ok := r.Cookie(r.cfg.sessionCookie(secure).name); ok {
 			s, err := m.Access(uid)
 			if err == nil {
-				r.sess[idx] = s
+				*slot = s
 				return s
 			}
 			if !errors.Is(err, session.ErrNotFound) {
@@ -81,9 +83,19 @@ func (r *Request) GetSession(opts ...SessionOption) *session.Session {
 	if err != nil {
 		panic(&StatusError{Code: http.StatusServiceUnavailable, Err: err})
 	}
-	r.sess[idx] = s
+	*slot = s
 	r.setCookie[idx] = true
 	return s
+}
+
+// sessionsLocked returns the sessions GetSession returned, as the slots of
+// setCookie: [0] of the connection's own kind, [1] the insecure one asked
+// for over TLS. r.mu must be held.
+func (r *Request) sessionsLocked() [2]*session.Session {
+	if r.more == nil {
+		return [2]*session.Session{r.sess}
+	}
+	return [2]*session.Session{r.sess, r.forcedSess}
 }
 
 // addSessionHeaders marks a response that uses a session as depending on
@@ -116,13 +128,9 @@ func (r *Request) addSessionHeaders(h http.Header, own bool) {
 // Session returns the session GetSession already returned in this request
 // that matches IsSecure, or nil.
 func (r *Request) Session() *session.Session {
-	idx := 0
-	if r.IsSecure() {
-		idx = 1
-	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	return r.sess[idx]
+	return r.sess
 }
 
 // RenewSession moves the visitor's session (GetSession's, with its data and
@@ -138,8 +146,8 @@ func (r *Request) RenewSession(opts ...SessionOption) (*session.Session, error) 
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	for i := range r.sess {
-		if r.sess[i] == s {
+	for i, t := range r.sessionsLocked() {
+		if t == s {
 			r.setCookie[i] = true
 		}
 	}
@@ -151,7 +159,10 @@ func (r *Request) RenewSession(opts ...SessionOption) (*session.Session, error) 
 // cookies go out. If one cannot be stored, its cookie is dropped and the
 // error returned, wrapping session.ErrUnavailable. r.mu must be held.
 func (r *Request) saveSessionsLocked() error {
-	for i, s := range r.sess {
+	if r.setCookie == [2]bool{} {
+		return nil // no cookie to send: nothing new to store
+	}
+	for i, s := range r.sessionsLocked() {
 		if s == nil || !r.setCookie[i] {
 			continue
 		}
@@ -166,7 +177,9 @@ func (r *Request) saveSessionsLocked() error {
 // usedSessionLocked reports whether GetSession gave this request a
 // session, so that the response depends on the Cookie header. r.mu must be
 // held.
-func (r *Request) usedSessionLocked() bool { return r.sess != [2]*session.Session{} }
+func (r *Request) usedSessionLocked() bool {
+	return r.sess != nil || r.more != nil && r.forcedSess != nil
+}
 
 // sessionHeadersLocked adds to h, the response header map, what the
 // request's sessions need: Vary and Cache-Control (merged with the
@@ -177,7 +190,7 @@ func (r *Request) usedSessionLocked() bool { return r.sess != [2]*session.Sessio
 // once, as the headers are sent. r.mu must be held.
 func (r *Request) sessionHeadersLocked(h http.Header, own bool) {
 	r.addSessionHeaders(h, own)
-	for i, s := range r.sess {
+	for i, s := range r.sessionsLocked() {
 		if s == nil {
 			continue
 		}
@@ -196,7 +209,7 @@ func (r *Request) sessionHeadersLocked(h http.Header, own bool) {
 			}
 			uid = s.UID()
 		}
-		r.addSessionCookie(i == 1, uid)
+		r.addSessionCookie(i == 0 && r.IsSecure(), uid)
 	}
 }
 
