@@ -1,10 +1,12 @@
 package redisstore_test
 
 import (
+	"context"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
 	"testing"
+	"time"
 
 	scsredis "github.com/alexedwards/scs/redisstore"
 	"github.com/alexedwards/scs/v2"
@@ -141,4 +143,53 @@ func BenchmarkNew(b *testing.B) {
 			}
 		})
 	}
+}
+
+// BenchmarkStoreCreate is the store's share of BenchmarkNew: the one
+// round trip that stores a new session with its component, through this
+// package's Store.Create (a MULTI/HSET/PEXPIRE/EXEC on go-redis) and
+// through scs's RedisStore.Commit (a MULTI/SET/PEXPIREAT/EXEC on redigo),
+// each with the bytes its BenchmarkNew stores. BenchmarkNew less this is
+// what the rest of each framework costs.
+func BenchmarkStoreCreate(b *testing.B) {
+	rs := startRedis(b, false)
+	b.Run("ours", func(b *testing.B) {
+		st := redisstore.New(rs.client(b), redisstore.Options{})
+		data, err := session.GobCodec{}.Marshal(Counter{N: 1})
+		if err != nil {
+			b.Fatal(err)
+		}
+		ctx := context.Background()
+		b.ReportAllocs()
+		i := 0
+		for b.Loop() {
+			i++
+			rec := &session.Record{UID: "create-" + strconv.Itoa(i), Timeout: time.Hour,
+				Components: map[string][]byte{"github.com/gotwisted/web/session/redisstore_test.Counter": data}}
+			if err := st.Create(ctx, rec); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("scs", func(b *testing.B) {
+		pool := &redigo.Pool{
+			MaxIdle: 16,
+			Dial:    func() (redigo.Conn, error) { return redigo.Dial("unix", rs.sock) },
+		}
+		defer pool.Close()
+		st := scsredis.New(pool)
+		expiry := time.Now().Add(24 * time.Hour)
+		data, err := scs.GobCodec{}.Encode(expiry, map[string]any{"count": 1})
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.ReportAllocs()
+		i := 0
+		for b.Loop() {
+			i++
+			if err := st.Commit("create-"+strconv.Itoa(i), data, expiry); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
 }
