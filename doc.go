@@ -41,7 +41,10 @@
 //		root := resource.New()
 //		root.PutChild("", &Hello{})      // the page at "/"
 //		root.PutChild("hello", &Hello{}) // the page at "/hello"
-//		log.Fatal(site.New(root).Run(site.TCP(":8080"))) // prints where; stops on ^C
+//		// Run prints where it listens and stops on ^C.
+//		if err := site.New(root).Run(site.TCP(":8080")); err != nil {
+//			log.Fatal(err)
+//		}
 //	}
 //
 // # Coming from Twisted
