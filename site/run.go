@@ -45,7 +45,9 @@ func TCP(addr string) Endpoint { return Endpoint{Network: "tcp", Address: addr} 
 // socket; the bound address, so port 0 shows the port picked), and serves
 // the Site until SIGINT or SIGTERM arrives. Then it shuts the Site down
 // gracefully, giving the responses in flight ShutdownGrace
-// (ShutdownTimeout if zero) to finish, and returns nil; it returns an
+// (ShutdownTimeout if zero) to finish, and returns nil, or
+// context.DeadlineExceeded if some were still in flight when the grace
+// ran out and had to be cut off (as Shutdown reports it). It returns an
 // error if serving fails. Programs and tests that start a server read
 // those lines to find it. Run handles no other signal: a program that
 // wants SIGHUP, say, calls signal.Notify for it itself.
