@@ -10,8 +10,8 @@
 //	root.PutChild("files", files)
 //
 // GET /files/a/b.txt then serves /var/www/a/b.txt, GET /files/a/ serves
-// /var/www/a/index.html (or index, or index.htm) or else lists the
-// directory, and GET /files/a redirects to /files/a/.
+// the first of /var/www/a/index, index.html and index.htm that exists or
+// else lists the directory, and GET /files/a redirects to /files/a/.
 //
 // # Settings
 //
