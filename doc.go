@@ -16,12 +16,14 @@
 //     resource sees it: prepath and postpath, arguments, headers, cookies,
 //     Write and Finish, NotifyFinish, GetSession.
 //   - [github.com/gotwisted/web/session]: Session, its components, and the
-//     Store whose min-heap scheduler expires sessions.
+//     Manager whose min-heap scheduler expires sessions; Store, the
+//     interface for sessions kept outside the process (Redis, in the module
+//     github.com/gotwisted/web/session/redisstore).
 //   - [github.com/gotwisted/web/site]: Site, the http.Handler that serves a
 //     tree, owns the sessions, writes the access log and runs the server.
 //   - resource/static, util, vhost, proxy, guard, handler, router, template,
-//     gzip and websocket: ready-made resources, named after the Twisted
-//     modules they stand for.
+//     gzip, cgi, xmlrpc and websocket: ready-made resources, named after the
+//     Twisted modules they stand for.
 //   - [github.com/gotwisted/web/resource/inspect]: the inspector, for
 //     teaching: the tree, each request's traversal step by step, sessions
 //     counting down to their end (Site.Inspector turns it on).
@@ -54,5 +56,5 @@
 // concurrently, so resources and session components must be safe for
 // concurrent use. The deliberate differences from Twisted (405 instead of
 // 501, sessions that slide, HttpOnly cookies, escaped error pages, ...) are
-// listed in the README and in docs/architecture.md.
+// listed in the README, under "Coming from Twisted".
 package web

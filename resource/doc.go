@@ -22,6 +22,7 @@
 //
 // A site.Site serves a tree; [Serve] is how it answers one request, for
 // other servers and for tests. The ready-made resources live in the
-// packages below this one, named after the Twisted modules they port:
-// static, util, vhost, proxy, guard, handler, router, template, gzip.
+// packages below this one, most named after the Twisted modules they port:
+// static, util, vhost, proxy, guard, handler, router, template, gzip, cgi,
+// xmlrpc, websocket, and inspect, which shows the tree at work.
 package resource
