@@ -45,12 +45,14 @@ func TCP(addr string) Endpoint { return Endpoint{Network: "tcp", Address: addr} 
 // socket; the bound address, so port 0 shows the port picked), and serves
 // the Site until SIGINT or SIGTERM arrives. Then it shuts the Site down
 // gracefully, giving the responses in flight ShutdownGrace
-// (ShutdownTimeout if zero) to finish, and returns nil, or
-// context.DeadlineExceeded if some were still in flight when the grace
-// ran out and had to be cut off (as Shutdown reports it). It returns an
-// error if serving fails. Programs and tests that start a server read
-// those lines to find it. Run handles no other signal: a program that
-// wants SIGHUP, say, calls signal.Notify for it itself.
+// (ShutdownTimeout if zero) to finish, and returns nil. Responses still in
+// flight when the grace runs out are cut off, and Run logs a warning with
+// the Site's Logger: what a grace period is for, not a failure of the
+// program (Shutdown, for servers of one's own, reports it as
+// context.DeadlineExceeded). Run returns an error if serving fails.
+// Programs and tests that start a server read the printed lines to find
+// it. Run handles no other signal: a program that wants SIGHUP, say,
+// calls signal.Notify for it itself.
 func (s *Site) Run(eps ...Endpoint) error {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -103,10 +105,14 @@ func (s *Site) run(ctx context.Context, out io.Writer, eps []Endpoint) error {
 	for range pending {
 		<-errc // http.ErrServerClosed
 	}
-	if err == nil || errors.Is(err, http.ErrServerClosed) {
-		return serr
+	if err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return err
 	}
-	return err
+	if errors.Is(serr, context.DeadlineExceeded) {
+		s.logger().Warn("site: stopped: the shutdown grace ran out with responses in flight; they were cut off", "grace", grace)
+		return nil
+	}
+	return serr
 }
 
 // describe names the address ln listens on, for Run's output.

@@ -33,10 +33,7 @@ const (
 // and the other serving methods use it; a program that needs more control
 // may change it and serve the Site itself.
 func (s *Site) Server() *http.Server {
-	logger := s.Logger
-	if logger == nil {
-		logger = slog.Default()
-	}
+	logger := s.logger()
 	return &http.Server{
 		Handler:                      s,
 		ReadHeaderTimeout:            ReadHeaderTimeout,
@@ -45,6 +42,14 @@ func (s *Site) Server() *http.Server {
 		DisableGeneralOptionsHandler: true,
 		ErrorLog:                     slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
 	}
+}
+
+// logger returns the Site's Logger, or slog.Default if it is nil.
+func (s *Site) logger() *slog.Logger {
+	if s.Logger != nil {
+		return s.Logger
+	}
+	return slog.Default()
 }
 
 // ListenAndServe listens on the TCP address addr and serves the Site as

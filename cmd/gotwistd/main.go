@@ -18,7 +18,6 @@
 package main
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -161,13 +160,7 @@ func serve(cfg *config, logger *slog.Logger, stdout io.Writer) error {
 		close(done)
 		<-reloaded
 	}()
-	err = s.Run(listening...)
-	if errors.Is(err, context.DeadlineExceeded) {
-		// Not a failure: what a grace period is for.
-		logger.Warn("stopped: the grace period ended with responses still in flight; they were cut off")
-		return nil
-	}
-	return err
+	return s.Run(listening...)
 }
 
 // reload reopens the log file and loads each endpoint's certificate

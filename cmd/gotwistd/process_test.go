@@ -396,7 +396,7 @@ func TestSignalsStopGracefully(t *testing.T) {
 		if err := p.stop(t, syscall.SIGTERM); err != nil {
 			t.Errorf("exit: %v\n%s", err, p.stderr)
 		}
-		if !strings.Contains(p.stderr.String(), "grace period ended") {
+		if !strings.Contains(p.stderr.String(), "shutdown grace ran out") {
 			t.Errorf("stderr:\n%s", p.stderr)
 		}
 	})
