@@ -24,7 +24,9 @@ func Example() {
 	root.PutChild("_inspect", ins)
 	s := site.New(root)
 	s.Inspector = ins
-	log.Fatal(s.Run(site.TCP("localhost:8080")))
+	if err := s.Run(site.TCP("localhost:8080")); err != nil {
+		log.Fatal(err)
+	}
 }
 
 // Each request's steps, as a block of lines on the console.
@@ -35,7 +37,9 @@ func ExampleInspector_Log() {
 	root.PutChild("_inspect", ins)
 	s := site.New(root)
 	s.Inspector = ins
-	log.Fatal(s.Run(site.TCP("localhost:8080")))
+	if err := s.Run(site.TCP("localhost:8080")); err != nil {
+		log.Fatal(err)
+	}
 }
 
 // Let the machines of a class's network in, not only the teacher's own.
@@ -47,5 +51,7 @@ func ExampleInspector_AllowClient() {
 	root.PutChild("_inspect", ins)
 	s := site.New(root)
 	s.Inspector = ins
-	log.Fatal(s.Run(site.TCP(":8080")))
+	if err := s.Run(site.TCP(":8080")); err != nil {
+		log.Fatal(err)
+	}
 }
