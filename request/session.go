@@ -43,7 +43,10 @@ const ForceNotSecure SessionOption = 1
 // error. So call GetSession while rendering (or in GetChild), not from a
 // goroutine of your own after returning NotDoneYet, where nothing would
 // recover the panic. Requests that never call GetSession never touch the
-// sessions, and are served as usual.
+// sessions, and are served as usual. While GetSession waits for a shared
+// store, or runs the expiry callbacks of a session that making a new one
+// evicts, the Request's other methods stay available, to those callbacks
+// and to other goroutines.
 //
 // GetSession panics if the Request was made without Config.Sessions.
 func (r *Request) GetSession(opts ...SessionOption) *session.Session {
@@ -53,38 +56,51 @@ func (r *Request) GetSession(opts ...SessionOption) *session.Session {
 	}
 	tls := r.IsSecure()
 	secure := tls && !slices.Contains(opts, ForceNotSecure)
-	// r.mu is held throughout, so that two concurrent first calls cannot
-	// adopt or make different sessions. The Manager takes no lock of ours
-	// and calls nothing of ours back.
 	r.mu.Lock()
-	defer r.mu.Unlock()
 	slot, idx := &r.sess, 0
 	if secure != tls {
 		r.extLocked()
 		slot, idx = &r.forcedSess, 1
 	}
 	prev := *slot
+	r.mu.Unlock()
 	if prev != nil && !prev.Expired() {
 		return prev
 	}
+	// The Manager is called without r.mu: it may wait for a shared store,
+	// and making a session may evict another, whose expiry callbacks run
+	// here and may call this Request's methods.
+	var s *session.Session
 	if prev == nil {
 		if uid, ok := r.Cookie(r.cfg.sessionCookie(secure).name); ok {
-			s, err := m.Access(uid)
-			if err == nil {
-				*slot = s
-				return s
-			}
-			if !errors.Is(err, session.ErrNotFound) {
+			var err error
+			s, err = m.Access(uid)
+			if err != nil && !errors.Is(err, session.ErrNotFound) {
 				panic(&StatusError{Code: http.StatusServiceUnavailable, Err: err})
 			}
 		}
 	}
-	s, err := m.Make()
-	if err != nil {
-		panic(&StatusError{Code: http.StatusServiceUnavailable, Err: err})
+	made := s == nil
+	if made {
+		var err error
+		if s, err = m.Make(); err != nil {
+			panic(&StatusError{Code: http.StatusServiceUnavailable, Err: err})
+		}
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if cur := *slot; cur != prev && cur != nil && !cur.Expired() {
+		// A concurrent GetSession filled the slot first: a request has
+		// one session of each kind, so this one's goes.
+		if made {
+			s.Expire()
+		}
+		return cur
 	}
 	*slot = s
-	r.setCookie[idx] = true
+	if made {
+		r.setCookie[idx] = true
+	}
 	return s
 }
 

@@ -1,8 +1,10 @@
 package site_test
 
 import (
+	"context"
 	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"slices"
 	"strings"
 	"testing"
@@ -10,6 +12,8 @@ import (
 	"time"
 
 	"github.com/gotwisted/web/internal/testutil"
+	"github.com/gotwisted/web/request"
+	"github.com/gotwisted/web/resource"
 	"github.com/gotwisted/web/session"
 	"github.com/gotwisted/web/site"
 )
@@ -186,4 +190,119 @@ func TestSessionsLogOutEverywhere(t *testing.T) {
 			t.Fatalf("saw %d, %d left, callbacks %q", seen, s.SessionCount(), log.Get())
 		}
 	})
+}
+
+// TestSessionEvictedInGetSessionCallsRequest: over TLS with MaxSessions 1,
+// a request's second GetSession (the other kind) evicts its first session,
+// whose expiry callback then runs inside that GetSession and may call the
+// request's methods, which must not wait for a lock GetSession holds.
+func TestSessionEvictedInGetSessionCallsRequest(t *testing.T) {
+	tests := []struct {
+		name          string
+		first, second []request.SessionOption
+	}{
+		{name: "secure evicted by the insecure one", second: []request.SessionOption{request.ForceNotSecure}},
+		{name: "insecure evicted by the secure one", first: []request.SessionOption{request.ForceNotSecure}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			root := resource.New()
+			root.PutChild("x", &sessFunc{f: func(r *request.Request) string {
+				first := r.GetSession(tt.first...)
+				var at time.Time
+				first.NotifyOnExpire(func() {
+					at = r.Now()
+					r.SetHeader("X-Evicted", "yes")
+				})
+				r.GetSession(tt.second...) // evicts first, running its callback
+				return fmt.Sprint(first.Expired(), " ", at.Equal(r.Now()))
+			}})
+			s := site.New(root)
+			s.MaxSessions = 1
+			defer s.Close()
+			done := make(chan string, 1)
+			go func() {
+				rec := visit(s, "https://example.com/x")
+				done <- rec.Body.String() + " " + rec.Header().Get("X-Evicted")
+			}()
+			select {
+			case got := <-done:
+				if got != "true true yes" {
+					t.Fatalf("evicted, same time, header: %q, want %q", got, "true true yes")
+				}
+			case <-time.After(30 * time.Second):
+				t.Fatal("the request hangs: the expiry callback waits for a lock GetSession holds")
+			}
+		})
+	}
+}
+
+// slowStore is a session.Store whose Load waits for release: a shared
+// store that takes its time. Every session it is asked for is unknown.
+type slowStore struct {
+	loading chan struct{} // closed when Load is entered
+	release chan struct{} // Load returns when it is closed
+}
+
+func (st *slowStore) Create(context.Context, *session.Record) error { return nil }
+func (st *slowStore) Load(ctx context.Context, uid string, touch bool) (*session.Record, error) {
+	close(st.loading)
+	<-st.release
+	return nil, session.ErrNotFound
+}
+func (st *slowStore) Update(context.Context, string, string, []byte, []byte) ([]byte, error) {
+	return nil, session.ErrNotFound
+}
+func (st *slowStore) Expire(context.Context, string) (*session.Record, error) {
+	return nil, session.ErrNotFound
+}
+func (st *slowStore) Rename(context.Context, string, string) error { return session.ErrNotFound }
+func (st *slowStore) Check(context.Context, string) (*session.Record, error) {
+	return nil, session.ErrNotFound
+}
+func (st *slowStore) Watch(ctx context.Context, _ func(string)) error {
+	<-ctx.Done()
+	return ctx.Err()
+}
+func (st *slowStore) Codec() session.Codec { return session.GobCodec{} }
+
+// TestGetSessionWaitsWithoutTheRequestLock: while GetSession waits for a
+// shared store, the Request's other methods answer: another goroutine of
+// the request (or the server, aborting it) is not held up for the round
+// trip.
+func TestGetSessionWaitsWithoutTheRequestLock(t *testing.T) {
+	st := &slowStore{loading: make(chan struct{}), release: make(chan struct{})}
+	answered := make(chan bool, 1)
+	root := resource.New()
+	root.PutChild("x", &sessFunc{f: func(r *request.Request) string {
+		go func() {
+			<-st.loading
+			r.SetHeader("X-Meanwhile", "yes") // takes the Request's lock
+			answered <- !r.HeadersSent()
+		}()
+		return r.GetSession().UID()
+	}})
+	s := site.New(root)
+	s.SessionStore = st
+	defer s.Close()
+	done := make(chan *httptest.ResponseRecorder, 1)
+	go func() {
+		req := httptest.NewRequest("GET", "/x", nil)
+		req.Header.Set("Cookie", site.DefaultSessionCookieName+"=f47ac10b-58cc-4372-a567-0e02b2c3d479")
+		rec := httptest.NewRecorder()
+		s.ServeHTTP(rec, req)
+		done <- rec
+	}()
+	select {
+	case ok := <-answered:
+		if !ok {
+			t.Error("HeadersSent while GetSession waits: true")
+		}
+	case <-time.After(30 * time.Second):
+		t.Error("the Request's methods wait for GetSession's round trip")
+	}
+	close(st.release)
+	if rec := <-done; rec.Header().Get("X-Meanwhile") != "yes" || rec.Code != 200 {
+		t.Errorf("%d, X-Meanwhile %q", rec.Code, rec.Header().Get("X-Meanwhile"))
+	}
 }
