@@ -11,8 +11,13 @@
 // static.File): the response loses its Content-Length, as in Twisted, and
 // gets Content-Encoding: gzip. Every response gets Vary: Accept-Encoding.
 // A response that already has a Content-Encoding, a partial (206) response,
-// and one without a body are left alone; Twisted would compress the first
-// again.
+// and one without a body are not compressed; Twisted would compress the
+// first again. A strong ETag on a compressed response, or on a 304 to a
+// client that accepts gzip, is made weak, since the compressed bytes are
+// not the identity ones (RFC 9110 §8.8.3; nginx does the same, Twisted
+// leaves the tag alone). If-None-Match still matches it; If-Range and
+// If-Match, which compare strongly, do not: a resource whose writes
+// check If-Match against the tags its GETs give should not be wrapped.
 package gzip
 
 import (
@@ -115,6 +120,11 @@ func varyOnly(h http.Header, _ int, _ io.Writer) io.WriteCloser {
 // is compressed, and returns the compressing writer.
 func (w *Wrapper) filter(h http.Header, code int, dst io.Writer) io.WriteCloser {
 	addVary(h) // here, not before rendering, so that the resource cannot drop it
+	if code == http.StatusNotModified {
+		// It stands for the compressed body this client would be sent,
+		// and carries that body's tag (RFC 9110 §15.4.5).
+		weakenETag(h)
+	}
 	if !bodyAllowed(code) || code == http.StatusPartialContent || h.Get("Content-Range") != "" ||
 		h.Get("Content-Length") == "0" {
 		return nil
@@ -137,7 +147,21 @@ func (w *Wrapper) filter(h http.Header, code int, dst io.Writer) io.WriteCloser 
 		zw.Reset(dst)
 	}
 	h.Set("Content-Encoding", "gzip")
+	weakenETag(h)
 	return &pooledWriter{zw, pool}
+}
+
+// weakenETag makes a strong ETag in h weak. A strong tag names one
+// sequence of bytes, so the compressed body may not share the identity
+// body's (RFC 9110 §8.8.1, §8.8.3); the weak tag still matches
+// If-None-Match, which compares weakly, but no longer If-Range or If-Match,
+// which compare strongly, so that a client resuming a compressed download
+// is sent the whole of it rather than identity bytes to splice onto it.
+// Twisted's wrapper leaves the tag alone.
+func weakenETag(h http.Header) {
+	if tag := h.Get("ETag"); strings.HasPrefix(tag, `"`) {
+		h.Set("ETag", "W/"+tag)
+	}
 }
 
 // pooledWriter is a gzip.Writer that goes back to its pool when closed.

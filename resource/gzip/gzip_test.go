@@ -5,11 +5,13 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/gotwisted/web/internal/testutil"
 	"github.com/gotwisted/web/request"
@@ -216,4 +218,69 @@ func gunzip(t *testing.T, body string) string {
 		t.Fatal(err)
 	}
 	return string(b)
+}
+
+// tagged sets the ETag given in its query (SetETag's If-None-Match check
+// included) and serves page through http.ServeContent, which honours Range
+// and If-Range.
+type tagged struct{ resource.Leaf }
+
+func (tagged) RenderGET(r *request.Request) ([]byte, error) {
+	if r.SetETag(r.Arg("etag")) {
+		return nil, nil
+	}
+	http.ServeContent(r.ResponseWriter(), r.HTTPRequest(), "page.txt", time.Time{}, strings.NewReader(page))
+	return nil, nil
+}
+
+// A compressed body is another representation than the identity one, so
+// it may not share its strong entity tag (RFC 9110 §8.8.3): the wrapper
+// makes the tag weak, which still matches If-None-Match (a weak
+// comparison) but no longer If-Range, so that a client resuming a
+// compressed download cannot get identity bytes to splice onto it.
+func TestETagWeakenedWhenCompressed(t *testing.T) {
+	root := resource.New()
+	root.PutChild("tagged", gzip.Wrap(tagged{}))
+	_, srv := testutil.Serve(t, root)
+	client := identityClient(t)
+	tests := []struct {
+		name, etag, accept string
+		header             []string
+		code               int
+		want               string // ETag
+		encoding           string
+	}{
+		{"compressed", `"v1"`, "gzip", nil, 200, `W/"v1"`, "gzip"},
+		{"identity", `"v1"`, "", nil, 200, `"v1"`, ""},
+		{"already weak", `W/"v1"`, "gzip", nil, 200, `W/"v1"`, "gzip"},
+		{"not modified", `"v1"`, "gzip", []string{"If-None-Match", `W/"v1"`}, 304, `W/"v1"`, ""},
+		{"not modified identity", `"v1"`, "", []string{"If-None-Match", `"v1"`}, 304, `"v1"`, ""},
+		{"range, identity", `"v1"`, "", []string{"Range", "bytes=0-4", "If-Range", `"v1"`}, 206, `"v1"`, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h := tt.header
+			if tt.accept != "" {
+				h = append([]string{"Accept-Encoding", tt.accept}, h...)
+			}
+			req := testutil.NewRequest(t, "GET", srv.URL+"/tagged?etag="+url.QueryEscape(tt.etag), nil, h...)
+			resp, _ := testutil.Send(t, client, req)
+			if resp.StatusCode != tt.code || resp.Header.Get("ETag") != tt.want || resp.Header.Get("Content-Encoding") != tt.encoding {
+				t.Errorf("%d ETag %q Content-Encoding %q; want %d %q %q", resp.StatusCode, resp.Header.Get("ETag"),
+					resp.Header.Get("Content-Encoding"), tt.code, tt.want, tt.encoding)
+			}
+		})
+	}
+
+	// A client resumes a compressed download with the tag it was given:
+	// it must get the whole compressed body again, not identity bytes.
+	target := srv.URL + "/tagged?etag=" + url.QueryEscape(`"v1"`)
+	resp, _ := testutil.Send(t, client, testutil.NewRequest(t, "GET", target, nil, "Accept-Encoding", "gzip"))
+	req := testutil.NewRequest(t, "GET", target, nil, "Accept-Encoding", "gzip",
+		"Range", "bytes=10-", "If-Range", resp.Header.Get("ETag"))
+	resp, raw := testutil.Send(t, client, req)
+	if resp.StatusCode != 200 || resp.Header.Get("Content-Encoding") != "gzip" || gunzip(t, raw) != page {
+		t.Errorf("resuming with If-Range %q: %d Content-Encoding %q, want the whole body compressed",
+			req.Header.Get("If-Range"), resp.StatusCode, resp.Header.Get("Content-Encoding"))
+	}
 }
