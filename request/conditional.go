@@ -48,7 +48,7 @@ func (r *Request) SetETag(etag string) (matched bool) {
 	r.SetHeader("ETag", etag)
 	want := strings.TrimPrefix(etag, "W/")
 	for _, line := range r.r.Header["If-None-Match"] {
-		for _, tag := range strings.FieldsFunc(line, func(c rune) bool { return c == ',' || c == ' ' || c == '\t' }) {
+		for tag, rest := nextTag(line); tag != ""; tag, rest = nextTag(rest) {
 			if strings.TrimPrefix(tag, "W/") == want || tag == "*" {
 				if r.r.Method == http.MethodGet || r.r.Method == http.MethodHead {
 					r.SetResponseCode(http.StatusNotModified)
@@ -60,4 +60,22 @@ func (r *Request) SetETag(etag string) (matched bool) {
 		}
 	}
 	return false
+}
+
+// nextTag returns the first entity tag of the list s and what follows it,
+// or "" at the end. Tags are separated by commas and blanks, except inside
+// the quotes of a tag, which may hold commas (RFC 9110 §8.8.3); unquoted
+// tags, which Twisted accepts, end at the first separator.
+func nextTag(s string) (tag, rest string) {
+	s = strings.TrimLeft(s, ", \t")
+	quoted := false
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c == '"':
+			quoted = !quoted
+		case !quoted && (c == ',' || c == ' ' || c == '\t'):
+			return s[:i], s[i:]
+		}
+	}
+	return s, ""
 }

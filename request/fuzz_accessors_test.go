@@ -78,3 +78,39 @@ func FuzzURLPath(f *testing.F) {
 		}
 	})
 }
+
+// FuzzIfNoneMatch splits any If-None-Match value into tags: each step
+// makes progress, every tag holds no separator outside quotes, and quoted
+// tags, commas inside included, joined into a list come back whole.
+func FuzzIfNoneMatch(f *testing.F) {
+	for _, s := range []string{`"a,b", W/"c"`, `*`, `MatchingTag other`, `"unterminated, "a"`, "\t,,\"x\" ,", `W/"", ""`} {
+		f.Add(s, `"a,b"`)
+	}
+	f.Fuzz(func(t *testing.T, header, inner string) {
+		for tag, rest := nextTag(header); tag != ""; tag, rest = nextTag(rest) {
+			if len(rest) >= len(header) {
+				t.Fatalf("%q: no progress at %q", header, rest)
+			}
+			header = rest
+			quoted := false
+			for _, c := range []byte(tag) {
+				if c == '"' {
+					quoted = !quoted
+				} else if !quoted && (c == ',' || c == ' ' || c == '\t') {
+					t.Fatalf("tag %q holds a separator outside quotes", tag)
+				}
+			}
+		}
+		if strings.Contains(inner, `"`) {
+			return
+		}
+		want := []string{`"` + inner + `"`, `W/"x"`, `"` + inner + `"`}
+		var got []string
+		for tag, rest := nextTag(strings.Join(want, ", ")); tag != ""; tag, rest = nextTag(rest) {
+			got = append(got, tag)
+		}
+		if strings.Join(got, "|") != strings.Join(want, "|") {
+			t.Fatalf("%q split into %q", want, got)
+		}
+	})
+}
