@@ -128,9 +128,11 @@ func (w responseWriter) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 	r.hijacked = true
 	r.wroteHeader = true // nothing may be sent by the server any more
 	// Let go of the server's writer, which holds its state and buffers
-	// for the connection (4 KiB and more), and of the response's header
-	// map, so that they need not live as long as the connection does.
-	r.w = detached{}
+	// for the connection (4 KiB and more), so that they need not live as
+	// long as the connection does. Keep the header map, as net/http's
+	// writer does after a Hijack: httputil.ReverseProxy fills it with the
+	// upstream's 101 headers after hijacking, then writes it out itself.
+	r.w = detached{h: r.w.Header()}
 	// The server's handler may return before the Request ends, which
 	// cancels the request's context: give the Request one of its own.
 	hj := &hijack{}
@@ -164,10 +166,12 @@ func (r *Request) Hijacked() bool {
 func (w responseWriter) Unwrap() http.ResponseWriter { return w.r.w }
 
 // detached is a hijacked Request's writer in place of the server's. It
-// writes nothing; its Header is a new map each time, which goes nowhere.
-type detached struct{}
+// writes nothing; its Header is the response's header map, which the
+// server no longer sends, for whoever writes the response on the
+// connection itself.
+type detached struct{ h http.Header }
 
-func (detached) Header() http.Header                          { return http.Header{} }
+func (d detached) Header() http.Header                        { return d.h }
 func (detached) Write([]byte) (int, error)                    { return 0, http.ErrHijacked }
 func (detached) WriteHeader(int)                              {}
 func (detached) Hijack() (net.Conn, *bufio.ReadWriter, error) { return nil, nil, http.ErrHijacked }

@@ -82,12 +82,16 @@ func TestResponseWriterEdges(t *testing.T) {
 	}))
 	hijacked := make(chan []error, 1)
 	root.PutChild("hijack", testutil.Func(func(r *request.Request) ([]byte, error) {
-		c, rw, err := r.ResponseWriter().(http.Hijacker).Hijack()
+		w := r.ResponseWriter()
+		c, rw, err := w.(http.Hijacker).Hijack()
 		if err != nil {
 			return nil, err
 		}
+		// The header map outlives the Hijack, as net/http's does:
+		// httputil.ReverseProxy fills it, then writes it itself.
+		w.Header().Set("X-Kept", "yes")
 		go func() {
-			rw.WriteString("HTTP/1.1 200 OK\r\nContent-Length: 8\r\nConnection: close\r\n\r\nhijacked")
+			rw.WriteString("HTTP/1.1 200 OK\r\nX-Kept: " + w.Header().Get("X-Kept") + "\r\nContent-Length: 8\r\nConnection: close\r\n\r\nhijacked")
 			rw.Flush()
 			c.Close()
 			// The Request writes nothing more, and stays pending until
@@ -127,8 +131,8 @@ func TestResponseWriterEdges(t *testing.T) {
 		t.Fatal(err)
 	}
 	body, _ := io.ReadAll(resp.Body)
-	if string(body) != "hijacked" {
-		t.Errorf("GET /hijack: %q, want what the hijacker wrote", body)
+	if string(body) != "hijacked" || resp.Header.Get("X-Kept") != "yes" {
+		t.Errorf("GET /hijack: %q, X-Kept %q; want what the hijacker wrote", body, resp.Header.Get("X-Kept"))
 	}
 	// Write, whether it had ended before Finish, Finish, a second Finish,
 	// NotifyFinish.
