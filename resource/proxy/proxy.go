@@ -12,7 +12,10 @@
 // query, the headers (less the hop-by-hop ones) and the body are forwarded,
 // the body streaming; the Host header is the upstream's. The upstream's
 // status, headers and body come back as they are, streamed through the
-// Request so that the access log sees them.
+// Request so that the access log sees them. An upgrade, such as a
+// WebSocket handshake, passes through: the upstream's 101 Switching
+// Protocols with its headers, then the connection's bytes both ways until
+// either side closes it or the Site closes.
 //
 // The forwarded path never leaves the upstream's prefix: a request whose
 // remaining path holds a segment that, decoded, is "." or "..", or holds a
@@ -29,6 +32,7 @@
 package proxy
 
 import (
+	"context"
 	"errors"
 	"net/http"
 	"net/http/httputil"
@@ -74,8 +78,30 @@ func NewReverseProxy(upstream *url.URL) *ReverseProxy {
 	u := *upstream
 	p := &ReverseProxy{upstream: &u}
 	p.Proxy = &httputil.ReverseProxy{Rewrite: p.rewrite, ErrorHandler: p.fail}
-	p.mount = handler.New(p.Proxy)
+	p.mount = handler.New(http.HandlerFunc(p.serve))
 	return p
+}
+
+// serve forwards one request with p.Proxy. An upgrade (a WebSocket)
+// outlives its response: httputil hijacks the client's connection and
+// copies both ways until the upstream request's context ends, and nothing
+// but the Request's end, when the Site closes, says that the connection
+// must go. So the upstream request's context of an upgrade ends then too.
+func (p *ReverseProxy) serve(w http.ResponseWriter, req *http.Request) {
+	if req.Header.Get("Upgrade") != "" {
+		ctx, cancel := context.WithCancel(req.Context())
+		defer cancel()
+		finished := handler.Request(req).NotifyFinish()
+		go func() {
+			select {
+			case <-finished:
+				cancel()
+			case <-ctx.Done():
+			}
+		}()
+		req = req.WithContext(ctx)
+	}
+	p.Proxy.ServeHTTP(w, req)
 }
 
 // Upstream returns a copy of the upstream URL.
