@@ -153,7 +153,10 @@ func (p *ReverseProxy) rewrite(pr *httputil.ProxyRequest) {
 	if out.EscapedPath() != out.RawPath {
 		out.RawPath = ""
 	}
-	switch q := pr.In.URL.RawQuery; {
+	// An HTTP/2 client may send a space in the query, which net/http
+	// accepts there; an HTTP/1.1 request line cannot carry one (RFC 9112
+	// §3), so it goes as "%20", which means the same.
+	switch q := strings.ReplaceAll(pr.In.URL.RawQuery, " ", "%20"); {
 	case up.RawQuery == "":
 		out.RawQuery = q
 	case q == "":
