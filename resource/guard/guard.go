@@ -24,6 +24,7 @@ package guard
 
 import (
 	"errors"
+	"fmt"
 	"net/http"
 	"strings"
 
@@ -78,7 +79,8 @@ type Scheme interface {
 	Challenges(r *request.Request, err error) []string
 	// Authenticate checks the credentials that follow the scheme's name in
 	// an Authorization header, and returns the user they authenticate. An
-	// error wrapping ErrUnauthorized refuses the request with 401.
+	// error wrapping ErrUnauthorized refuses the request with 401, and so
+	// does the user "", which names the anonymous visitor.
 	Authenticate(credentials string, r *request.Request, c Checker) (user string, err error)
 }
 
@@ -210,6 +212,12 @@ func (g *Guard) authorize(r *request.Request) (resource.Resource, error) {
 			continue
 		}
 		user, err := s.Authenticate(strings.TrimSpace(creds), r, g.checker)
+		if err == nil && user == "" {
+			// "" names the anonymous visitor to the Realm: no credentials
+			// may claim it (Basic's user-id may be empty, and a Checker
+			// may accept that, as an LDAP anonymous bind does).
+			err = errEmptyUser
+		}
 		if errors.Is(err, ErrUnauthorized) {
 			r.Logger().Debug("authentication failed", "uri", r.URI(), "scheme", s.Name(), "err", err)
 			return g.refuse(err), nil
@@ -221,6 +229,8 @@ func (g *Guard) authorize(r *request.Request) (resource.Resource, error) {
 	}
 	return g.refuse(ErrUnauthorized), nil
 }
+
+var errEmptyUser = fmt.Errorf("%w: credentials for the empty user name", ErrUnauthorized)
 
 func (g *Guard) avatar(user string, r *request.Request) (resource.Resource, error) {
 	res, err := g.realm.Avatar(user, r)

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gotwisted/web/internal/testutil"
 	"github.com/gotwisted/web/resource"
 	"github.com/gotwisted/web/resource/guard"
 )
@@ -68,6 +69,52 @@ func TestAnonymous(t *testing.T) {
 	}
 	if resp, _ := f.do(t, "GET", "/private/a", basicAuth("alice", "nope")); resp.StatusCode != 401 {
 		t.Errorf("wrong credentials with Anonymous: %d, want 401", resp.StatusCode)
+	}
+}
+
+// bindChecker checks a password as a naive LDAP checker does, with a
+// simple bind: an empty name with an empty password is an anonymous bind,
+// which the server accepts (RFC 4513 §5.1.1).
+type bindChecker struct{}
+
+func (bindChecker) CheckPassword(user, password string) (bool, error) {
+	return user == "" && password == "" || user == "alice" && password == "wonderland", nil
+}
+
+// The Realm is asked for the user "" only for an anonymous visitor, whom
+// the Guard lets in only when Anonymous is set. Basic credentials with an
+// empty user-id, which a Checker may accept, once reached the realm as
+// that "" user, so that a Guard without Anonymous handed out the anonymous
+// tree to anyone who sent "Basic Og==" (":").
+func TestCredentialsCannotBeAnonymous(t *testing.T) {
+	root := resource.New()
+	root.PutChild("closed", guard.New(realm, bindChecker{}, guard.Basic("example.org")))
+	open := guard.New(realm, bindChecker{}, guard.Basic("example.org"))
+	open.Anonymous = true
+	root.PutChild("open", open)
+	_, srv := testutil.Serve(t, root, testutil.Quiet)
+	tests := []struct {
+		target, auth string
+		code         int
+		body         string
+	}{
+		{"/closed/a", basicAuth("alice", "wonderland"), 200, "alice's a"},
+		{"/closed/a", basicAuth("", ""), 401, "Unauthorized"},
+		{"/closed/a", "", 401, "Unauthorized"},
+		{"/open/a", basicAuth("", ""), 401, "Unauthorized"},
+		{"/open/a", "", 200, "'s a"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.target+" "+tt.auth, func(t *testing.T) {
+			req := testutil.NewRequest(t, "GET", srv.URL+tt.target, nil)
+			if tt.auth != "" {
+				req.Header.Set("Authorization", tt.auth)
+			}
+			resp, body := testutil.Send(t, srv.Client(), req)
+			if resp.StatusCode != tt.code || body != tt.body {
+				t.Errorf("got %d %q, want %d %q", resp.StatusCode, body, tt.code, tt.body)
+			}
+		})
 	}
 }
 
