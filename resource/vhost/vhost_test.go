@@ -16,6 +16,7 @@ import (
 	"github.com/gotwisted/web/request"
 	"github.com/gotwisted/web/resource"
 	"github.com/gotwisted/web/resource/vhost"
+	"github.com/gotwisted/web/site"
 )
 
 // paths is a leaf that shows the prepath and postpath it was rendered with.
@@ -257,4 +258,46 @@ func TestAddHostNilPanics(t *testing.T) {
 		}
 	}()
 	vhost.New().AddHost("a.example", nil)
+}
+
+// The host is the Host header's (X-Forwarded-Host's, when the Site trusts
+// proxy headers) without its port, an IPv6 literal without its brackets,
+// in any case.
+func TestHostHeaderForms(t *testing.T) {
+	newSite := func(trust bool) *httptest.Server {
+		v := newVHost()
+		v.AddHost("::1", tree("six"))
+		_, srv := testutil.Serve(t, v, testutil.Quiet, func(s *site.Site) { s.TrustProxyHeaders = trust })
+		return srv
+	}
+	plain, trusting := newSite(false), newSite(true)
+	tests := []struct {
+		srv       *httptest.Server
+		host, xfh string
+		body      string
+	}{
+		{plain, "[::1]:8080", "", "six x"},
+		{plain, "[::1]", "", "six x"},
+		{plain, "[0:0::1]", "", "Not Found"}, // names, not addresses, are compared
+		{plain, "a.example", "b.example", "A x"},
+		{trusting, "a.example", "b.example", "B x"},
+		{trusting, "a.example", "B.EXAMPLE:8443", "B x"},
+		{trusting, "a.example", "[::1]:443", "six x"},
+		{trusting, "a.example", "", "A x"},
+		{trusting, "[::1]", "", "six x"},
+	}
+	for _, tt := range tests {
+		name := fmt.Sprintf("trust=%v host=%s xfh=%s", tt.srv == trusting, tt.host, tt.xfh)
+		t.Run(name, func(t *testing.T) {
+			req := testutil.NewRequest(t, "GET", tt.srv.URL+"/x", nil)
+			req.Host = tt.host
+			if tt.xfh != "" {
+				req.Header.Set("X-Forwarded-Host", tt.xfh)
+			}
+			_, body := testutil.Send(t, tt.srv.Client(), req)
+			if !strings.Contains(body, tt.body) {
+				t.Errorf("body %q, want %q", body, tt.body)
+			}
+		})
+	}
 }
