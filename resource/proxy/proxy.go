@@ -28,7 +28,9 @@
 // gets 502 Bad Gateway (RFC 9110 §15.6.3), where Twisted answers
 // 501 "Gateway error". A client that stops sending its body for the Site's
 // BodyIdleTimeout gets 408, and its connection is closed (see
-// [request.Request.Body]).
+// [request.Request.Body]). The body is not held by the Site, so the Site's
+// MaxRequestBodySize does not bound it: the upstream applies its own limit,
+// as it would to a client of its own.
 package proxy
 
 import (
