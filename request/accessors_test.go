@@ -14,6 +14,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -293,5 +294,57 @@ func TestAppRootURLBehindProxy(t *testing.T) {
 	res := probeGET(t, srv.Client(), srv.URL, "/foo/bar", "", "X-Forwarded-Proto", "https", "X-Forwarded-Host", "public.example:443")
 	if res.AppRoot != "https://public.example/foo" {
 		t.Errorf("AppRootURL %q, want https://public.example/foo", res.AppRoot)
+	}
+}
+
+// cookieTests are Cookie header lines and every cookie Twisted's
+// getCookie finds in them (its received_cookies, checked against Twisted
+// by twisted_test.go): items split on ";", leading white space dropped
+// (a tab too: Python's lstrip), the name up to the first "=", the last
+// occurrence winning.
+var cookieTests = []struct {
+	name  string
+	lines []string
+	want  map[string]string
+}{
+	{"two", []string{"a=1; b=2"}, map[string]string{"a": "1", "b": "2"}},
+	{"no space", []string{"a=1;b=2"}, map[string]string{"a": "1", "b": "2"}},
+	{"tab after the semicolon", []string{"a=1;\tb=2"}, map[string]string{"a": "1", "b": "2"}},
+	{"tabs and spaces", []string{"a=1;\t \tb=2; \tc=3"}, map[string]string{"a": "1", "b": "2", "c": "3"}},
+	{"last wins", []string{"a=1; a=2"}, map[string]string{"a": "2"}},
+	{"last line wins", []string{"a=1; b=1", "a=2"}, map[string]string{"a": "2", "b": "1"}},
+	{"valueless dropped", []string{"flag; c=3"}, map[string]string{"c": "3"}},
+	{"first equals sign", []string{"a=b=c"}, map[string]string{"a": "b=c"}},
+	{"empty name", []string{"=1"}, map[string]string{"": "1"}},
+	{"space inside a name", []string{"x y=1"}, map[string]string{"x y": "1"}},
+	{"quotes kept", []string{`a="q"`}, map[string]string{"a": `"q"`}},
+}
+
+// cookieNames are the names the Go probe is asked for: those of want, and
+// some it does not hold.
+func cookieNames(want map[string]string) string {
+	q := url.Values{"name": {"a", "b", "c", " b", "\tb"}}
+	for name := range want {
+		q.Add("name", name)
+	}
+	return "/cookies?" + q.Encode()
+}
+
+// TestCookieOverHTTP: Cookie finds what Twisted's getCookie finds.
+func TestCookieOverHTTP(t *testing.T) {
+	srv := serve(t, probeTree())
+	for _, tt := range cookieTests {
+		var header []string
+		for _, line := range tt.lines {
+			header = append(header, "Cookie", line)
+		}
+		code, body := get(t, srv.Client(), srv.URL, cookieNames(tt.want), "", header...)
+		var got map[string]string
+		if err := json.Unmarshal([]byte(body), &got); code != http.StatusOK || err != nil {
+			t.Fatalf("%s: %d %q", tt.name, code, body)
+		}
+		if fmt.Sprint(got) != fmt.Sprint(tt.want) {
+			t.Errorf("%s: Cookie %q finds %q, want %q", tt.name, tt.lines, got, tt.want)
+		}
 	}
 }

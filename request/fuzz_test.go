@@ -191,6 +191,7 @@ func FuzzCookie(f *testing.F) {
 	f.Add("a=1;a=2", "a")
 	f.Add(" ;;=; =x", "")
 	f.Add("a=b=c; a=b", "a=b")
+	f.Add("a=1;\tb=2", "b")
 	f.Fuzz(func(t *testing.T, header, name string) {
 		hr := httptest.NewRequest("GET", "/", nil)
 		hr.Header["Cookie"] = []string{header}
@@ -202,10 +203,11 @@ func FuzzCookie(f *testing.F) {
 }
 
 // refCookie is the rule Cookie implements, written the plain way: split on
-// ";", drop leading spaces, split each item at its first "=", last wins.
+// ";", drop leading white space (Python's bytes.lstrip), split each item
+// at its first "=", last wins.
 func refCookie(header, name string) (val string, found bool) {
 	for _, item := range strings.Split(header, ";") {
-		k, v, ok := strings.Cut(strings.TrimLeft(item, " "), "=")
+		k, v, ok := strings.Cut(strings.TrimLeft(item, " \t\n\v\f\r"), "=")
 		if ok && k == name {
 			val, found = v, true
 		}

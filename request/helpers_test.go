@@ -149,13 +149,30 @@ func newRememberer() *rememberer {
 
 // probeTree is the tree twisted_probe.py serves too: a probe at /leaf, an
 // application root that remembers its URL at /foo, URLPath operations at
-// /urlpath.
+// /urlpath, the request's cookies at /cookies.
 func probeTree() resource.Resource {
 	root := resource.New()
 	root.PutChild("leaf", probe{})
 	root.PutChild("foo", newRememberer())
 	root.PutChild("urlpath", urlPathOp{})
+	root.PutChild("cookies", cookieProbe{})
 	return root
+}
+
+// cookieProbe answers with the cookies named by the query's "name"
+// arguments that the request has, as JSON from name to value, as
+// /cookies of twisted_probe.py answers with all of them.
+type cookieProbe struct{ resource.Leaf }
+
+func (cookieProbe) RenderGET(r *request.Request) ([]byte, error) {
+	args, _ := r.Args()
+	found := map[string]string{}
+	for _, name := range args["name"] {
+		if v, ok := r.Cookie(name); ok {
+			found[name] = v
+		}
+	}
+	return json.Marshal(found)
 }
 
 // get sends GET base+path with the header lines (name, value, name,

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"os/exec"
 	"strings"
@@ -135,6 +136,22 @@ func TestTwistedAgrees(t *testing.T) {
 					t.Errorf("%s: Twisted's sibLink %q, childLink %q, getRootURL %q; the table says %q, %q, %q",
 						tt.path, res.Sibling, res.Child, res.AppRoot, tt.sibling, tt.child, tt.appRoot)
 				}
+			}
+		}
+	})
+	t.Run("cookies", func(t *testing.T) {
+		for _, tt := range cookieTests {
+			var header []string
+			for _, line := range tt.lines {
+				header = append(header, "Cookie", line)
+			}
+			code, body := get(t, noKeepAlives, tree, "/cookies", "", header...)
+			var got map[string]string
+			if err := json.Unmarshal([]byte(body), &got); code != http.StatusOK || err != nil {
+				t.Fatalf("%s: Twisted: %d %q", tt.name, code, body)
+			}
+			if fmt.Sprint(got) != fmt.Sprint(tt.want) {
+				t.Errorf("%s: Twisted's received_cookies for %q are %q; the table says %q", tt.name, tt.lines, got, tt.want)
 			}
 		}
 	})
