@@ -348,3 +348,40 @@ func TestCookieOverHTTP(t *testing.T) {
 		}
 	}
 }
+
+// noHostTests are requests that name no host, and the URLs of the probe
+// tree for them, HOST standing for the server's address: Twisted's
+// prePathURL takes the host and port of the socket (getRequestHostname,
+// getHost), which twisted_test.go checks.
+// appRoot "" is a URL that was not remembered (Twisted's None).
+var noHostTests = []struct {
+	raw                 string
+	prePathURL, appRoot string
+	twisted             bool // Twisted answers the same
+}{
+	{"GET /foo/bar HTTP/1.0\r\n\r\n", "http://HOST/foo/bar", "http://HOST/foo", true},
+	{"GET /foo/ HTTP/1.0\r\n\r\n", "http://HOST/foo/", "http://HOST/foo", true},
+	{"GET /leaf/a/b HTTP/1.0\r\n\r\n", "http://HOST/leaf", "", true},
+	// An empty Host names no host either (Twisted makes
+	// "http://:PORT/leaf", which is no URL).
+	{"GET /leaf HTTP/1.1\r\nHost:\r\nConnection: close\r\n\r\n", "http://HOST/leaf", "", false},
+}
+
+// TestURLsWithoutHost: a request without a host gets URLs on the address
+// it came to, never "http:///".
+func TestURLsWithoutHost(t *testing.T) {
+	srv := serve(t, probeTree())
+	host := srv.Listener.Addr().String()
+	for _, tt := range noHostTests {
+		res := rawProbe(t, srv, tt.raw)
+		fix := func(s string) string { return strings.ReplaceAll(s, "HOST", host) }
+		appRoot := fix(tt.appRoot)
+		if appRoot == "" {
+			appRoot = fix("http://HOST/")
+		}
+		if res.PrePathURL != fix(tt.prePathURL) || res.URLPath != fix(tt.prePathURL) || res.AppRoot != appRoot {
+			t.Errorf("%q: PrePathURL %q, URLPath %q, AppRootURL %q; want %q, %q, %q",
+				tt.raw, res.PrePathURL, res.URLPath, res.AppRoot, fix(tt.prePathURL), fix(tt.prePathURL), appRoot)
+		}
+	}
+}

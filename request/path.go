@@ -3,6 +3,7 @@ package request
 import (
 	"net"
 	"net/url"
+	"strconv"
 	"strings"
 )
 
@@ -241,7 +242,15 @@ func (r *Request) ForwardedFor() string {
 
 // PrePathURL returns the absolute URL of the resource traversal has reached:
 // the scheme (from IsSecure), the host with its port unless it is the
-// scheme's default, and each prepath segment percent-encoded.
+// scheme's default, and each prepath segment percent-encoded: every byte
+// but letters, digits and "-._~" becomes one escape, so "/caf%C3%A9" stays
+// as it is (Twisted's prePathURL reads the bytes as Latin-1 and gives
+// "/caf%C3%83%C2%A9").
+//
+// The host and port are those the client sent in Host, as RFC 9112 §3.3
+// rebuilds a request's URL; Twisted takes the port from the socket, which
+// is not the client's behind a port mapping. A request without Host gets
+// the server's address (LocalAddr), as in Twisted.
 func (r *Request) PrePathURL() string {
 	return r.urlFor(r.Prepath())
 }
@@ -260,13 +269,21 @@ func (r *Request) urlFor(segs []string) string {
 }
 
 // origin returns the scheme of the request's URL (from IsSecure) and its
-// host, with the port unless it is the scheme's default.
+// host, with the port unless it is the scheme's default. A request that
+// names no host (HTTP/1.0 without Host) gets the address it came to, as
+// Twisted's getRequestHostname and getHost give, else "localhost".
 func (r *Request) origin() (scheme, host string) {
 	scheme, def := "http", "80"
 	if r.IsSecure() {
 		scheme, def = "https", "443"
 	}
 	host = r.Host()
+	if host == "" {
+		host = "localhost"
+		if a, ok := r.LocalAddr().(*net.TCPAddr); ok {
+			host = net.JoinHostPort(a.IP.String(), strconv.Itoa(a.Port))
+		}
+	}
 	if h, port, err := net.SplitHostPort(host); err == nil && port == def {
 		host = h
 		if strings.IndexByte(h, ':') >= 0 {

@@ -155,6 +155,24 @@ func TestTwistedAgrees(t *testing.T) {
 			}
 		}
 	})
+	t.Run("no Host", func(t *testing.T) {
+		addr := strings.TrimPrefix(tree, "http://")
+		for _, tt := range noHostTests {
+			if !tt.twisted {
+				continue
+			}
+			resp, body := testutil.ParseResponse(t, testutil.RawAddr(t, addr, tt.raw), "GET")
+			var res probeResult
+			if err := json.Unmarshal([]byte(body), &res); err != nil {
+				t.Fatalf("%q: Twisted: %d %q", tt.raw, resp.StatusCode, body)
+			}
+			fix := func(s string) string { return strings.ReplaceAll(s, addr, "HOST") }
+			if fix(res.PrePathURL) != tt.prePathURL || fix(res.URLPath) != tt.prePathURL || fix(res.AppRoot) != tt.appRoot {
+				t.Errorf("%q: Twisted's prePathURL %q, URLPath %q, getRootURL %q; the table says %q, %q, %q",
+					tt.raw, res.PrePathURL, res.URLPath, res.AppRoot, tt.prePathURL, tt.prePathURL, tt.appRoot)
+			}
+		}
+	})
 	t.Run("request", func(t *testing.T) {
 		// The same request to both: what they report must match, with the
 		// addresses made comparable.
