@@ -306,7 +306,11 @@ func writePath(b *strings.Builder, segs []string) {
 
 // ChildLink returns a URL relative to the current request for the child
 // named name of the resource traversal has reached, as Twisted's childLink:
-// "/foo/bar" gives "bar/name", "/foo/bar/" gives "name".
+// "/foo/bar" gives "bar/name", "/foo/bar/" gives "name". name is not
+// escaped. The segment it repeats ("bar") is percent-encoded as in
+// PrePathURL, where Twisted's puts it in decoded: for "/foo/a%2Fb" Twisted
+// gives "a/b/name" and for "/foo/javascript:x" a link with a scheme; this
+// gives "a%2Fb/name" and "javascript%3Ax/name".
 func (r *Request) ChildLink(name string) string {
 	switch lpp := r.postpathLen(); {
 	case lpp > 1:
