@@ -16,6 +16,7 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -384,4 +385,63 @@ func TestURLsWithoutHost(t *testing.T) {
 				tt.raw, res.PrePathURL, res.URLPath, res.AppRoot, fix(tt.prePathURL), fix(tt.prePathURL), appRoot)
 		}
 	}
+}
+
+// segmentTests are request targets, sent as they are, and the prepath and
+// postpath the probe tree's probe sees, as Twisted splits them (checked
+// against Twisted by twisted_test.go): the path split on "/", each
+// segment percent-decoded after, so "%2F" stays inside its segment,
+// whatever other bytes the path holds.
+var segmentTests = []struct {
+	target            string
+	prepath, postpath []string
+}{
+	{"/leaf", []string{"leaf"}, []string{}},
+	{"/leaf/", []string{"leaf"}, []string{""}},
+	{"/leaf//a%2Fb/%20c", []string{"leaf"}, []string{"", "a/b", " c"}},
+	{"/foo/a%2Fb", []string{"foo", "a/b"}, []string{}},
+	{"/leaf/a+b/%2e%2e/..", []string{"leaf"}, []string{"a+b", "..", ".."}},
+	// Bytes that net/url will not keep in an escaped path: the
+	// segments are still those of the path as sent.
+	{`/leaf/a%2Fb"c/x`, []string{"leaf"}, []string{`a/b"c`, "x"}},
+	{"/leaf/a%2Fb|c/x", []string{"leaf"}, []string{"a/b|c", "x"}},
+	{"/leaf/a%2Fb^c", []string{"leaf"}, []string{"a/b^c"}},
+	{"/leaf/a%2F{b}`", []string{"leaf"}, []string{"a/{b}`"}},
+	{`/leaf/a%2Fb\c`, []string{"leaf"}, []string{`a/b\c`}},
+	{"/leaf/a%2F<b>", []string{"leaf"}, []string{"a/<b>"}},
+	{"/leaf/%2F\xe9", []string{"leaf"}, []string{"/\xe9"}},
+	{"/leaf/a%2fb%20\"", []string{"leaf"}, []string{`a/b "`}},
+	{"/foo/a%2Fb|c", []string{"foo", "a/b|c"}, []string{}},
+}
+
+// TestSegmentsOverHTTP: Prepath and Postpath of requests sent byte for
+// byte, as Twisted's prepath and postpath.
+func TestSegmentsOverHTTP(t *testing.T) {
+	srv := serve(t, probeTree())
+	for _, tt := range segmentTests {
+		res := rawProbe(t, srv, "GET "+tt.target+" HTTP/1.1\r\nHost: example.com\r\nConnection: close\r\n\r\n")
+		if fmt.Sprint(res.Prepath) != fmt.Sprint(hexes(tt.prepath)) || fmt.Sprint(res.Postpath) != fmt.Sprint(hexes(tt.postpath)) {
+			t.Errorf("%q: prepath %q postpath %q; want %q %q", tt.target,
+				unhexes(res.Prepath), unhexes(res.Postpath), tt.prepath, tt.postpath)
+		}
+		// Path is the same path, escaped: a URL that splits into the
+		// same segments.
+		var segs []string
+		for _, s := range strings.Split(strings.TrimPrefix(res.Path, "/"), "/") {
+			segs = append(segs, request.Unquote(s))
+		}
+		u, err := url.Parse(res.Path)
+		if want := append(slices.Clone(tt.prepath), tt.postpath...); !slices.Equal(segs, want) || err != nil || u.EscapedPath() != res.Path {
+			t.Errorf("%q: Path %q splits into %q, want %q; net/url reads it as %q, %v", tt.target, res.Path, segs, want, u, err)
+		}
+	}
+}
+
+// unhexes undoes hexes.
+func unhexes(h []string) []string {
+	ss := make([]string, len(h))
+	for i, s := range h {
+		ss[i] = unhex(s)
+	}
+	return ss
 }

@@ -28,7 +28,8 @@ func readTarget(target string) *http.Request {
 }
 
 func FuzzSplitPath(f *testing.F) {
-	for _, s := range []string{"/", "/a/b/", "/leaf//a%2Fb/%20c", "/%2e%2e/%00", "/a%zz", "/caf\xc3\xa9", "*", "http://h/x%2F/y"} {
+	for _, s := range []string{"/", "/a/b/", "/leaf//a%2Fb/%20c", "/%2e%2e/%00", "/a%zz", "/caf\xc3\xa9", "*", "http://h/x%2F/y",
+		"/a%2Fb|c/x", "/%2F\xe9", `/a%2fb"[]`} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, target string) {
@@ -36,9 +37,18 @@ func FuzzSplitPath(f *testing.F) {
 		if hr == nil {
 			return
 		}
-		segs := New(httptest.NewRecorder(), hr, nil).Postpath()
+		r := New(httptest.NewRecorder(), hr, nil)
+		segs := r.Postpath()
 		if len(segs) == 0 {
 			return // "*" has no segments
+		}
+		// Path splits into the same segments.
+		var fromPath []string
+		for _, s := range strings.Split(strings.TrimPrefix(r.Path(), "/"), "/") {
+			fromPath = append(fromPath, Unquote(s))
+		}
+		if !slices.Equal(fromPath, segs) {
+			t.Fatalf("%q: segments %q, Path %q splits into %q", target, segs, r.Path(), fromPath)
 		}
 		quoted := make([]string, len(segs))
 		for i, s := range segs {

@@ -87,6 +87,8 @@ type probeResult struct {
 	URLPath, PrePathURL   string
 	Sibling, Child        string
 	AppRoot, Client       string
+	Path                  string
+	Prepath, Postpath     []string // hex: segments need not be UTF-8
 }
 
 // report is a probe's answer.
@@ -114,7 +116,17 @@ func report(r *request.Request) ([]byte, error) {
 	}
 	user, password, ok := r.BasicAuth()
 	res.User, res.Password, res.AuthOK = hex.EncodeToString([]byte(user)), hex.EncodeToString([]byte(password)), ok
+	res.Path, res.Prepath, res.Postpath = r.Path(), hexes(r.Prepath()), hexes(r.Postpath())
 	return json.Marshal(res)
+}
+
+// hexes returns each string of ss in hex.
+func hexes(ss []string) []string {
+	h := make([]string, len(ss))
+	for i, s := range ss {
+		h[i] = hex.EncodeToString([]byte(s))
+	}
+	return h
 }
 
 // probe is a leaf that reports.

@@ -24,12 +24,20 @@ func pathSrcOf(u *url.URL) pathSrc {
 	switch {
 	case u.Path == "*":
 		return noPath
-	// A RawPath that no longer matches Path (a middleware rewrote Path
-	// alone) is stale: EscapedPath then ignores it, and so do we.
-	case u.RawPath != "" && u.EscapedPath() == u.RawPath:
+	case u.RawPath != "" && rawMatches(u):
 		return rawPath
 	}
 	return decodedPath
+}
+
+// rawMatches reports whether u.RawPath decodes to u.Path. A RawPath that
+// does not (a middleware rewrote Path alone) is stale, and ignored. One
+// that holds bytes an escaped path may not ("|", "\"", non-ASCII...) is
+// still the path the client sent: EscapedPath ignores it, but the
+// segments are its own.
+func rawMatches(u *url.URL) bool {
+	p, err := url.PathUnescape(u.RawPath)
+	return err == nil && p == u.Path
 }
 
 // path returns the path that traversal splits, after its first "/", as

@@ -260,8 +260,17 @@ func (r *Request) Method() string { return r.r.Method }
 // URI returns the request target as sent: the path and the query.
 func (r *Request) URI() string { return r.r.RequestURI }
 
-// Path returns the escaped path of the request, without the query.
-func (r *Request) Path() string { return r.r.URL.EscapedPath() }
+// Path returns the escaped path of the request, without the query: the
+// path as the client escaped it (Twisted's request.path), so that "%2F"
+// stays, with any byte that a URL cannot hold (such as "|" or a non-ASCII
+// byte) percent-encoded. It splits into the segments of Prepath and
+// Postpath.
+func (r *Request) Path() string {
+	if r.pathSrc == rawPath {
+		return escapeText(r.r.URL.RawPath, "/[]")
+	}
+	return r.r.URL.EscapedPath()
+}
 
 // Header returns the last value of the named request header, or "" (Twisted's
 // getHeader returns the last value, where http.Header.Get returns the first).

@@ -173,6 +173,21 @@ func TestTwistedAgrees(t *testing.T) {
 			}
 		}
 	})
+	t.Run("segments", func(t *testing.T) {
+		addr := strings.TrimPrefix(tree, "http://")
+		for _, tt := range segmentTests {
+			raw := "GET " + tt.target + " HTTP/1.1\r\nHost: example.com\r\nConnection: close\r\n\r\n"
+			resp, body := testutil.ParseResponse(t, testutil.RawAddr(t, addr, raw), "GET")
+			var res probeResult
+			if err := json.Unmarshal([]byte(body), &res); err != nil {
+				t.Fatalf("%q: Twisted: %d %q", tt.target, resp.StatusCode, body)
+			}
+			if fmt.Sprint(res.Prepath) != fmt.Sprint(hexes(tt.prepath)) || fmt.Sprint(res.Postpath) != fmt.Sprint(hexes(tt.postpath)) {
+				t.Errorf("%q: Twisted's prepath %q, postpath %q; the table says %q, %q", tt.target,
+					unhexes(res.Prepath), unhexes(res.Postpath), tt.prepath, tt.postpath)
+			}
+		}
+	})
 	t.Run("request", func(t *testing.T) {
 		// The same request to both: what they report must match, with the
 		// addresses made comparable.

@@ -35,6 +35,9 @@ def report(request):
             "Sibling": text(request.sibLink(b"sib")),
             "Child": text(request.childLink(b"kid")),
             "AppRoot": text(request.getRootURL()),
+            "Path": text(request.path),
+            "Prepath": [s.hex() for s in request.prepath],
+            "Postpath": [s.hex() for s in request.postpath],
         }
     ).encode()
 
