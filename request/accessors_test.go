@@ -163,10 +163,7 @@ var basicAuthTests = []struct {
 func TestBasicAuth(t *testing.T) {
 	srv := serve(t, probeTree())
 	for _, tt := range basicAuthTests {
-		var header []string
-		for _, h := range tt.header {
-			header = append(header, "Authorization", h)
-		}
+		header := repeatHeader("Authorization", tt.header)
 		res := probeGET(t, srv.Client(), srv.URL, "/leaf", "", header...)
 		want := probeResult{User: hex.EncodeToString([]byte(tt.user)), Password: hex.EncodeToString([]byte(tt.password)), AuthOK: tt.ok}
 		if res.User != want.User || res.Password != want.Password || res.AuthOK != want.AuthOK {
@@ -335,10 +332,7 @@ func cookieNames(want map[string]string) string {
 func TestCookieOverHTTP(t *testing.T) {
 	srv := serve(t, probeTree())
 	for _, tt := range cookieTests {
-		var header []string
-		for _, line := range tt.lines {
-			header = append(header, "Cookie", line)
-		}
+		header := repeatHeader("Cookie", tt.lines)
 		code, body := get(t, srv.Client(), srv.URL, cookieNames(tt.want), "", header...)
 		var got map[string]string
 		if err := json.Unmarshal([]byte(body), &got); code != http.StatusOK || err != nil {

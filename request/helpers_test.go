@@ -203,6 +203,16 @@ func get(t *testing.T, c *http.Client, base, path, host string, header ...string
 	return resp.StatusCode, body
 }
 
+// repeatHeader returns the header lines (name, value, name, value...) of
+// get that give the header name each of values.
+func repeatHeader(name string, values []string) []string {
+	var header []string
+	for _, v := range values {
+		header = append(header, name, v)
+	}
+	return header
+}
+
 // probeGET is get that decodes a probe's report.
 func probeGET(t *testing.T, c *http.Client, base, path, host string, header ...string) probeResult {
 	t.Helper()

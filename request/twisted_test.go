@@ -99,10 +99,7 @@ func TestTwistedAgrees(t *testing.T) {
 	go1 := serve(t, probeTree())
 	t.Run("getUser", func(t *testing.T) {
 		for _, tt := range basicAuthTests {
-			var header []string
-			for _, h := range tt.header {
-				header = append(header, "Authorization", h)
-			}
+			header := repeatHeader("Authorization", tt.header)
 			res := twistedGET(t, tree, "/leaf", header...)
 			if user, password := unhex(res.User), unhex(res.Password); user != tt.user || password != tt.password {
 				t.Errorf("%s: Twisted's getUser, getPassword = %q, %q; the table says %q, %q", tt.name, user, password, tt.user, tt.password)
@@ -141,10 +138,7 @@ func TestTwistedAgrees(t *testing.T) {
 	})
 	t.Run("cookies", func(t *testing.T) {
 		for _, tt := range cookieTests {
-			var header []string
-			for _, line := range tt.lines {
-				header = append(header, "Cookie", line)
-			}
+			header := repeatHeader("Cookie", tt.lines)
 			code, body := get(t, noKeepAlives, tree, "/cookies", "", header...)
 			var got map[string]string
 			if err := json.Unmarshal([]byte(body), &got); code != http.StatusOK || err != nil {
