@@ -14,7 +14,9 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -161,10 +163,7 @@ var basicAuthTests = []struct {
 func TestBasicAuth(t *testing.T) {
 	srv := serve(t, probeTree())
 	for _, tt := range basicAuthTests {
-		var header []string
-		for _, h := range tt.header {
-			header = append(header, "Authorization", h)
-		}
+		header := repeatHeader("Authorization", tt.header)
 		res := probeGET(t, srv.Client(), srv.URL, "/leaf", "", header...)
 		want := probeResult{User: hex.EncodeToString([]byte(tt.user)), Password: hex.EncodeToString([]byte(tt.password)), AuthOK: tt.ok}
 		if res.User != want.User || res.Password != want.Password || res.AuthOK != want.AuthOK {
@@ -294,4 +293,149 @@ func TestAppRootURLBehindProxy(t *testing.T) {
 	if res.AppRoot != "https://public.example/foo" {
 		t.Errorf("AppRootURL %q, want https://public.example/foo", res.AppRoot)
 	}
+}
+
+// cookieTests are Cookie header lines and every cookie Twisted's
+// getCookie finds in them (its received_cookies, checked against Twisted
+// by twisted_test.go): items split on ";", leading white space dropped
+// (a tab too: Python's lstrip), the name up to the first "=", the last
+// occurrence winning.
+var cookieTests = []struct {
+	name  string
+	lines []string
+	want  map[string]string
+}{
+	{"two", []string{"a=1; b=2"}, map[string]string{"a": "1", "b": "2"}},
+	{"no space", []string{"a=1;b=2"}, map[string]string{"a": "1", "b": "2"}},
+	{"tab after the semicolon", []string{"a=1;\tb=2"}, map[string]string{"a": "1", "b": "2"}},
+	{"tabs and spaces", []string{"a=1;\t \tb=2; \tc=3"}, map[string]string{"a": "1", "b": "2", "c": "3"}},
+	{"last wins", []string{"a=1; a=2"}, map[string]string{"a": "2"}},
+	{"last line wins", []string{"a=1; b=1", "a=2"}, map[string]string{"a": "2", "b": "1"}},
+	{"valueless dropped", []string{"flag; c=3"}, map[string]string{"c": "3"}},
+	{"first equals sign", []string{"a=b=c"}, map[string]string{"a": "b=c"}},
+	{"empty name", []string{"=1"}, map[string]string{"": "1"}},
+	{"space inside a name", []string{"x y=1"}, map[string]string{"x y": "1"}},
+	{"quotes kept", []string{`a="q"`}, map[string]string{"a": `"q"`}},
+}
+
+// cookieNames are the names the Go probe is asked for: those of want, and
+// some it does not hold.
+func cookieNames(want map[string]string) string {
+	q := url.Values{"name": {"a", "b", "c", " b", "\tb"}}
+	for name := range want {
+		q.Add("name", name)
+	}
+	return "/cookies?" + q.Encode()
+}
+
+// TestCookieOverHTTP: Cookie finds what Twisted's getCookie finds.
+func TestCookieOverHTTP(t *testing.T) {
+	srv := serve(t, probeTree())
+	for _, tt := range cookieTests {
+		header := repeatHeader("Cookie", tt.lines)
+		code, body := get(t, srv.Client(), srv.URL, cookieNames(tt.want), "", header...)
+		var got map[string]string
+		if err := json.Unmarshal([]byte(body), &got); code != http.StatusOK || err != nil {
+			t.Fatalf("%s: %d %q", tt.name, code, body)
+		}
+		if fmt.Sprint(got) != fmt.Sprint(tt.want) {
+			t.Errorf("%s: Cookie %q finds %q, want %q", tt.name, tt.lines, got, tt.want)
+		}
+	}
+}
+
+// noHostTests are requests that name no host, and the URLs of the probe
+// tree for them, HOST standing for the server's address: Twisted's
+// prePathURL takes the host and port of the socket (getRequestHostname,
+// getHost), which twisted_test.go checks.
+// appRoot "" is a URL that was not remembered (Twisted's None).
+var noHostTests = []struct {
+	raw                 string
+	prePathURL, appRoot string
+	twisted             bool // Twisted answers the same
+}{
+	{"GET /foo/bar HTTP/1.0\r\n\r\n", "http://HOST/foo/bar", "http://HOST/foo", true},
+	{"GET /foo/ HTTP/1.0\r\n\r\n", "http://HOST/foo/", "http://HOST/foo", true},
+	{"GET /leaf/a/b HTTP/1.0\r\n\r\n", "http://HOST/leaf", "", true},
+	// An empty Host names no host either (Twisted makes
+	// "http://:PORT/leaf", which is no URL).
+	{"GET /leaf HTTP/1.1\r\nHost:\r\nConnection: close\r\n\r\n", "http://HOST/leaf", "", false},
+}
+
+// TestURLsWithoutHost: a request without a host gets URLs on the address
+// it came to, never "http:///".
+func TestURLsWithoutHost(t *testing.T) {
+	srv := serve(t, probeTree())
+	host := srv.Listener.Addr().String()
+	for _, tt := range noHostTests {
+		res := rawProbe(t, srv, tt.raw)
+		fix := func(s string) string { return strings.ReplaceAll(s, "HOST", host) }
+		appRoot := fix(tt.appRoot)
+		if appRoot == "" {
+			appRoot = fix("http://HOST/")
+		}
+		if res.PrePathURL != fix(tt.prePathURL) || res.URLPath != fix(tt.prePathURL) || res.AppRoot != appRoot {
+			t.Errorf("%q: PrePathURL %q, URLPath %q, AppRootURL %q; want %q, %q, %q",
+				tt.raw, res.PrePathURL, res.URLPath, res.AppRoot, fix(tt.prePathURL), fix(tt.prePathURL), appRoot)
+		}
+	}
+}
+
+// segmentTests are request targets, sent as they are, and the prepath and
+// postpath the probe tree's probe sees, as Twisted splits them (checked
+// against Twisted by twisted_test.go): the path split on "/", each
+// segment percent-decoded after, so "%2F" stays inside its segment,
+// whatever other bytes the path holds.
+var segmentTests = []struct {
+	target            string
+	prepath, postpath []string
+}{
+	{"/leaf", []string{"leaf"}, []string{}},
+	{"/leaf/", []string{"leaf"}, []string{""}},
+	{"/leaf//a%2Fb/%20c", []string{"leaf"}, []string{"", "a/b", " c"}},
+	{"/foo/a%2Fb", []string{"foo", "a/b"}, []string{}},
+	{"/leaf/a+b/%2e%2e/..", []string{"leaf"}, []string{"a+b", "..", ".."}},
+	// Bytes that net/url will not keep in an escaped path: the
+	// segments are still those of the path as sent.
+	{`/leaf/a%2Fb"c/x`, []string{"leaf"}, []string{`a/b"c`, "x"}},
+	{"/leaf/a%2Fb|c/x", []string{"leaf"}, []string{"a/b|c", "x"}},
+	{"/leaf/a%2Fb^c", []string{"leaf"}, []string{"a/b^c"}},
+	{"/leaf/a%2F{b}`", []string{"leaf"}, []string{"a/{b}`"}},
+	{`/leaf/a%2Fb\c`, []string{"leaf"}, []string{`a/b\c`}},
+	{"/leaf/a%2F<b>", []string{"leaf"}, []string{"a/<b>"}},
+	{"/leaf/%2F\xe9", []string{"leaf"}, []string{"/\xe9"}},
+	{"/leaf/a%2fb%20\"", []string{"leaf"}, []string{`a/b "`}},
+	{"/foo/a%2Fb|c", []string{"foo", "a/b|c"}, []string{}},
+}
+
+// TestSegmentsOverHTTP: Prepath and Postpath of requests sent byte for
+// byte, as Twisted's prepath and postpath.
+func TestSegmentsOverHTTP(t *testing.T) {
+	srv := serve(t, probeTree())
+	for _, tt := range segmentTests {
+		res := rawProbe(t, srv, "GET "+tt.target+" HTTP/1.1\r\nHost: example.com\r\nConnection: close\r\n\r\n")
+		if fmt.Sprint(res.Prepath) != fmt.Sprint(hexes(tt.prepath)) || fmt.Sprint(res.Postpath) != fmt.Sprint(hexes(tt.postpath)) {
+			t.Errorf("%q: prepath %q postpath %q; want %q %q", tt.target,
+				unhexes(res.Prepath), unhexes(res.Postpath), tt.prepath, tt.postpath)
+		}
+		// Path is the same path, escaped: a URL that splits into the
+		// same segments.
+		var segs []string
+		for _, s := range strings.Split(strings.TrimPrefix(res.Path, "/"), "/") {
+			segs = append(segs, request.Unquote(s))
+		}
+		u, err := url.Parse(res.Path)
+		if want := append(slices.Clone(tt.prepath), tt.postpath...); !slices.Equal(segs, want) || err != nil || u.EscapedPath() != res.Path {
+			t.Errorf("%q: Path %q splits into %q, want %q; net/url reads it as %q, %v", tt.target, res.Path, segs, want, u, err)
+		}
+	}
+}
+
+// unhexes undoes hexes.
+func unhexes(h []string) []string {
+	ss := make([]string, len(h))
+	for i, s := range h {
+		ss[i] = unhex(s)
+	}
+	return ss
 }

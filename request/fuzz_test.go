@@ -28,7 +28,8 @@ func readTarget(target string) *http.Request {
 }
 
 func FuzzSplitPath(f *testing.F) {
-	for _, s := range []string{"/", "/a/b/", "/leaf//a%2Fb/%20c", "/%2e%2e/%00", "/a%zz", "/caf\xc3\xa9", "*", "http://h/x%2F/y"} {
+	for _, s := range []string{"/", "/a/b/", "/leaf//a%2Fb/%20c", "/%2e%2e/%00", "/a%zz", "/caf\xc3\xa9", "*", "http://h/x%2F/y",
+		"/a%2Fb|c/x", "/%2F\xe9", `/a%2fb"[]`} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, target string) {
@@ -36,9 +37,18 @@ func FuzzSplitPath(f *testing.F) {
 		if hr == nil {
 			return
 		}
-		segs := New(httptest.NewRecorder(), hr, nil).Postpath()
+		r := New(httptest.NewRecorder(), hr, nil)
+		segs := r.Postpath()
 		if len(segs) == 0 {
 			return // "*" has no segments
+		}
+		// Path splits into the same segments.
+		var fromPath []string
+		for _, s := range strings.Split(strings.TrimPrefix(r.Path(), "/"), "/") {
+			fromPath = append(fromPath, Unquote(s))
+		}
+		if !slices.Equal(fromPath, segs) {
+			t.Fatalf("%q: segments %q, Path %q splits into %q", target, segs, r.Path(), fromPath)
 		}
 		quoted := make([]string, len(segs))
 		for i, s := range segs {
@@ -191,6 +201,7 @@ func FuzzCookie(f *testing.F) {
 	f.Add("a=1;a=2", "a")
 	f.Add(" ;;=; =x", "")
 	f.Add("a=b=c; a=b", "a=b")
+	f.Add("a=1;\tb=2", "b")
 	f.Fuzz(func(t *testing.T, header, name string) {
 		hr := httptest.NewRequest("GET", "/", nil)
 		hr.Header["Cookie"] = []string{header}
@@ -202,10 +213,11 @@ func FuzzCookie(f *testing.F) {
 }
 
 // refCookie is the rule Cookie implements, written the plain way: split on
-// ";", drop leading spaces, split each item at its first "=", last wins.
+// ";", drop leading white space (Python's bytes.lstrip), split each item
+// at its first "=", last wins.
 func refCookie(header, name string) (val string, found bool) {
 	for _, item := range strings.Split(header, ";") {
-		k, v, ok := strings.Cut(strings.TrimLeft(item, " "), "=")
+		k, v, ok := strings.Cut(strings.TrimLeft(item, " \t\n\v\f\r"), "=")
 		if ok && k == name {
 			val, found = v, true
 		}

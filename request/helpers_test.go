@@ -87,6 +87,8 @@ type probeResult struct {
 	URLPath, PrePathURL   string
 	Sibling, Child        string
 	AppRoot, Client       string
+	Path                  string
+	Prepath, Postpath     []string // hex: segments need not be UTF-8
 }
 
 // report is a probe's answer.
@@ -114,7 +116,17 @@ func report(r *request.Request) ([]byte, error) {
 	}
 	user, password, ok := r.BasicAuth()
 	res.User, res.Password, res.AuthOK = hex.EncodeToString([]byte(user)), hex.EncodeToString([]byte(password)), ok
+	res.Path, res.Prepath, res.Postpath = r.Path(), hexes(r.Prepath()), hexes(r.Postpath())
 	return json.Marshal(res)
+}
+
+// hexes returns each string of ss in hex.
+func hexes(ss []string) []string {
+	h := make([]string, len(ss))
+	for i, s := range ss {
+		h[i] = hex.EncodeToString([]byte(s))
+	}
+	return h
 }
 
 // probe is a leaf that reports.
@@ -149,13 +161,30 @@ func newRememberer() *rememberer {
 
 // probeTree is the tree twisted_probe.py serves too: a probe at /leaf, an
 // application root that remembers its URL at /foo, URLPath operations at
-// /urlpath.
+// /urlpath, the request's cookies at /cookies.
 func probeTree() resource.Resource {
 	root := resource.New()
 	root.PutChild("leaf", probe{})
 	root.PutChild("foo", newRememberer())
 	root.PutChild("urlpath", urlPathOp{})
+	root.PutChild("cookies", cookieProbe{})
 	return root
+}
+
+// cookieProbe answers with the cookies named by the query's "name"
+// arguments that the request has, as JSON from name to value, as
+// /cookies of twisted_probe.py answers with all of them.
+type cookieProbe struct{ resource.Leaf }
+
+func (cookieProbe) RenderGET(r *request.Request) ([]byte, error) {
+	args, _ := r.Args()
+	found := map[string]string{}
+	for _, name := range args["name"] {
+		if v, ok := r.Cookie(name); ok {
+			found[name] = v
+		}
+	}
+	return json.Marshal(found)
 }
 
 // get sends GET base+path with the header lines (name, value, name,
@@ -172,6 +201,16 @@ func get(t *testing.T, c *http.Client, base, path, host string, header ...string
 	}
 	resp, body := testutil.Send(t, c, req)
 	return resp.StatusCode, body
+}
+
+// repeatHeader returns the header lines (name, value, name, value...) of
+// get that give the header name each of values.
+func repeatHeader(name string, values []string) []string {
+	var header []string
+	for _, v := range values {
+		header = append(header, name, v)
+	}
+	return header
 }
 
 // probeGET is get that decodes a probe's report.

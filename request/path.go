@@ -3,6 +3,7 @@ package request
 import (
 	"net"
 	"net/url"
+	"strconv"
 	"strings"
 )
 
@@ -23,12 +24,20 @@ func pathSrcOf(u *url.URL) pathSrc {
 	switch {
 	case u.Path == "*":
 		return noPath
-	// A RawPath that no longer matches Path (a middleware rewrote Path
-	// alone) is stale: EscapedPath then ignores it, and so do we.
-	case u.RawPath != "" && u.EscapedPath() == u.RawPath:
+	case u.RawPath != "" && rawMatches(u):
 		return rawPath
 	}
 	return decodedPath
+}
+
+// rawMatches reports whether u.RawPath decodes to u.Path. A RawPath that
+// does not (a middleware rewrote Path alone) is stale, and ignored. One
+// that holds bytes an escaped path may not ("|", "\"", non-ASCII...) is
+// still the path the client sent: EscapedPath ignores it, but the
+// segments are its own.
+func rawMatches(u *url.URL) bool {
+	p, err := url.PathUnescape(u.RawPath)
+	return err == nil && p == u.Path
 }
 
 // path returns the path that traversal splits, after its first "/", as
@@ -241,7 +250,15 @@ func (r *Request) ForwardedFor() string {
 
 // PrePathURL returns the absolute URL of the resource traversal has reached:
 // the scheme (from IsSecure), the host with its port unless it is the
-// scheme's default, and each prepath segment percent-encoded.
+// scheme's default, and each prepath segment percent-encoded: every byte
+// but letters, digits and "-._~" becomes one escape, so "/caf%C3%A9" stays
+// as it is (Twisted's prePathURL reads the bytes as Latin-1 and gives
+// "/caf%C3%83%C2%A9").
+//
+// The host and port are those the client sent in Host, as RFC 9112 §3.3
+// rebuilds a request's URL; Twisted takes the port from the socket, which
+// is not the client's behind a port mapping. A request without Host gets
+// the server's address (LocalAddr), as in Twisted.
 func (r *Request) PrePathURL() string {
 	return r.urlFor(r.Prepath())
 }
@@ -260,13 +277,21 @@ func (r *Request) urlFor(segs []string) string {
 }
 
 // origin returns the scheme of the request's URL (from IsSecure) and its
-// host, with the port unless it is the scheme's default.
+// host, with the port unless it is the scheme's default. A request that
+// names no host (HTTP/1.0 without Host) gets the address it came to, as
+// Twisted's getRequestHostname and getHost give, else "localhost".
 func (r *Request) origin() (scheme, host string) {
 	scheme, def := "http", "80"
 	if r.IsSecure() {
 		scheme, def = "https", "443"
 	}
 	host = r.Host()
+	if host == "" {
+		host = "localhost"
+		if a, ok := r.LocalAddr().(*net.TCPAddr); ok {
+			host = net.JoinHostPort(a.IP.String(), strconv.Itoa(a.Port))
+		}
+	}
 	if h, port, err := net.SplitHostPort(host); err == nil && port == def {
 		host = h
 		if strings.IndexByte(h, ':') >= 0 {
@@ -289,7 +314,11 @@ func writePath(b *strings.Builder, segs []string) {
 
 // ChildLink returns a URL relative to the current request for the child
 // named name of the resource traversal has reached, as Twisted's childLink:
-// "/foo/bar" gives "bar/name", "/foo/bar/" gives "name".
+// "/foo/bar" gives "bar/name", "/foo/bar/" gives "name". name is not
+// escaped. The segment it repeats ("bar") is percent-encoded as in
+// PrePathURL, where Twisted's puts it in decoded: for "/foo/a%2Fb" Twisted
+// gives "a/b/name" and for "/foo/javascript:x" a link with a scheme; this
+// gives "a%2Fb/name" and "javascript%3Ax/name".
 func (r *Request) ChildLink(name string) string {
 	switch lpp := r.postpathLen(); {
 	case lpp > 1:

@@ -260,8 +260,17 @@ func (r *Request) Method() string { return r.r.Method }
 // URI returns the request target as sent: the path and the query.
 func (r *Request) URI() string { return r.r.RequestURI }
 
-// Path returns the escaped path of the request, without the query.
-func (r *Request) Path() string { return r.r.URL.EscapedPath() }
+// Path returns the escaped path of the request, without the query: the
+// path as the client escaped it (Twisted's request.path), so that "%2F"
+// stays, with any byte that a URL cannot hold (such as "|" or a non-ASCII
+// byte) percent-encoded. It splits into the segments of Prepath and
+// Postpath.
+func (r *Request) Path() string {
+	if r.pathSrc == rawPath {
+		return escapeText(r.r.URL.RawPath, "/[]")
+	}
+	return r.r.URL.EscapedPath()
+}
 
 // Header returns the last value of the named request header, or "" (Twisted's
 // getHeader returns the last value, where http.Header.Get returns the first).
@@ -274,8 +283,9 @@ func (r *Request) Header(name string) string {
 }
 
 // Cookie returns the value of the named request cookie. The Cookie headers
-// are split on ";", a name is separated from its value at the first "=",
-// items without "=" are ignored, values are not unquoted, and the last
+// are split on ";", each item loses its leading white space (spaces and
+// tabs), a name is separated from its value at the first "=", items
+// without "=" are ignored, values are not unquoted, and the last
 // occurrence wins, as in Twisted.
 func (r *Request) Cookie(name string) (string, bool) {
 	var val string
@@ -287,7 +297,7 @@ func (r *Request) Cookie(name string) (string, bool) {
 		for len(line) > 0 {
 			var item string
 			item, line, _ = strings.Cut(line, ";")
-			item = strings.TrimLeft(item, " ")
+			item = strings.TrimLeft(item, cookieSpace)
 			// item is name=value when it starts with the name and an "=";
 			// the value is not scanned.
 			if len(item) > len(name) && item[len(name)] == '=' && item[:len(name)] == name {
@@ -297,6 +307,10 @@ func (r *Request) Cookie(name string) (string, bool) {
 	}
 	return val, found
 }
+
+// cookieSpace is the white space Cookie removes before each item: what
+// Python's bytes.lstrip() removes in Twisted's parseCookies.
+const cookieSpace = " \t\n\v\f\r"
 
 // ResponseHeader returns the response header map, to be changed before the
 // first Write by the goroutine that renders or finishes the response. Once

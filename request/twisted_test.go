@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"os/exec"
 	"strings"
@@ -98,10 +99,7 @@ func TestTwistedAgrees(t *testing.T) {
 	go1 := serve(t, probeTree())
 	t.Run("getUser", func(t *testing.T) {
 		for _, tt := range basicAuthTests {
-			var header []string
-			for _, h := range tt.header {
-				header = append(header, "Authorization", h)
-			}
+			header := repeatHeader("Authorization", tt.header)
 			res := twistedGET(t, tree, "/leaf", header...)
 			if user, password := unhex(res.User), unhex(res.Password); user != tt.user || password != tt.password {
 				t.Errorf("%s: Twisted's getUser, getPassword = %q, %q; the table says %q, %q", tt.name, user, password, tt.user, tt.password)
@@ -135,6 +133,52 @@ func TestTwistedAgrees(t *testing.T) {
 					t.Errorf("%s: Twisted's sibLink %q, childLink %q, getRootURL %q; the table says %q, %q, %q",
 						tt.path, res.Sibling, res.Child, res.AppRoot, tt.sibling, tt.child, tt.appRoot)
 				}
+			}
+		}
+	})
+	t.Run("cookies", func(t *testing.T) {
+		for _, tt := range cookieTests {
+			header := repeatHeader("Cookie", tt.lines)
+			code, body := get(t, noKeepAlives, tree, "/cookies", "", header...)
+			var got map[string]string
+			if err := json.Unmarshal([]byte(body), &got); code != http.StatusOK || err != nil {
+				t.Fatalf("%s: Twisted: %d %q", tt.name, code, body)
+			}
+			if fmt.Sprint(got) != fmt.Sprint(tt.want) {
+				t.Errorf("%s: Twisted's received_cookies for %q are %q; the table says %q", tt.name, tt.lines, got, tt.want)
+			}
+		}
+	})
+	t.Run("no Host", func(t *testing.T) {
+		addr := strings.TrimPrefix(tree, "http://")
+		for _, tt := range noHostTests {
+			if !tt.twisted {
+				continue
+			}
+			resp, body := testutil.ParseResponse(t, testutil.RawAddr(t, addr, tt.raw), "GET")
+			var res probeResult
+			if err := json.Unmarshal([]byte(body), &res); err != nil {
+				t.Fatalf("%q: Twisted: %d %q", tt.raw, resp.StatusCode, body)
+			}
+			fix := func(s string) string { return strings.ReplaceAll(s, addr, "HOST") }
+			if fix(res.PrePathURL) != tt.prePathURL || fix(res.URLPath) != tt.prePathURL || fix(res.AppRoot) != tt.appRoot {
+				t.Errorf("%q: Twisted's prePathURL %q, URLPath %q, getRootURL %q; the table says %q, %q, %q",
+					tt.raw, res.PrePathURL, res.URLPath, res.AppRoot, tt.prePathURL, tt.prePathURL, tt.appRoot)
+			}
+		}
+	})
+	t.Run("segments", func(t *testing.T) {
+		addr := strings.TrimPrefix(tree, "http://")
+		for _, tt := range segmentTests {
+			raw := "GET " + tt.target + " HTTP/1.1\r\nHost: example.com\r\nConnection: close\r\n\r\n"
+			resp, body := testutil.ParseResponse(t, testutil.RawAddr(t, addr, raw), "GET")
+			var res probeResult
+			if err := json.Unmarshal([]byte(body), &res); err != nil {
+				t.Fatalf("%q: Twisted: %d %q", tt.target, resp.StatusCode, body)
+			}
+			if fmt.Sprint(res.Prepath) != fmt.Sprint(hexes(tt.prepath)) || fmt.Sprint(res.Postpath) != fmt.Sprint(hexes(tt.postpath)) {
+				t.Errorf("%q: Twisted's prepath %q, postpath %q; the table says %q, %q", tt.target,
+					unhexes(res.Prepath), unhexes(res.Postpath), tt.prepath, tt.postpath)
 			}
 		}
 	})

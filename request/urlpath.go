@@ -210,21 +210,43 @@ func resolveDots(base, ref string) string {
 // appear in a segment (RFC 3986's pchar: letters, digits, "-._~",
 // "!$&'()*+,;=", ":" and "@") and "%" followed by two hex digits stay; the
 // others are percent-encoded.
-func escapeName(name string) string {
+func escapeName(name string) string { return escapeText(name, "") }
+
+// escapeText returns s with the bytes that may not appear in a path
+// segment percent-encoded, as escapeName says, except those in keep.
+func escapeText(s, keep string) string {
+	i := 0
+	for i < len(s) && pathByte(s, i, keep) {
+		i++
+	}
+	if i == len(s) {
+		return s
+	}
 	const hex = "0123456789ABCDEF"
 	var b strings.Builder
-	for i := 0; i < len(name); i++ {
-		c := name[i]
-		switch {
-		case unreserved(c) || strings.IndexByte("!$&'()*+,;=:@", c) >= 0:
+	b.Grow(len(s) + 8)
+	b.WriteString(s[:i])
+	for ; i < len(s); i++ {
+		if c := s[i]; pathByte(s, i, keep) {
 			b.WriteByte(c)
-		case c == '%' && i+2 < len(name) && ishex(name[i+1]) && ishex(name[i+2]):
-			b.WriteByte(c)
-		default:
+		} else {
 			b.WriteByte('%')
 			b.WriteByte(hex[c>>4])
 			b.WriteByte(hex[c&15])
 		}
 	}
 	return b.String()
+}
+
+// pathByte reports whether s[i] may stay as it is in a path segment (or
+// is in keep).
+func pathByte(s string, i int, keep string) bool {
+	c := s[i]
+	switch {
+	case unreserved(c) || strings.IndexByte("!$&'()*+,;=:@", c) >= 0 || strings.IndexByte(keep, c) >= 0:
+		return true
+	case c == '%':
+		return i+2 < len(s) && ishex(s[i+1]) && ishex(s[i+2])
+	}
+	return false
 }

@@ -2,7 +2,8 @@
 
 Each probe answers with JSON: what the request accessors say of the
 request (the same keys as probeResult in accessors_test.go). /urlpath
-answers with one URLPath operation. The first line printed is the port.
+answers with one URLPath operation, /cookies with the request's cookies.
+The first line printed is the port.
 """
 
 import json
@@ -34,6 +35,9 @@ def report(request):
             "Sibling": text(request.sibLink(b"sib")),
             "Child": text(request.childLink(b"kid")),
             "AppRoot": text(request.getRootURL()),
+            "Path": text(request.path),
+            "Prepath": [s.hex() for s in request.prepath],
+            "Postpath": [s.hex() for s in request.postpath],
         }
     ).encode()
 
@@ -83,6 +87,16 @@ class Op(resource.Resource):
         return str(u).encode()
 
 
+class Cookies(resource.Resource):
+    """The request's cookies, all of them, as a JSON object."""
+
+    isLeaf = True
+
+    def render(self, request):
+        cookies = {text(k): text(v) for k, v in request.received_cookies.items()}
+        return json.dumps(cookies).encode()
+
+
 def tree():
     root = resource.Resource()
     root.putChild(b"leaf", Probe())
@@ -91,6 +105,7 @@ def tree():
     foo.putChild(b"bar", Node())
     root.putChild(b"foo", foo)
     root.putChild(b"urlpath", Op())
+    root.putChild(b"cookies", Cookies())
     rr = Rememberer()
     rr.putChild(b"", rr)
     rr.putChild(b"bar", Node())

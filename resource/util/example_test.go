@@ -22,7 +22,11 @@ func ExampleRedirect() {
 }
 
 func ExampleParentRedirect() {
-	s := site.New(util.ParentRedirect())
+	root := resource.New()
+	docs := resource.New()
+	root.PutChild("docs", docs)
+	docs.PutChild("intro", util.ParentRedirect())
+	s := site.New(root)
 	defer s.Close()
 
 	w := httptest.NewRecorder()

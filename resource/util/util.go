@@ -113,12 +113,13 @@ type parentRedirect struct {
 }
 
 // ParentRedirect returns a leaf resource that redirects every request to the
-// absolute URL of the "directory" the request's path is in, as Twisted's
-// ParentRedirect: everything after the path's last "/" is dropped, and so is
-// the query. "/" and "/foo" lead to http://host/; "/foo/" and "/foo/bar" to
-// http://host/foo/. Mounted as the "" child of a resource, it sends
-// "/dir/" to itself, so it is usually mounted where a path without a
-// trailing slash should climb one level.
+// absolute URL of the "directory" it is in, as Twisted's ParentRedirect:
+// its own URL (PrePathURL, which ends at the segment that reached it) with
+// everything after the last "/" dropped, and no query. Mounted at "/up",
+// it sends "/up", "/up/" and "/up/x/y?q=1" to http://host/; mounted at
+// "/dir/x", it sends "/dir/x" and "/dir/x/y" to http://host/dir/. As the
+// Site's root it sends every request to http://host/; as the "" child of
+// "/dir" it sends "/dir/" to itself.
 func ParentRedirect() resource.Resource { return parentRedirect{} }
 
 // Render redirects to the request's directory, whatever the method.
@@ -126,13 +127,8 @@ func (parentRedirect) Render(r *request.Request) ([]byte, error) {
 	return RedirectTo(parentURL(r), r), nil
 }
 
-// parentURL returns the absolute URL of the directory of the request's path:
-// the root URL followed by the path up to and including its last "/".
+// parentURL returns the absolute URL of the directory the resource's own
+// URL is in (Twisted's URLPath.fromRequest(request).here()).
 func parentURL(r *request.Request) string {
-	p := r.Path()
-	i := strings.LastIndexByte(p, '/')
-	if i <= 0 {
-		return r.RootURL()
-	}
-	return r.RootURL() + p[1:i+1]
+	return r.URLPath().Here().String()
 }

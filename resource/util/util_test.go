@@ -3,6 +3,7 @@ package util_test
 import (
 	"net/http"
 	"net/url"
+	"strings"
 	"testing"
 
 	"github.com/gotwisted/web/internal/testutil"
@@ -110,43 +111,65 @@ func TestRedirectIsLeaf(t *testing.T) {
 	}
 }
 
+// TestParentRedirect: the Location is the directory of the resource's
+// own URL, whatever follows it in the request's path, as a real Twisted
+// server answers (its ParentRedirect is URLPath.fromRequest(r).here(),
+// made of the prepath). HOST is the server's address.
 func TestParentRedirect(t *testing.T) {
-	base, c := serve(t, util.ParentRedirect())
-	tests := []struct{ path, want string }{
-		{"/", "/"},
-		{"/foo", "/"},
-		{"/foo/", "/foo/"},
-		{"/foo/bar", "/foo/"},
-		{"/foo/bar?x=1", "/foo/"},
-		{"/a/b/c/", "/a/b/c/"},
-		{"/a%20b/c", "/a%20b/"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.path, func(t *testing.T) {
+	parent := util.ParentRedirect()
+	tree := resource.New()
+	tree.PutChild("up", parent)
+	dir := resource.New()
+	dir.PutChild("", parent)
+	dir.PutChild("x", parent)
+	tree.PutChild("dir", dir)
+	sub := resource.New()
+	sub.PutChild("x", parent)
+	tree.PutChild("a b", sub)
+	tree.PutChild("a/b", sub)
+	tree.PutChild("caf\u00e9", sub)
+	for _, site := range []struct {
+		name  string
+		root  resource.Resource
+		tests []struct{ path, want string }
+	}{
+		{"root", parent, []struct{ path, want string }{
+			{"/", "http://HOST/"},
+			{"/foo", "http://HOST/"},
+			{"/foo/", "http://HOST/"},
+			{"/foo/bar?x=1", "http://HOST/"},
+			{"/a/b/c/", "http://HOST/"},
+		}},
+		{"tree", tree, []struct{ path, want string }{
+			{"/up", "http://HOST/"},
+			{"/up?q=1", "http://HOST/"},
+			{"/up/", "http://HOST/"}, // not to itself
+			{"/up/x", "http://HOST/"},
+			{"/up/x/y", "http://HOST/"},
+			{"/up/%2F%2Fevil.example/", "http://HOST/"},
+			{"/dir/", "http://HOST/dir/"},
+			{"/dir/?q=1", "http://HOST/dir/"},
+			{"/dir/x", "http://HOST/dir/"},
+			{"/dir/x/", "http://HOST/dir/"},
+			{"/dir/x/y", "http://HOST/dir/"},
+			{"/dir/x/%2F/y", "http://HOST/dir/"},
+			{"/a%20b/x/y", "http://HOST/a%20b/"},
+			{"/a%2fb/x", "http://HOST/a%2Fb/"},
+			// Twisted: http://HOST/caf%C3%83%C2%A9/ (see PrePathURL).
+			{"/caf%C3%A9/x", "http://HOST/caf%C3%A9/"},
+		}},
+	} {
+		base, c := serve(t, site.root)
+		for _, tt := range site.tests {
 			resp, body := do(t, c, "GET", base+tt.path)
-			if resp.StatusCode != http.StatusFound {
-				t.Errorf("status = %d, want 302", resp.StatusCode)
-			}
-			want := base + tt.want
-			if got := resp.Header.Get("Location"); got != want {
-				t.Errorf("Location = %q, want %q", got, want)
+			want := strings.ReplaceAll(tt.want, "http://HOST", base)
+			if got := resp.Header.Get("Location"); resp.StatusCode != http.StatusFound || got != want {
+				t.Errorf("%s: GET %s: %d, Location %q; want 302, %q", site.name, tt.path, resp.StatusCode, got, want)
 			}
 			if body != refreshPage(want) {
-				t.Errorf("body = %q", body)
+				t.Errorf("%s: GET %s: body %q", site.name, tt.path, body)
 			}
-		})
-	}
-}
-
-func TestParentRedirectMounted(t *testing.T) {
-	root := resource.New()
-	dir := resource.New()
-	root.PutChild("dir", dir)
-	dir.PutChild("up", util.ParentRedirect())
-	base, c := serve(t, root)
-	resp, _ := do(t, c, "GET", base+"/dir/up/more?q=1")
-	if got, want := resp.Header.Get("Location"), base+"/dir/up/"; got != want {
-		t.Errorf("Location = %q, want %q", got, want)
+		}
 	}
 }
 
