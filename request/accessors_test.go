@@ -53,7 +53,7 @@ func TestRemoteAddr(t *testing.T) {
 				}
 				return conn, err
 			}}}
-		res := probeGET(t, c, srv.URL, "/leaf", "", "X-Forwarded-For", "203.0.113.9, 10.0.0.1")
+		res := probeGET(t, c, srv.URL, "/leaf", "", "X-Forwarded-For", "10.0.0.1, 203.0.113.9")
 		want := local.(*net.TCPAddr)
 		if res.RemoteNet != "tcp" || res.RemoteHost != want.IP.String() || res.RemotePort != want.Port {
 			t.Errorf("trust %v: RemoteAddr %s %s port %d, want tcp %v", trust, res.RemoteNet, res.RemoteHost, res.RemotePort, want)

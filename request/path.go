@@ -195,23 +195,34 @@ func (r *Request) postpathLen() int {
 // IsSecure reports whether the request came over TLS (or, with
 // Config.TrustProxyHeaders, whether X-Forwarded-Proto says https).
 func (r *Request) IsSecure() bool {
-	if r.cfg.TrustProxyHeaders {
-		if p := r.Header("X-Forwarded-Proto"); p != "" {
-			return strings.EqualFold(p, "https")
-		}
+	if p := r.proxyHeader("X-Forwarded-Proto"); p != "" {
+		return strings.EqualFold(p, "https")
 	}
 	return r.r.TLS != nil
 }
 
 // Host returns the host the client asked for, with its port if it sent one
-// (X-Forwarded-Host when Config.TrustProxyHeaders is set).
+// (X-Forwarded-Host when Config.TrustProxyHeaders is set and it holds a
+// host).
 func (r *Request) Host() string {
-	if r.cfg.TrustProxyHeaders {
-		if h := r.Header("X-Forwarded-Host"); h != "" {
-			return h
-		}
+	if h := r.proxyHeader("X-Forwarded-Host"); h != "" && !strings.ContainsAny(h, "/\\?#@ \t") {
+		return h
 	}
 	return r.r.Host
+}
+
+// proxyHeader returns, when Config.TrustProxyHeaders is set, the last
+// entry of the named X-Forwarded-* header, spaces trimmed: the one the
+// proxy in front of the Site wrote. A proxy that appends to the header
+// (as nginx's $proxy_add_x_forwarded_for does) rather than replace it
+// leaves before it whatever the client sent, which is not to be believed.
+// It returns "" when the headers are not trusted or it has none.
+func (r *Request) proxyHeader(name string) string {
+	if !r.cfg.TrustProxyHeaders {
+		return ""
+	}
+	v := r.Header(name)
+	return strings.TrimSpace(v[strings.LastIndexByte(v, ',')+1:])
 }
 
 // Hostname returns Host without its port.
@@ -223,14 +234,14 @@ func (r *Request) Hostname() string {
 	return strings.TrimSuffix(strings.TrimPrefix(h, "["), "]")
 }
 
-// ClientAddr returns the client's IP address: the first X-Forwarded-For
-// entry when Config.TrustProxyHeaders is set, else the peer address, or "-"
-// when unknown.
+// ClientAddr returns the client's IP address: with
+// Config.TrustProxyHeaders, the last X-Forwarded-For entry, the client as
+// the proxy in front of the Site saw it; else the peer address; "-" when
+// unknown. (Twisted believes the first entry, which the client may have
+// written itself when the proxy appends to the header.)
 func (r *Request) ClientAddr() string {
-	if r.cfg.TrustProxyHeaders {
-		if f := r.ForwardedFor(); f != "" {
-			return f
-		}
+	if f := r.proxyHeader("X-Forwarded-For"); f != "" {
+		return f
 	}
 	host, _, err := net.SplitHostPort(r.r.RemoteAddr)
 	if err != nil || host == "" {
@@ -242,7 +253,9 @@ func (r *Request) ClientAddr() string {
 // ForwardedFor returns the first entry of the X-Forwarded-For header, the
 // client as the first proxy saw it, with spaces trimmed (from the last
 // X-Forwarded-For line, as Twisted's getHeader reads it); "" if there is
-// none. It is read whether or not the proxy headers are trusted.
+// none. It is read whether or not the proxy headers are trusted, and what
+// it says is the client's claim unless every proxy on the way replaced the
+// header: for the address to believe, use ClientAddr.
 func (r *Request) ForwardedFor() string {
 	first, _, _ := strings.Cut(r.Header("X-Forwarded-For"), ",")
 	return strings.TrimSpace(first)

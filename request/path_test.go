@@ -196,7 +196,7 @@ func TestProxyHeaders(t *testing.T) {
 		h := r.HTTPRequest().Header
 		h.Set("X-Forwarded-Proto", "https")
 		h.Set("X-Forwarded-Host", "public.example:443")
-		h.Set("X-Forwarded-For", " 203.0.113.7 , 10.0.0.1")
+		h.Set("X-Forwarded-For", " 203.0.113.7 ")
 	}
 	for _, trust := range []bool{false, true} {
 		r := walk(t, "/foo", "internal:8080", 1, false, &Config{TrustProxyHeaders: trust})
@@ -209,5 +209,44 @@ func TestProxyHeaders(t *testing.T) {
 		} else if secure || url != "http://internal:8080/foo" || addr != "192.0.2.1" || host != "internal" {
 			t.Errorf("untrusted: %v %q %q %q", secure, url, addr, host)
 		}
+	}
+}
+
+// TestProxyHeadersAppended: a proxy that appends to an X-Forwarded-*
+// header leaves the client's own value before its entry; with the headers
+// trusted, only the last entry, the proxy's, is believed, and a host that
+// is not one is ignored.
+func TestProxyHeadersAppended(t *testing.T) {
+	tests := []struct {
+		name, proto, host, forFor string
+		secure                    bool
+		url, addr                 string
+	}{
+		{"one entry each", "https", "public.example", "203.0.113.7",
+			true, "https://public.example/foo", "203.0.113.7"},
+		{"client's values first", "https, http", "evil.example, public.example", "127.0.0.1, 203.0.113.7",
+			false, "http://public.example/foo", "203.0.113.7"},
+		{"spaces", " http ,https ", " public.example ", "10.0.0.1 ,  203.0.113.7 ",
+			true, "https://public.example/foo", "203.0.113.7"},
+		{"not a host", "", "evil.example/x", "",
+			false, "http://internal:8080/foo", "192.0.2.1"},
+		{"a user in the host", "", "user@evil.example", "",
+			false, "http://internal:8080/foo", "192.0.2.1"},
+		{"empty last entries", "https,", "public.example,", "203.0.113.7,",
+			false, "http://internal:8080/foo", "192.0.2.1"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := walk(t, "/foo", "internal:8080", 1, false, &Config{TrustProxyHeaders: true})
+			h := r.HTTPRequest().Header
+			for name, v := range map[string]string{"X-Forwarded-Proto": tt.proto, "X-Forwarded-Host": tt.host, "X-Forwarded-For": tt.forFor} {
+				if v != "" {
+					h.Set(name, v)
+				}
+			}
+			if secure, url, addr := r.IsSecure(), r.PrePathURL(), r.ClientAddr(); secure != tt.secure || url != tt.url || addr != tt.addr {
+				t.Errorf("IsSecure, PrePathURL, ClientAddr: %v %q %q, want %v %q %q", secure, url, addr, tt.secure, tt.url, tt.addr)
+			}
+		})
 	}
 }

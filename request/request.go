@@ -42,8 +42,9 @@ type Config struct {
 	SessionCookie           http.Cookie
 	SecureSessionCookieName string
 	// TrustProxyHeaders makes IsSecure, PrePathURL and ClientAddr honour
-	// X-Forwarded-Proto, X-Forwarded-Host and X-Forwarded-For. Set it only
-	// behind a proxy that sets (and overwrites) them.
+	// X-Forwarded-Proto, X-Forwarded-Host and X-Forwarded-For: the last
+	// entry of each, the one the proxy in front of the server wrote. Set
+	// it only behind a proxy that sets them.
 	TrustProxyHeaders bool
 	// MaxBodySize limits the bytes Content, ContentReader and Args read
 	// from a body; beyond it they return an error with status 413. Zero

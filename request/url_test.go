@@ -97,7 +97,7 @@ func TestTrustProxyHeaders(t *testing.T) {
 	proxied := []string{
 		"X-Forwarded-Proto", "https",
 		"X-Forwarded-Host", "public.example:443",
-		"X-Forwarded-For", "203.0.113.7, 10.0.0.1",
+		"X-Forwarded-For", "10.0.0.1, 203.0.113.7", // the proxy appended its client
 	}
 	for _, trust := range []bool{false, true} {
 		_, srv := testutil.Serve(t, urlTree(), func(s *site.Site) { s.TrustProxyHeaders = trust })

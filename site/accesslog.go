@@ -28,7 +28,10 @@ func CombinedLogFormat(timestamp string, r *request.Request) string {
 }
 
 // ProxiedLogFormat is CombinedLogFormat with the client address taken from
-// the first X-Forwarded-For entry, or "-" (Twisted's proxiedLogFormatter).
+// the first X-Forwarded-For entry, or "-" (Twisted's proxiedLogFormatter):
+// the client's own claim, unless every proxy on its way replaced the
+// header. CombinedLogFormat with Site.TrustProxyHeaders logs the address
+// the proxy in front of the Site saw.
 func ProxiedLogFormat(timestamp string, r *request.Request) string {
 	return formatLine(orDash(r.ForwardedFor()), timestamp, r)
 }

@@ -100,7 +100,7 @@ func TestAccessLogProxied(t *testing.T) {
 		{"proxied extra spaces", site.ProxiedLogFormat, false, "  1.1.1.1  ,  2.2.2.2", `"1.1.1.1"`},
 		{"proxied without header", site.ProxiedLogFormat, false, "", `"-"`},
 		{"combined ignores it", nil, false, "1.1.1.1", `"127.0.0.1"`},
-		{"combined trusting", nil, true, " 1.1.1.1 ,2.2.2.2", `"1.1.1.1"`},
+		{"combined trusting: the proxy's entry", nil, true, " 1.1.1.1 ,2.2.2.2", `"2.2.2.2"`},
 		{"combined trusting without header", nil, true, "", `"127.0.0.1"`},
 	}
 	for _, tt := range tests {
@@ -201,7 +201,7 @@ func TestCombinedLogFormat(t *testing.T) {
 			`"1.2.3.4" - - [13/Feb/2009:23:31:30 +0000] "GET / HTTP/1.0" 200 - "-" "-"`,
 			`"5.6.7.8" - - [13/Feb/2009:23:31:30 +0000] "GET / HTTP/1.0" 200 - "-" "-"`},
 		{"x-forwarded-for trusted", req("GET", "/", "1.2.3.4:1", "X-Forwarded-For", "5.6.7.8, 9.9.9.9"), "", &request.Config{TrustProxyHeaders: true},
-			`"5.6.7.8" - - [13/Feb/2009:23:31:30 +0000] "GET / HTTP/1.0" 200 - "-" "-"`, ""},
+			`"9.9.9.9" - - [13/Feb/2009:23:31:30 +0000] "GET / HTTP/1.0" 200 - "-" "-"`, ""},
 		{"escaped forwarded address", req("GET", "/", "1.2.3.4:1", "X-Forwarded-For", "\"evil\xff"), "", nil,
 			"", `"\"evil\xff" - - [13/Feb/2009:23:31:30 +0000] "GET / HTTP/1.0" 200 - "-" "-"`},
 	}

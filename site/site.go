@@ -136,7 +136,10 @@ type Site struct {
 
 	// TrustProxyHeaders makes IsSecure, PrePathURL, the Secure session
 	// cookie and the access log honour X-Forwarded-Proto, X-Forwarded-Host
-	// and X-Forwarded-For. Set it only behind a proxy that sets them.
+	// and X-Forwarded-For: the last entry of each, the one the proxy in
+	// front of the Site wrote, so a proxy may replace them or append to
+	// them. Set it only behind a proxy that sets them: a client that
+	// reaches the Site directly can write them too.
 	TrustProxyHeaders bool
 
 	// AccessLog receives one line per finished request, in the format

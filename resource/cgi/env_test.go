@@ -150,7 +150,7 @@ func TestEnvironmentProxyHeaders(t *testing.T) {
 		s.TrustProxyHeaders = true
 	})
 	req, _ := http.NewRequest(http.MethodGet, srv.URL+"/", nil)
-	req.Header.Set("X-Forwarded-For", "203.0.113.7, 10.0.0.1")
+	req.Header.Set("X-Forwarded-For", "10.0.0.1, 203.0.113.7") // the proxy appended its client
 	req.Header.Set("X-Forwarded-Proto", "https")
 	req.Header.Set("X-Forwarded-Host", "www.example.com")
 	env, _ := parseEnv(srv.do(t, req).body)

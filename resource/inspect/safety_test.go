@@ -81,6 +81,8 @@ func TestBehindProxy(t *testing.T) {
 		{"AllowProxied, X-Forwarded-For untrusted", false, true, []string{"X-Forwarded-For", "203.0.113.5"}, http.StatusOK},
 		{"AllowProxied, trusted, remote forwarded", true, true, []string{"X-Forwarded-For", "203.0.113.5"}, http.StatusNotFound},
 		{"AllowProxied, trusted, loopback forwarded", true, true, []string{"X-Forwarded-For", "127.0.0.1"}, http.StatusOK},
+		// The client wrote "127.0.0.1" itself; the proxy appended the address it saw.
+		{"AllowProxied, trusted, loopback claimed", true, true, []string{"X-Forwarded-For", "127.0.0.1, 203.0.113.5"}, http.StatusNotFound},
 		{"AllowProxied, trusted, nothing forwarded", true, true, nil, http.StatusOK},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
