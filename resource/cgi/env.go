@@ -47,7 +47,7 @@ func (o *Options) environ(r *request.Request, filename string, bodyLen int64) ([
 	hr := r.HTTPRequest()
 	env := map[string]string{
 		"SERVER_SOFTWARE":   ServerSoftware,
-		"SERVER_NAME":       r.Hostname(),
+		"SERVER_NAME":       serverName(r),
 		"GATEWAY_INTERFACE": "CGI/1.1",
 		"SERVER_PROTOCOL":   hr.Proto,
 		"SERVER_PORT":       serverPort(r),
@@ -140,6 +140,19 @@ func headerVar(name string) (string, bool) {
 
 // serverPort returns the port the request came in on (Twisted's
 // getHost().port), else the port of its Host, else the scheme's default.
+// serverName is the host the client asked for, or, from a request that
+// names none (HTTP/1.0 without Host), the address it came to, as Twisted
+// gives it (RFC 3875 §4.1.14).
+func serverName(r *request.Request) string {
+	if h := r.Hostname(); h != "" {
+		return h
+	}
+	if a, ok := r.LocalAddr().(*net.TCPAddr); ok {
+		return a.IP.String()
+	}
+	return "localhost"
+}
+
 func serverPort(r *request.Request) string {
 	if a, ok := r.HTTPRequest().Context().Value(http.LocalAddrContextKey).(net.Addr); ok {
 		if _, port, err := net.SplitHostPort(a.String()); err == nil {

@@ -3,11 +3,13 @@
 package cgi_test
 
 import (
+	"net"
 	"net/http"
 	"net/url"
 	"strings"
 	"testing"
 
+	"github.com/gotwisted/web/internal/testutil"
 	"github.com/gotwisted/web/resource"
 	"github.com/gotwisted/web/resource/cgi"
 	"github.com/gotwisted/web/site"
@@ -168,5 +170,20 @@ func TestNULInPath(t *testing.T) {
 		if got := srv.get(t, target); got.code != http.StatusBadRequest {
 			t.Errorf("%s: %d, want 400", target, got.code)
 		}
+	}
+}
+
+// TestEnvironmentWithoutHost: a request that names no host (HTTP/1.0
+// without Host) gives the script the address it came to as SERVER_NAME,
+// as Twisted does, not an empty one.
+func TestEnvironmentWithoutHost(t *testing.T) {
+	dir := t.TempDir()
+	srv := serve(t, cgi.NewScript(writeScript(t, dir, "env.cgi", envScript)))
+	resp := testutil.Raw(t, srv.Server, "GET / HTTP/1.0\r\n\r\n")
+	_, body, _ := strings.Cut(resp, "\r\n\r\n")
+	env, _ := parseEnv(body)
+	host, port, _ := net.SplitHostPort(srv.Listener.Addr().String())
+	if env["SERVER_NAME"] != host || env["SERVER_PORT"] != port || env["HTTP_HOST"] != "" {
+		t.Errorf("SERVER_NAME %q, SERVER_PORT %q, HTTP_HOST %q; want %q, %q, none", env["SERVER_NAME"], env["SERVER_PORT"], env["HTTP_HOST"], host, port)
 	}
 }
