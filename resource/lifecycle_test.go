@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -26,17 +27,19 @@ func (f renderFunc) Render(r *request.Request) ([]byte, error)                  
 
 // Fail called after the response was abandoned (its HTTP/2 client went
 // away) does nothing to the server's writer, which net/http has let go:
-// before, it changed the header map and crashed the process.
+// before, it changed the header map and crashed the process. Fail runs
+// once the handler's goroutine has ended, when net/http is done with the
+// writer: the order that crashed.
 func TestFailAfterAbandonHTTP2(t *testing.T) {
+	handler := make(chan string, 1)
+	fail := make(chan struct{})
 	done := make(chan struct{})
 	leaf := renderFunc(func(r *request.Request) ([]byte, error) {
+		handler <- goroutineID()
 		go func() {
 			defer close(done)
 			<-r.NotifyFinish()
-			// Let net/http finish the handler and let the writer go: no
-			// event says when, so the sleep only makes that order likely
-			// (the one that crashed); the test holds in either order.
-			time.Sleep(20 * time.Millisecond)
+			<-fail
 			resource.Fail(r, errors.New("the backend failed"), nil)
 		}()
 		return nil, resource.NotDoneYet
@@ -49,7 +52,32 @@ func TestFailAfterAbandonHTTP2(t *testing.T) {
 		resp.Body.Close()
 		t.Fatalf("got %d, want the client to give up", resp.StatusCode)
 	}
+	id := testutil.Receive(t, handler, 10*time.Second, "not rendered")
+	for deadline := time.Now().Add(10 * time.Second); !goroutineEnded(id); time.Sleep(time.Millisecond) {
+		if time.Now().After(deadline) {
+			close(fail)
+			t.Fatal("the handler's goroutine did not end after its client went away")
+		}
+	}
+	close(fail)
 	testutil.Receive(t, done, 10*time.Second, "Fail did not return")
+}
+
+// goroutineID returns the calling goroutine's id, as stack traces show it.
+func goroutineID() string {
+	buf := make([]byte, 64)
+	id, _, _ := strings.Cut(strings.TrimPrefix(string(buf[:runtime.Stack(buf, false)]), "goroutine "), " ")
+	return id
+}
+
+// goroutineEnded reports whether the goroutine id has returned.
+func goroutineEnded(id string) bool {
+	buf := make([]byte, 1<<16)
+	n := runtime.Stack(buf, true)
+	for ; n == len(buf); n = runtime.Stack(buf, true) {
+		buf = make([]byte, 2*len(buf))
+	}
+	return !strings.Contains("\n\n"+string(buf[:n]), "\n\ngoroutine "+id+" [")
 }
 
 // A resource that abandons its response (Request.Abort) leaves its client
