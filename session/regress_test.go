@@ -3,6 +3,8 @@ package session_test
 import (
 	"context"
 	"errors"
+	"runtime"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -168,12 +170,13 @@ func TestStoredExpireDuringFirstStore(t *testing.T) {
 	expired := make(chan error, 1)
 	go func() { expired <- s.Expire() }()
 	// Expire may wait for the store (and does, once fixed); the bug was
-	// that it did not. Give it a moment to get there, then let the
-	// store go on.
-	select {
-	case err := <-expired:
-		expired <- err
-	case <-time.After(100 * time.Millisecond):
+	// that it did not. Once it returned or is on its way to the store's
+	// lock, let the store go on.
+	for deadline := time.Now().Add(10 * time.Second); len(expired) == 0 && !onStack("session.(*Manager).expireStored", "session.whilePending"); time.Sleep(time.Millisecond) {
+		if time.Now().After(deadline) {
+			close(st.release)
+			t.Fatal("Expire neither returned nor waited for the store")
+		}
 	}
 	close(st.release)
 	if err := <-expired; err != nil {
@@ -212,22 +215,30 @@ func (st *failingCreateStore) Create(context.Context, *session.Record) error {
 // the old uid, which no longer had a watch, and the session was never
 // checked again.)
 func TestStoredRenewDuringTimeoutCheck(t *testing.T) {
+	const timeout = 300 * time.Millisecond
 	st := &failingCreateStore{fakeStore: newFakeStore(), created: make(chan struct{}), release: make(chan struct{})}
-	m := session.NewManager(session.Options{Store: st, Factory: session.WithTimeout(300 * time.Millisecond)})
+	m := session.NewManager(session.Options{Store: st, Factory: session.WithTimeout(timeout)})
 	defer m.Close()
 	s, err := m.Make()
 	if err != nil {
 		t.Fatal(err)
 	}
+	made := time.Now()
 	var ran atomic.Int32
 	s.NotifyOnExpire(func() { ran.Add(1) })
 	go session.Set(s, Counter{Value: 1}) // its store holds the session's store lock
 	<-st.created
-	// Past the deadline, the watcher's check waits for that lock, holding
-	// the uid it started with. (The sleep only makes that order likely:
-	// the fake store's waits do not suit synctest, and what is asserted
-	// holds in either order.)
-	time.Sleep(500 * time.Millisecond)
+	// The deadline passes (for real: the fake store's waits do not suit
+	// synctest) while the watcher's check waits for that lock, holding the
+	// uid it started with. No hook says when it got there: its goroutine's
+	// stack does.
+	time.Sleep(time.Until(made.Add(timeout)))
+	for deadline := time.Now().Add(10 * time.Second); !onStack("session.(*watcher).check", "session.whilePending"); time.Sleep(time.Millisecond) {
+		if time.Now().After(deadline) {
+			close(st.release)
+			t.Fatal("the watcher's check did not wait for the session's store lock")
+		}
+	}
 	if err := m.Renew(s); err != nil {
 		t.Fatal(err)
 	}
@@ -239,4 +250,23 @@ func TestStoredRenewDuringTimeoutCheck(t *testing.T) {
 	if n := ran.Load(); n != 1 || !s.Expired() {
 		t.Fatalf("callback ran %d times; Expired %v", n, s.Expired())
 	}
+}
+
+// onStack reports whether a goroutine has all of funcs on its stack.
+func onStack(funcs ...string) bool {
+	buf := make([]byte, 1<<16)
+	n := runtime.Stack(buf, true)
+	for ; n == len(buf); n = runtime.Stack(buf, true) {
+		buf = make([]byte, 2*len(buf))
+	}
+stacks:
+	for g := range strings.SplitSeq(string(buf[:n]), "\n\n") {
+		for _, f := range funcs {
+			if !strings.Contains(g, f+"(") {
+				continue stacks
+			}
+		}
+		return true
+	}
+	return false
 }
