@@ -23,15 +23,26 @@ import (
 // prints where it listens and stops on a signal.
 const runChildEnv = "SITE_TEST_RUN_CHILD"
 
-// slowPage starts an asynchronous response and finishes it a little later.
+// slowPage starts an asynchronous response and finishes it once the
+// server refuses new connections: Run's shutdown has begun with the
+// response in flight. If that does not happen within 20 s, the response
+// ends otherwise, for the test to fail.
 type slowPage struct{ resource.Leaf }
 
 func (slowPage) RenderGET(r *request.Request) ([]byte, error) {
 	r.Write([]byte("start;"))
+	addr := r.HTTPRequest().Context().Value(http.LocalAddrContextKey).(net.Addr).String()
 	go func() {
-		time.Sleep(300 * time.Millisecond) // in flight when the signal comes
-		r.Write([]byte("end"))
-		r.Finish()
+		defer r.Finish()
+		for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline); time.Sleep(time.Millisecond) {
+			c, err := net.Dial("tcp", addr)
+			if err != nil {
+				r.Write([]byte("end"))
+				return
+			}
+			c.Close()
+		}
+		r.Write([]byte("still accepting after 20 s"))
 	}()
 	return nil, resource.NotDoneYet
 }
