@@ -17,19 +17,22 @@ import (
 func TestCallbackAfterTouchesElsewhere(t *testing.T) {
 	const timeout = 500 * time.Millisecond
 	_, a, b := pair(t, session.WithTimeout(timeout), redisstore.Options{})
+	last := time.Now() // before each touch
 	uid := a.visitor(t)
 	a.must(t, "watch", uid)
 	start := time.Now()
-	var last time.Time
 	for time.Since(start) < 4*timeout {
+		prev := last
 		last = time.Now()
 		if got := b.must(t, "count", uid); !strings.HasPrefix(got.body, uid+" ") {
+			skipIfHeldUp(t, prev, timeout)
 			t.Fatalf("b lost the session: %q", got.body)
 		}
 		if got := a.ended.Get(); len(got) != 0 {
+			skipIfHeldUp(t, prev, timeout)
 			t.Fatalf("a ran the callback of a live session %v after the last touch: %q", time.Since(last), got)
 		}
-		time.Sleep(timeout / 5)
+		time.Sleep(timeout / 5) // the visitor's pace, well inside the timeout
 	}
 	n := b.must(t, "read", uid).body
 	eventually(t, "a ran the callback", func() bool { return len(a.ended.Get()) > 0 })

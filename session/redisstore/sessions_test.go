@@ -144,16 +144,18 @@ func TestRevokeFromAnyInstance(t *testing.T) {
 func TestSlidingExpiry(t *testing.T) {
 	const timeout = 600 * time.Millisecond
 	_, a, b := pair(t, session.WithTimeout(timeout), redisstore.Options{})
+	last := time.Now() // before each touch
 	uid := a.visitor(t)
 	start := time.Now()
-	var last time.Time
 	for i := 0; time.Since(start) < 3*timeout; i++ {
 		in := []*instance{a, b}[i%2]
+		prev := last
 		last = time.Now()
 		if got := in.must(t, "get", uid); got.body != uid {
+			skipIfHeldUp(t, prev, timeout)
 			t.Fatalf("visit %d through %s after %v: a new session %s", i, in.name, time.Since(start), got.body)
 		}
-		time.Sleep(timeout / 4)
+		time.Sleep(timeout / 4) // the visitor's pace, well inside the timeout
 	}
 	eventually(t, "the session ended", func() bool { return !a.live(t, uid) })
 	if idle := time.Since(last); idle < timeout {
@@ -183,6 +185,17 @@ func TestLifetime(t *testing.T) {
 		if time.Since(made) > 20*lifetime {
 			t.Fatal("the session outlived its lifetime")
 		}
-		time.Sleep(lifetime / 8)
+		time.Sleep(lifetime / 8) // the visitor's pace: visits do not extend the lifetime
+	}
+}
+
+// skipIfHeldUp skips t, whose session ended while it was being touched
+// every fraction of timeout, if the touch before the last one started at
+// prev half a timeout ago or more: a machine that held the test up that
+// long may rightly have let the session end.
+func skipIfHeldUp(t testing.TB, prev time.Time, timeout time.Duration) {
+	t.Helper()
+	if d := time.Since(prev); d >= timeout/2 {
+		t.Skipf("the previous touch started %v ago, the timeout is %v: the machine is too busy to tell", d, timeout)
 	}
 }
