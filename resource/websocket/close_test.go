@@ -32,6 +32,7 @@ type strict struct {
 	t          *websocket.Transport
 	onText     func(s *strict)
 	pongPanics bool
+	pinged     chan struct{} // receives when the client got a ping
 
 	running atomic.Int32
 	ended   atomic.Bool
@@ -84,14 +85,24 @@ func (s *strict) ConnectionLost(err error) {
 // library reads the peer's frames while it waits for the close's answer)
 // does not reach PongReceived while another method runs, nor after
 // ConnectionLost, nor crash the process when PongReceived panics. The
-// text message's method pings (the client answers at once, while the
-// server reads nothing), then begins the close and keeps working: its
-// sleeps make room for the pong to be read meanwhile; what is checked does
-// not depend on them.
+// text message's method pings and waits until the client has the ping
+// (the client answers at once, while the server reads nothing: the pong
+// reaches the server before the answer to the close), then begins the
+// close and keeps working. That last sleep makes room for the close to
+// read the pong while the method runs; no event says when it did. On a
+// machine too slow for it the test catches less, but what is checked
+// holds in either order.
 func TestOneMethodAtATime(t *testing.T) {
-	lose := func(s *strict) {
+	ping := func(s *strict) {
 		s.t.Ping()
-		time.Sleep(200 * time.Millisecond)
+		select {
+		case <-s.pinged:
+		case <-time.After(wait):
+			s.fail("the client got no ping")
+		}
+	}
+	lose := func(s *strict) {
+		ping(s)
 		s.t.LoseConnection(websocket.StatusNormalClosure, "")
 		time.Sleep(500 * time.Millisecond)
 	}
@@ -104,15 +115,15 @@ func TestOneMethodAtATime(t *testing.T) {
 		{"LoseConnection", lose, false, websocket.StatusNormalClosure},
 		{"LoseConnection, PongReceived panics", lose, true, websocket.StatusNormalClosure},
 		{"panic", func(s *strict) {
-			s.t.Ping()
-			time.Sleep(200 * time.Millisecond)
+			ping(s)
 			panic("boom")
 		}, false, websocket.StatusInternalError},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			protos := make(chan *strict, 1)
+			pinged := make(chan struct{}, 1)
 			res := websocket.New(func(*request.Request) (websocket.Protocol, error) {
-				s := &strict{onText: tc.onText, pongPanics: tc.pongPanics, lost: make(chan error, 1)}
+				s := &strict{onText: tc.onText, pongPanics: tc.pongPanics, lost: make(chan error, 1), pinged: pinged}
 				protos <- s
 				return s, nil
 			})
@@ -120,7 +131,15 @@ func TestOneMethodAtATime(t *testing.T) {
 			root := resource.New()
 			root.PutChild("ws", res)
 			_, srv := testutil.Serve(t, root, testutil.Quiet)
-			c := dial(t, "ws"+strings.TrimPrefix(srv.URL, "http")+"/ws", nil)
+			c := dialWith(t, "ws"+strings.TrimPrefix(srv.URL, "http")+"/ws", &cws.DialOptions{
+				OnPingReceived: func(context.Context, []byte) bool {
+					select {
+					case pinged <- struct{}{}:
+					default:
+					}
+					return true // answer it
+				},
+			})
 			s := testutil.Receive(t, protos, wait, "the Factory was not called")
 			readCtx := c.CloseRead(context.Background()) // answers the ping and the close
 			write(t, c, cws.MessageText, "go")

@@ -109,9 +109,15 @@ func (sv *server) peer(t *testing.T) *peer {
 // dial connects a client to url; the connection is cut when the test ends.
 func dial(t *testing.T, url string, header http.Header) *cws.Conn {
 	t.Helper()
+	return dialWith(t, url, &cws.DialOptions{HTTPHeader: header})
+}
+
+// dialWith is dial with the client's options.
+func dialWith(t *testing.T, url string, opts *cws.DialOptions) *cws.Conn {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), wait)
 	defer cancel()
-	c, resp, err := cws.Dial(ctx, url, &cws.DialOptions{HTTPHeader: header})
+	c, resp, err := cws.Dial(ctx, url, opts)
 	if err != nil {
 		status := 0
 		if resp != nil {
