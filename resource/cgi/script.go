@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"time"
 
 	"github.com/gotwisted/web/request"
@@ -239,7 +240,7 @@ func (s *Script) run(r *request.Request, argv []string) ([]byte, error) {
 		defer close(unblocked)
 		_ = http.NewResponseController(r.ResponseWriter()).SetWriteDeadline(time.Unix(1, 0))
 	})
-	werr, rerr := stream(ctx, r, p.out)
+	dropped, werr, rerr := stream(ctx, r, p.out, declaredLength(h))
 	if !unblock() {
 		<-unblocked // done with the response before the handler is
 	}
@@ -264,6 +265,9 @@ func (s *Script) run(r *request.Request, argv []string) ([]byte, error) {
 	case rerr != nil:
 		return nil, fmt.Errorf("cgi: reading the output of %s: %w", s.filename, rerr)
 	}
+	if dropped > 0 {
+		log.Warn("cgi: script wrote more than its Content-Length; the rest was dropped", "dropped", dropped)
+	}
 	if exitErr != nil {
 		// As in Twisted, the response stands: the body was sent whole.
 		log.Error("cgi: script failed after its output", "err", exitErr)
@@ -281,27 +285,55 @@ func gone(r *request.Request, log *slog.Logger) ([]byte, error) {
 
 // stream copies the script's output to the client, each read sent at
 // once (the headers go with the first), until the output ends or ctx
-// does. It returns the error of the write or of the read that stopped it
-// (ctx's for ctx); the end of the output is no error.
-func stream(ctx context.Context, r *request.Request, out *bufio.Reader) (werr, rerr error) {
+// does. Of a body that runs past the Content-Length the script declared
+// (length, or -1 for none), only length bytes are sent, as a gateway must
+// (RFC 9112 §6.3): the rest is read to its end and dropped, so that the
+// script runs to its end as it would have. It returns the bytes dropped,
+// and the error of the write or of the read that stopped it (ctx's for
+// ctx); the end of the output is no error.
+func stream(ctx context.Context, r *request.Request, out *bufio.Reader, length int64) (dropped int64, werr, rerr error) {
 	r.Stream()
 	for {
 		if err := ctx.Err(); err != nil {
-			return nil, err
+			return dropped, nil, err
 		}
 		if _, err := out.Peek(1); err != nil { // reads when nothing is buffered
 			if errors.Is(err, io.EOF) {
-				return nil, nil
+				return dropped, nil, nil
 			}
-			return nil, err
+			return dropped, nil, err
 		}
 		chunk, _ := out.Peek(out.Buffered())
-		if _, werr = r.Write(chunk); errors.Is(werr, http.ErrBodyNotAllowed) {
-			werr = nil // a 204 or 304: the script's body is dropped
+		n := len(chunk)
+		if length >= 0 && int64(n) > length {
+			chunk = chunk[:length]
+			dropped += int64(n) - length
 		}
-		if werr != nil {
-			return werr, nil
+		if len(chunk) > 0 {
+			if _, werr = r.Write(chunk); errors.Is(werr, http.ErrBodyNotAllowed) {
+				werr = nil // a 204 or 304: the script's body is dropped
+			}
+			if werr != nil {
+				return dropped, werr, nil
+			}
+			if length >= 0 {
+				length -= int64(len(chunk))
+			}
 		}
-		out.Discard(len(chunk))
+		out.Discard(n)
 	}
+}
+
+// declaredLength returns the Content-Length of the script's header, which
+// parseHeader checked, or -1 if it has none.
+func declaredLength(h http.Header) int64 {
+	v := h["Content-Length"]
+	if len(v) == 0 {
+		return -1
+	}
+	n, err := strconv.ParseInt(v[0], 10, 64)
+	if err != nil {
+		return -1
+	}
+	return n
 }

@@ -3,6 +3,7 @@
 package cgi_test
 
 import (
+	"bufio"
 	"bytes"
 	"fmt"
 	"io"
@@ -15,6 +16,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/gotwisted/web/internal/testutil"
 	"github.com/gotwisted/web/resource"
 	"github.com/gotwisted/web/resource/cgi"
 	"github.com/gotwisted/web/site"
@@ -303,5 +305,54 @@ func TestRequestBodyNotInMemory(t *testing.T) {
 	t.Logf("allocated %d B", alloc)
 	if alloc > 2<<20 {
 		t.Errorf("allocated %d B to pass a body of %d B to a script", alloc, len(body))
+	}
+}
+
+// TestBodyOverContentLength: a script that writes more than the
+// Content-Length it declared has its body cut there, as a gateway must
+// (RFC 9112 §6.3), and the rest dropped and logged; the client gets a whole
+// response on a connection it can go on using, not an empty reply (nor, as
+// from Twisted, the extra bytes where the next response should be).
+func TestBodyOverContentLength(t *testing.T) {
+	tests := []struct {
+		name   string
+		script string
+		body   string
+	}{
+		{"a few bytes over", sh(`printf 'Content-Length: 2\nContent-Type: text/plain\n\nhello'`), "he"},
+		{"declared empty", sh(`printf 'Content-Length: 0\n\nx'`), ""},
+		{"a long output over", sh(`printf 'Content-Length: 3\n\nabc'`, `head -c 1048576 /dev/zero`), "abc"},
+		{"over in a later read", sh(`printf 'Content-Length: 4\n\nab'`, `sleep 0.1`, `printf 'cdef'`), "abcd"},
+	}
+	dir := t.TempDir()
+	root := resource.New()
+	for i, tt := range tests {
+		name := fmt.Sprintf("s%d.cgi", i)
+		root.PutChild(name, cgi.NewScript(writeScript(t, dir, name, tt.script)))
+	}
+	srv := serve(t, root)
+	for i, tt := range tests {
+		// Two requests on one connection: the second response must come
+		// whole after the first.
+		get := fmt.Sprintf("GET /s%d.cgi HTTP/1.1\r\nHost: x\r\n\r\n", i)
+		text := testutil.Raw(t, srv.Server, get+strings.Replace(get, "\r\n\r\n", "\r\nConnection: close\r\n\r\n", 1))
+		br := bufio.NewReader(strings.NewReader(text))
+		for n := range 2 {
+			resp, err := http.ReadResponse(br, nil)
+			if err != nil {
+				t.Errorf("%s: response %d: %v in %q", tt.name, n+1, err, text)
+				break
+			}
+			b, err := io.ReadAll(resp.Body)
+			if resp.StatusCode != 200 || string(b) != tt.body || err != nil {
+				t.Errorf("%s: response %d: %d %q, %v; want 200 %q", tt.name, n+1, resp.StatusCode, b, err, tt.body)
+			}
+		}
+		if rest, _ := io.ReadAll(br); len(rest) > 0 {
+			t.Errorf("%s: %q after the responses", tt.name, rest)
+		}
+	}
+	if !strings.Contains(srv.log.String(), "more than its Content-Length") {
+		t.Errorf("not logged:\n%s", srv.log)
 	}
 }
