@@ -138,21 +138,26 @@ func headerVar(name string) (string, bool) {
 	return string(b), true
 }
 
-// serverPort returns the port the request came in on (Twisted's
-// getHost().port), else the port of its Host, else the scheme's default.
 // serverName is the host the client asked for, or, from a request that
 // names none (HTTP/1.0 without Host), the address it came to, as Twisted
-// gives it (RFC 3875 §4.1.14).
+// gives it; an IPv6 address is in brackets (RFC 3875 §4.1.14), as in a URL.
 func serverName(r *request.Request) string {
-	if h := r.Hostname(); h != "" {
-		return h
+	h := r.Hostname()
+	if h == "" {
+		if a, ok := r.LocalAddr().(*net.TCPAddr); ok {
+			h = a.IP.String()
+		} else {
+			h = "localhost"
+		}
 	}
-	if a, ok := r.LocalAddr().(*net.TCPAddr); ok {
-		return a.IP.String()
+	if strings.IndexByte(h, ':') >= 0 {
+		return "[" + h + "]"
 	}
-	return "localhost"
+	return h
 }
 
+// serverPort returns the port the request came in on (Twisted's
+// getHost().port), else the port of its Host, else the scheme's default.
 func serverPort(r *request.Request) string {
 	if a, ok := r.HTTPRequest().Context().Value(http.LocalAddrContextKey).(net.Addr); ok {
 		if _, port, err := net.SplitHostPort(a.String()); err == nil {

@@ -187,3 +187,26 @@ func TestEnvironmentWithoutHost(t *testing.T) {
 		t.Errorf("SERVER_NAME %q, SERVER_PORT %q, HTTP_HOST %q; want %q, %q, none", env["SERVER_NAME"], env["SERVER_PORT"], env["HTTP_HOST"], host, port)
 	}
 }
+
+// TestEnvironmentServerName: SERVER_NAME is the host the client asked for,
+// without its port, an IPv6 address in brackets (RFC 3875 §4.1.14), so
+// that a script can build a URL from it and SERVER_PORT.
+func TestEnvironmentServerName(t *testing.T) {
+	dir := t.TempDir()
+	srv := serve(t, cgi.NewScript(writeScript(t, dir, "env.cgi", envScript)))
+	tests := []struct{ host, want string }{
+		{"example.com", "example.com"},
+		{"example.com:8080", "example.com"},
+		{"192.0.2.1:80", "192.0.2.1"},
+		{"[::1]:8080", "[::1]"},
+		{"[2001:db8::1]", "[2001:db8::1]"},
+	}
+	for _, tt := range tests {
+		resp := testutil.Raw(t, srv.Server, "GET / HTTP/1.1\r\nHost: "+tt.host+"\r\nConnection: close\r\n\r\n")
+		_, body, _ := strings.Cut(resp, "\r\n\r\n")
+		env, _ := parseEnv(body)
+		if env["SERVER_NAME"] != tt.want {
+			t.Errorf("Host %s: SERVER_NAME %q, want %q", tt.host, env["SERVER_NAME"], tt.want)
+		}
+	}
+}
