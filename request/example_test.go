@@ -2,6 +2,7 @@ package request_test
 
 import (
 	"fmt"
+	"html"
 	"net/http/httptest"
 	"strings"
 
@@ -30,7 +31,7 @@ func Example() {
 	fmt.Println("name:", args["name"])
 	fmt.Println("title:", r.Arg("title"))
 
-	r.FinishWith([]byte("hello, " + r.Arg("name")))
+	r.FinishWith([]byte("hello, " + html.EscapeString(r.Arg("name")))) // the page is HTML
 	fmt.Println(rec.Code, rec.Header().Get("Content-Type"), rec.Header().Get("Content-Length"), rec.Body)
 	// Output:
 	// consumed "greet", prepath ["greet"], postpath ["world"]
@@ -40,11 +41,11 @@ func Example() {
 	// 200 text/html 19 hello, Ada Lovelace
 }
 
-// hello greets the name in its query.
+// hello greets the name in its query, escaped for HTML.
 type hello struct{ resource.Base }
 
 func (*hello) RenderGET(r *request.Request) ([]byte, error) {
-	return []byte("Hello, " + r.Arg("name") + "!"), nil
+	return []byte("Hello, " + html.EscapeString(r.Arg("name")) + "!"), nil
 }
 
 // A tree served into a ResponseRecorder, without a Site: resource.Serve
@@ -53,7 +54,7 @@ func Example_serve() {
 	root := resource.New()
 	root.PutChild("hello", &hello{})
 
-	for _, target := range []string{"/hello?name=Go", "/nowhere"} {
+	for _, target := range []string{"/hello?name=%3CGo%3E", "/nowhere"} {
 		rec := httptest.NewRecorder()
 		r := request.New(rec, httptest.NewRequest("GET", target, nil), nil)
 		resource.Serve(root, r)
@@ -63,8 +64,8 @@ func Example_serve() {
 		}
 	}
 	// Output:
-	// /hello?name=Go 200 10
-	// Hello, Go!
+	// /hello?name=%3CGo%3E 200 18
+	// Hello, &lt;Go&gt;!
 	// /nowhere 404 167
 }
 

@@ -2,6 +2,7 @@ package resource_test
 
 import (
 	"fmt"
+	"html"
 	"net/http/httptest"
 	"strconv"
 	"strings"
@@ -12,11 +13,12 @@ import (
 	"github.com/gotwisted/web/site"
 )
 
-// Hello is a page: it embeds Base for its children and renders GET.
+// Hello is a page: it embeds Base for its children and renders GET. The
+// page is HTML, so the name the visitor sent is escaped.
 type Hello struct{ resource.Base }
 
 func (*Hello) RenderGET(r *request.Request) ([]byte, error) {
-	return []byte("Hello, " + r.Arg("name") + "!"), nil
+	return []byte("Hello, " + html.EscapeString(r.Arg("name")) + "!"), nil
 }
 
 // get sends a GET through h and prints the status and the body's first line.
@@ -36,11 +38,11 @@ func ExampleBase_PutChild() {
 	defer s.Close()
 
 	get(s, "/?name=root")
-	get(s, "/hello?name=world")
+	get(s, "/hello?name=%3Cb%3Eworld%3C/b%3E") // what a visitor sends is escaped
 	get(s, "/missing")
 	// Output:
 	// 200 Hello, root!
-	// 200 Hello, world!
+	// 200 Hello, &lt;b&gt;world&lt;/b&gt;!
 	// 404 <html>
 }
 
