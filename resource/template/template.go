@@ -69,8 +69,8 @@ func New(t *template.Template, data DataFunc) *Resource {
 // RenderGET executes the template. It sets Content-Type to
 // text/html; charset=utf-8 unless the data function set one. In the default
 // buffered mode it returns the page or the template's error; with Stream it
-// writes the page itself and returns resource.NotDoneYet, or the error if
-// nothing was sent yet.
+// writes the page itself and returns a nil body (the response ends when it
+// returns), or the error if nothing was sent yet.
 func (t *Resource) RenderGET(r *request.Request) ([]byte, error) {
 	var data any
 	if t.data != nil {
