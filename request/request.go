@@ -188,6 +188,9 @@ func New(w http.ResponseWriter, r *http.Request, cfg *Config) *Request {
 	if cfg == nil {
 		cfg = &defaultConfig
 	}
+	if r.ProtoMajor == 2 {
+		w = &h2Writer{w: w} // see h2Writer: no panic after the end
+	}
 	req := &Request{w: w, r: r, cfg: cfg, code: http.StatusOK}
 	req.pathSrc = pathSrcOf(r.URL)
 	if req.pathSrc == noPath {
@@ -324,6 +327,9 @@ func isCookieSpace(c byte) bool {
 // first Write by the goroutine that renders or finishes the response. Once
 // the response has ended the server may read the map at any time: from
 // another goroutine, use SetHeader and AddCookie, which then do nothing.
+// Over HTTP/2, once the response has ended, it returns a map that nobody
+// sends (net/http's writer panics when asked for its map after its
+// handler returned).
 func (r *Request) ResponseHeader() http.Header { return r.w.Header() }
 
 // headerLocked returns the response header map if it may still change, or

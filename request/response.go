@@ -306,6 +306,7 @@ func (r *Request) goneLocked() error {
 func (r *Request) endLocked(err error) {
 	r.finished = r.finished || err == nil
 	if r.more == nil {
+		r.endWriter()
 		return // nobody waits
 	}
 	r.endBody()
@@ -320,10 +321,21 @@ func (r *Request) endLocked(err error) {
 			r.Logger().Error("request: closing the body filter", "uri", r.URI(), "err", cerr)
 		}
 	}
+	// After the body filter's last bytes, before anyone is told: the
+	// server's handler may return as soon as it is.
+	r.endWriter()
 	for _, c := range r.notify {
 		c <- err
 	}
 	r.notify = nil
+}
+
+// endWriter makes an HTTP/2 server's writer unused from now on (see
+// h2Writer). r.mu must be held.
+func (r *Request) endWriter() {
+	if h, ok := r.w.(*h2Writer); ok {
+		h.end()
+	}
 }
 
 // NotifyFinish returns a new channel that receives exactly one value: nil

@@ -162,7 +162,10 @@ func (r *Request) Hijacked() bool {
 }
 
 // Unwrap returns the server's writer, for http.ResponseController; after a
-// Hijack, a writer that writes nothing.
+// Hijack, a writer that writes nothing. Over HTTP/2 it is a writer that
+// stops using the server's once the response has ended, reporting
+// ErrFinished, since net/http's panics when used after its handler
+// returned.
 func (w responseWriter) Unwrap() http.ResponseWriter { return w.r.w }
 
 // detached is a hijacked Request's writer in place of the server's. It

@@ -237,3 +237,73 @@ func TestCurlHTTP2(t *testing.T) {
 		t.Errorf("curl /session: %q %v", out, err)
 	}
 }
+
+// TestHTTP2AfterTheEnd: over HTTP/2, net/http's writer panics when it is
+// used after its handler returned, and a panic on a resource's own
+// goroutine ends the process. A goroutine that still holds the Request
+// once the response ended (the client reset its stream, or the response
+// finished) may call every method that reaches the server's writer, and
+// none panics.
+func TestHTTP2AfterTheEnd(t *testing.T) {
+	calls := []struct {
+		name string
+		call func(r *request.Request) error
+	}{
+		{"ResponseHeader", func(r *request.Request) error { r.ResponseHeader().Set("X-Late", "1"); return nil }},
+		{"ResponseWriter.Header", func(r *request.Request) error { r.ResponseWriter().Header().Set("X-Late", "1"); return nil }},
+		{"ResponseWriter.WriteHeader", func(r *request.Request) error { r.ResponseWriter().WriteHeader(103); return nil }},
+		{"ResponseWriter.Write", func(r *request.Request) error { _, err := r.ResponseWriter().Write([]byte("late")); return err }},
+		{"SetWriteDeadline", func(r *request.Request) error {
+			return http.NewResponseController(r.ResponseWriter()).SetWriteDeadline(time.Now().Add(time.Minute))
+		}},
+		{"SetReadDeadline", func(r *request.Request) error {
+			return http.NewResponseController(r.ResponseWriter()).SetReadDeadline(time.Now().Add(time.Minute))
+		}},
+		{"Flush", func(r *request.Request) error { return http.NewResponseController(r.ResponseWriter()).Flush() }},
+		{"EnableFullDuplex", func(r *request.Request) error {
+			return http.NewResponseController(r.ResponseWriter()).EnableFullDuplex()
+		}},
+		{"Write", func(r *request.Request) error { _, err := r.Write([]byte("late")); return err }},
+		{"Finish", func(r *request.Request) error { return r.Finish() }},
+	}
+	ends := []struct {
+		name string
+		end  func(cancel context.CancelFunc, r *request.Request)
+	}{
+		{"client reset", func(cancel context.CancelFunc, _ *request.Request) { cancel() }},
+		{"finished", func(_ context.CancelFunc, r *request.Request) { r.Finish() }},
+	}
+	for _, e := range ends {
+		t.Run(e.name, func(t *testing.T) {
+			root, st := http2Tree()
+			_, url, client, _ := tlsServer(t, root)
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			req, _ := http.NewRequestWithContext(ctx, "GET", url+"/stream", nil)
+			resp, err := client.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer resp.Body.Close()
+			r := <-st.reqs
+			done := r.NotifyFinish()
+			e.end(cancel, r)
+			<-done
+			// The handler has returned once no goroutine runs one.
+			waitUntil(t, "the handler to return", func() bool {
+				buf := make([]byte, 1<<20)
+				return !strings.Contains(string(buf[:runtime.Stack(buf, true)]), "runHandler")
+			})
+			for _, c := range calls {
+				func() {
+					defer func() {
+						if v := recover(); v != nil {
+							t.Errorf("%s after the end: panic %v", c.name, v)
+						}
+					}()
+					_ = c.call(r) // an error is the right answer
+				}()
+			}
+		})
+	}
+}

@@ -18,6 +18,7 @@ import (
 	"github.com/gotwisted/web/resource"
 	"github.com/gotwisted/web/resource/gzip"
 	"github.com/gotwisted/web/resource/static"
+	"github.com/gotwisted/web/site"
 )
 
 // data is a page with a fixed body and optional extra headers.
@@ -45,7 +46,9 @@ func (async) RenderGET(r *request.Request) ([]byte, error) {
 
 var page = strings.Repeat("Hello, gzip! ", 100)
 
-func newServer(t *testing.T) *httptest.Server {
+// newServer serves the test tree over HTTP/1.1, or with serve (such as
+// testutil.ServeHTTP2) if given.
+func newServer(t *testing.T, serve ...func(testing.TB, resource.Resource, ...func(*site.Site)) (*site.Site, *httptest.Server)) *httptest.Server {
 	t.Helper()
 	plain := &data{body: page}
 	plain.PutChild("child", &data{body: "child " + page})
@@ -58,21 +61,41 @@ func newServer(t *testing.T) *httptest.Server {
 	best := gzip.Wrap(&data{body: page})
 	best.Level = stdgzip.BestCompression
 	root.PutChild("best", best)
+	if len(serve) > 0 {
+		_, srv := serve[0](t, root)
+		return srv
+	}
 	_, srv := testutil.Serve(t, root)
 	return srv
 }
 
 // identityClient returns a client that neither asks for gzip by itself nor
-// decodes it.
-func identityClient(t *testing.T) *http.Client {
-	c := &http.Client{Transport: &http.Transport{DisableCompression: true}}
+// decodes it; for srv, if given, as srv's own client (over TLS, HTTP/2).
+func identityClient(t *testing.T, srv ...*httptest.Server) *http.Client {
+	tr := &http.Transport{}
+	if len(srv) > 0 {
+		tr = srv[0].Client().Transport.(*http.Transport).Clone()
+	}
+	tr.DisableCompression = true
+	c := &http.Client{Transport: tr}
 	t.Cleanup(c.CloseIdleConnections)
 	return c
 }
 
+// TestCompression runs over HTTP/1.1 and HTTP/2: the compressed body ends
+// with what closing the compressor writes, once the response finished.
 func TestCompression(t *testing.T) {
+	for _, h2 := range []bool{false, true} {
+		t.Run(map[bool]string{false: "HTTP/1.1", true: "HTTP/2"}[h2], func(t *testing.T) { testCompression(t, h2) })
+	}
+}
+
+func testCompression(t *testing.T, h2 bool) {
 	srv := newServer(t)
-	client := identityClient(t)
+	if h2 {
+		srv = newServer(t, testutil.ServeHTTP2)
+	}
+	client := identityClient(t, srv)
 	tests := []struct {
 		name, method, target string
 		accept               []string
@@ -107,6 +130,9 @@ func TestCompression(t *testing.T) {
 				req.Header.Add("Accept-Encoding", a)
 			}
 			resp, raw := testutil.Send(t, client, req)
+			if want := map[bool]int{false: 1, true: 2}[h2]; resp.ProtoMajor != want {
+				t.Fatalf("served over %s", resp.Proto)
+			}
 			if tt.target != "/async" && resp.ContentLength != int64(len(raw)) {
 				t.Errorf("Content-Length = %d for %d bytes", resp.ContentLength, len(raw))
 			}
