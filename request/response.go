@@ -38,11 +38,11 @@ func (b bodyWriter) Write(p []byte) (int, error) {
 
 // writeHeaderLocked sends the status and headers, with those of the
 // request's sessions, and installs the body filter. bodyLen is the length of
-// a body known in full, which becomes the Content-Length (unless a HEAD
-// response with no body set one of its own), or -1. raw means the headers
-// come from code that speaks net/http's own rules (ResponseWriter): no
-// default Content-Type is added, so that net/http sniffs one, as it would
-// for that code. r.mu must be held.
+// a body known in full, which becomes the Content-Length (unless the status
+// allows no body, or a HEAD response with no body set one of its own), or
+// -1. raw means the headers come from code that speaks net/http's own rules
+// (ResponseWriter): no default Content-Type is added, so that net/http
+// sniffs one, as it would for that code. r.mu must be held.
 func (r *Request) writeHeaderLocked(bodyLen int, raw bool) {
 	r.wroteHeader = true
 	h := r.w.Header()
@@ -61,7 +61,10 @@ func (r *Request) writeHeaderLocked(bodyLen int, raw bool) {
 		r.hdr[0] = "text/html"
 		h["Content-Type"] = r.hdr[0:1:1]
 	}
-	if bodyLen >= 0 && (bodyLen > 0 || r.r.Method != http.MethodHead || h["Content-Length"] == nil) {
+	// A status without a body gets no Content-Length, as net/http's HTTP/1
+	// server makes sure of; its HTTP/2 server would send it, and a 204
+	// with one is malformed (RFC 9110 section 8.6).
+	if bodyLen >= 0 && bodyAllowed(int(r.code)) && (bodyLen > 0 || r.r.Method != http.MethodHead || h["Content-Length"] == nil) {
 		r.hdr[1] = strconv.Itoa(bodyLen)
 		h["Content-Length"] = r.hdr[1:2:2]
 	}

@@ -8,9 +8,11 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -305,5 +307,49 @@ func TestHTTP2AfterTheEnd(t *testing.T) {
 				}()
 			}
 		})
+	}
+}
+
+// statusPage answers with the status in its "code" argument and a body,
+// which a status without one must not send, nor announce.
+type statusPage struct{ resource.Leaf }
+
+func (statusPage) RenderGET(r *request.Request) ([]byte, error) {
+	code, _ := strconv.Atoi(r.Arg("code"))
+	r.SetResponseCode(code)
+	return []byte("a body"), nil
+}
+
+// TestNoBodyStatusLength: a render that sets 204 or 304 and returns a
+// body sends no Content-Length over HTTP/1.1 or HTTP/2, as net/http's
+// HTTP/1 server makes sure of on its own (its HTTP/2 server does not, and
+// curl refuses a 204 that has one: RFC 9110 section 8.6 forbids it).
+func TestNoBodyStatusLength(t *testing.T) {
+	root := resource.New()
+	root.PutChild("status", statusPage{})
+	_, h1 := serve(t, root)
+	_, h2 := testutil.ServeHTTP2(t, root)
+	for _, srv := range []*httptest.Server{h1, h2} {
+		for _, c := range []struct {
+			method string
+			code   int
+		}{{"GET", 204}, {"HEAD", 204}, {"GET", 304}, {"HEAD", 304}} {
+			resp, body := do(t, srv, c.method, "/status?code="+strconv.Itoa(c.code), nil)
+			if resp.StatusCode != c.code || body != "" || resp.Header["Content-Length"] != nil {
+				t.Errorf("%s %s %d: %d %q, Content-Length %q", resp.Proto, c.method, c.code,
+					resp.StatusCode, body, resp.Header["Content-Length"])
+			}
+		}
+	}
+	curl := testutil.Program(t, "curl", "curl")
+	for _, head := range []string{"", "-I"} {
+		args := []string{"--http2", "-sS", "-k", "-o", "/dev/null", "-w", "%{http_code} %{http_version}", h2.URL + "/status?code=204"}
+		if head != "" {
+			args = append(args, head)
+		}
+		out, err := exec.Command(curl, args...).CombinedOutput()
+		if err != nil || string(out) != "204 2" {
+			t.Errorf("curl %s 204: %q %v", head, out, err)
+		}
 	}
 }
