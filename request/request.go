@@ -73,6 +73,15 @@ type Config struct {
 	// with status 408. Zero means DefaultBodyIdleTimeout; negative means
 	// no limit.
 	BodyIdleTimeout time.Duration
+	// WriteIdleTimeout is how long a write of an HTTP/2 response may wait
+	// for the client to take it, through the stream's flow control, before
+	// the stream is reset (the write then fails, and the response reports
+	// ErrGone). A long write goes in pieces of 256 KiB, each with the whole
+	// timeout, so a slow but steady client is kept. What net/http writes
+	// itself after the handler returned (the last few kilobytes it still
+	// buffers) is not covered. HTTP/1 writes are the server's to bound (a
+	// Site's serving helpers do). Zero or negative means no limit.
+	WriteIdleTimeout time.Duration
 	// DisplayTracebacks shows the error and stack on 500 pages.
 	DisplayTracebacks bool
 	// Logger receives failures; nil means slog.Default.
@@ -189,7 +198,7 @@ func New(w http.ResponseWriter, r *http.Request, cfg *Config) *Request {
 		cfg = &defaultConfig
 	}
 	if r.ProtoMajor == 2 {
-		w = &h2Writer{w: w} // see h2Writer: no panic after the end
+		w = &h2Writer{w: w, timeout: max(cfg.WriteIdleTimeout, 0)} // see h2Writer
 	}
 	req := &Request{w: w, r: r, cfg: cfg, code: http.StatusOK}
 	req.pathSrc = pathSrcOf(r.URL)

@@ -4,7 +4,9 @@ import (
 	"context"
 	"crypto/tls"
 	"crypto/x509"
+	"encoding/binary"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -351,5 +353,117 @@ func TestNoBodyStatusLength(t *testing.T) {
 		if err != nil || string(out) != "204 2" {
 			t.Errorf("curl %s 204: %q %v", head, out, err)
 		}
+	}
+}
+
+// TestHTTP2FlowControlStall: a client that asks for a response and never
+// opens its flow-control window, while its connection stays live, holds
+// the response (its goroutine, its open file, the bytes it waits to
+// write) only until WriteIdleTimeout: the stream is reset, an
+// asynchronous response's NotifyFinish says the client went away, and the
+// connection goes on serving. It is so under a server of one's own too.
+func TestHTTP2FlowControlStall(t *testing.T) {
+	for _, own := range []bool{false, true} {
+		for _, path := range []string{"/big.bin", "/stream"} {
+			t.Run(fmt.Sprintf("own server %v %s", own, path), func(t *testing.T) {
+				root := bigTree(t)
+				st := &stream{reqs: make(chan *request.Request, 1)}
+				root.PutChild("stream", st)
+				short := func(s *site.Site) { s.WriteIdleTimeout = 200 * time.Millisecond }
+				var addr string
+				if own {
+					_, srv := testutil.ServeHTTP2(t, root, short)
+					addr = srv.Listener.Addr().String()
+				} else {
+					_, url, _, _ := tlsServer(t, root, short)
+					addr = strings.TrimPrefix(url, "https://")
+				}
+				c, err := tls.Dial("tcp", addr, &tls.Config{InsecureSkipVerify: true, NextProtos: []string{"h2"}})
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer c.Close()
+				b := []byte("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n")
+				b = h2Frame(b, 0x4, 0, 0, []byte{0, 0x4, 0, 0, 0, 0}) // SETTINGS_INITIAL_WINDOW_SIZE 0
+				b = h2Headers(b, 1, path, addr)
+				if _, err := c.Write(b); err != nil {
+					t.Fatal(err)
+				}
+				var done chan error
+				if path == "/stream" {
+					// NotifyFinish waits for the stalled write to end.
+					r := testutil.Receive(t, st.reqs, 20*time.Second, "the request")
+					done = make(chan error, 1)
+					go func() { done <- <-r.NotifyFinish() }()
+				}
+				// The stream is reset; stream 3 is then answered, given
+				// a window.
+				waitFrame(t, c, 0x3, 1, "RST_STREAM on the stalled stream")
+				if done != nil {
+					if err := testutil.Receive(t, done, 20*time.Second, "NotifyFinish"); !errors.Is(err, request.ErrGone) {
+						t.Errorf("NotifyFinish: %v, want ErrGone", err)
+					}
+				}
+				b = h2Headers(nil, 3, "/", addr)
+				b = h2Frame(b, 0x8, 0, 3, binary.BigEndian.AppendUint32(nil, 1<<16))
+				if _, err := c.Write(b); err != nil {
+					t.Fatal(err)
+				}
+				waitFrame(t, c, 0x0, 3, "DATA on stream 3")
+			})
+		}
+	}
+}
+
+// waitFrame reads HTTP/2 frames from c until one of type typ arrives on
+// stream, for up to 20 seconds.
+func waitFrame(t *testing.T, c net.Conn, typ byte, stream uint32, what string) {
+	t.Helper()
+	c.SetReadDeadline(time.Now().Add(20 * time.Second))
+	defer c.SetReadDeadline(time.Time{})
+	var head [9]byte
+	for {
+		if _, err := io.ReadFull(c, head[:]); err != nil {
+			t.Fatalf("waiting for %s: %v", what, err)
+		}
+		n := int(head[0])<<16 | int(head[1])<<8 | int(head[2])
+		if _, err := io.CopyN(io.Discard, c, int64(n)); err != nil {
+			t.Fatalf("waiting for %s: %v", what, err)
+		}
+		if head[3] == typ && binary.BigEndian.Uint32(head[5:])&(1<<31-1) == stream {
+			return
+		}
+	}
+}
+
+// TestHTTP2SlowReader: an HTTP/2 client that reads a large file slowly
+// but steadily, its flow-control window opening as it reads, gets all of
+// it, though the transfer lasts many times WriteIdleTimeout.
+func TestHTTP2SlowReader(t *testing.T) {
+	timeout := 500 * time.Millisecond
+	_, url, client, _ := tlsServer(t, bigTree(t), func(s *site.Site) { s.WriteIdleTimeout = timeout })
+	resp, err := client.Get(url + "/big.bin")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if resp.ProtoMajor != 2 {
+		t.Fatalf("served over %s", resp.Proto)
+	}
+	gaps := &site.ReadGaps{R: resp.Body}
+	// 256 KiB every 50 ms, a tenth of the timeout.
+	buf := make([]byte, 256<<10)
+	var n int64
+	for {
+		m, err := io.ReadFull(gaps, buf)
+		n += int64(m)
+		if err != nil {
+			break
+		}
+		time.Sleep(50 * time.Millisecond) // the reader's pace
+	}
+	if n != bigFile {
+		gaps.SkipIfStalled(t, timeout)
+		t.Fatalf("read %d of %d bytes", n, bigFile)
 	}
 }

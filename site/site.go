@@ -120,14 +120,16 @@ type Site struct {
 	// waits on the client does. A slow reader is kept while its writes move
 	// within the timeout, which the kernel decides: Linux wakes a blocked
 	// write once about a third of the socket's send buffer is free (see
-	// docs/reliability.md). It covers HTTP/1 and HTTP/2 connections whose client stops
-	// reading the socket, and hijacked connections under the deadlines
-	// their owners set; it does not cover an HTTP/2 stream stalled by
-	// its flow control while the connection stays live (set a deadline
-	// through http.ResponseController for that). Zero means
-	// DefaultWriteIdleTimeout (60 s, as nginx's send_timeout); negative
-	// means no limit. Like MaxConns, it does not apply to a server of your
-	// own.
+	// docs/reliability.md). It covers HTTP/1 and HTTP/2 connections whose
+	// client stops reading the socket, and hijacked connections under the
+	// deadlines their owners set. An HTTP/2 stream whose client keeps the
+	// connection live but never opens the stream's flow-control window is
+	// reset instead, once a write of its response waits that long (a long
+	// write goes in pieces of 256 KiB, each given the whole timeout): this
+	// holds under a server of your own too (request.Config's
+	// WriteIdleTimeout). Zero means DefaultWriteIdleTimeout (60 s, as
+	// nginx's send_timeout); negative means no limit. HTTP/2 streams
+	// aside, like MaxConns, it does not apply to a server of your own.
 	WriteIdleTimeout time.Duration
 
 	// DisplayTracebacks shows the error and stack on 500 pages. Leave it
@@ -228,6 +230,7 @@ func (s *Site) init() {
 			MaxFormFields:           s.MaxFormFields,
 			MaxMultipartParts:       s.MaxMultipartParts,
 			BodyIdleTimeout:         s.BodyIdleTimeout,
+			WriteIdleTimeout:        s.writeIdleTimeout(),
 			DisplayTracebacks:       s.DisplayTracebacks,
 			Logger:                  s.Logger,
 			Context:                 s.closing,

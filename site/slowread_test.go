@@ -248,20 +248,28 @@ func TestWriteIdleTimeoutHTTP2(t *testing.T) {
 // SETTINGS frame, a WINDOW_UPDATE for the connection and the request's
 // HEADERS on stream 1.
 func h2Get(path, authority string) []byte {
-	frame := func(b []byte, typ, flags byte, stream uint32, payload []byte) []byte {
-		b = append(b, byte(len(payload)>>16), byte(len(payload)>>8), byte(len(payload)), typ, flags)
-		b = binary.BigEndian.AppendUint32(b, stream)
-		return append(b, payload...)
-	}
 	const maxWindow = 1<<31 - 1
 	b := []byte("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n")
-	b = frame(b, 0x4, 0, 0, binary.BigEndian.AppendUint32([]byte{0, 0x4}, maxWindow)) // SETTINGS_INITIAL_WINDOW_SIZE
-	b = frame(b, 0x8, 0, 0, binary.BigEndian.AppendUint32(nil, maxWindow-65535))      // WINDOW_UPDATE
+	b = h2Frame(b, 0x4, 0, 0, binary.BigEndian.AppendUint32([]byte{0, 0x4}, maxWindow)) // SETTINGS_INITIAL_WINDOW_SIZE
+	b = h2Frame(b, 0x8, 0, 0, binary.BigEndian.AppendUint32(nil, maxWindow-65535))      // WINDOW_UPDATE
+	return h2Headers(b, 1, path, authority)
+}
+
+// h2Frame appends to b an HTTP/2 frame of type typ, with flags, on stream.
+func h2Frame(b []byte, typ, flags byte, stream uint32, payload []byte) []byte {
+	b = append(b, byte(len(payload)>>16), byte(len(payload)>>8), byte(len(payload)), typ, flags)
+	b = binary.BigEndian.AppendUint32(b, stream)
+	return append(b, payload...)
+}
+
+// h2Headers appends to b the HEADERS frame of a GET of path from authority
+// on stream, which it ends.
+func h2Headers(b []byte, stream uint32, path, authority string) []byte {
 	// HPACK: :method GET, :scheme https (static table), :path and
 	// :authority as literals without indexing.
 	block := []byte{0x82, 0x87, 0x04, byte(len(path))}
 	block = append(block, path...)
 	block = append(block, 0x01, byte(len(authority)))
 	block = append(block, authority...)
-	return frame(b, 0x1, 0x5, 1, block) // HEADERS, END_STREAM | END_HEADERS
+	return h2Frame(b, 0x1, 0x5, stream, block) // HEADERS, END_STREAM | END_HEADERS
 }
