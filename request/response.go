@@ -57,14 +57,15 @@ func (r *Request) writeHeaderLocked(bodyLen int, raw bool) {
 	if r.usedSessionLocked() {
 		r.sessionHeadersLocked(h, own)
 	}
-	if !raw && !ctSet && bodyAllowed(int(r.code)) && (bodyLen > 0 || bodyLen < 0 && !zeroLength(h)) {
+	allowed := bodyAllowed(int(r.code))
+	if !raw && !ctSet && allowed && (bodyLen > 0 || bodyLen < 0 && !zeroLength(h)) {
 		r.hdr[0] = "text/html"
 		h["Content-Type"] = r.hdr[0:1:1]
 	}
 	// A status without a body gets no Content-Length, as net/http's HTTP/1
 	// server makes sure of; its HTTP/2 server would send it, and a 204
 	// with one is malformed (RFC 9110 section 8.6).
-	if bodyLen >= 0 && bodyAllowed(int(r.code)) && (bodyLen > 0 || r.r.Method != http.MethodHead || h["Content-Length"] == nil) {
+	if bodyLen >= 0 && allowed && (bodyLen > 0 || r.r.Method != http.MethodHead || h["Content-Length"] == nil) {
 		r.hdr[1] = strconv.Itoa(bodyLen)
 		h["Content-Length"] = r.hdr[1:2:2]
 	}
