@@ -3,6 +3,7 @@ package request
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -373,8 +374,14 @@ func (r *Request) AddCookie(c *http.Cookie) {
 }
 
 // SetResponseCode sets the response status. It has no effect once the
-// headers have been sent or the response has ended.
+// headers have been sent or the response has ended. It panics on a code
+// outside 100-999, which net/http would refuse when the headers go out:
+// the panic comes here, where the mistake is, rather than at a later
+// Write, perhaps on another goroutine.
 func (r *Request) SetResponseCode(code int) {
+	if code < 100 || code > 999 {
+		panic(fmt.Sprintf("request: invalid response code %d", code))
+	}
 	r.mu.Lock()
 	if r.headerLocked() != nil {
 		r.code = int32(code)

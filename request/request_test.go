@@ -121,3 +121,30 @@ func TestSetLastModified(t *testing.T) {
 		t.Errorf("Last-Modified %q", got)
 	}
 }
+
+// TestSetResponseCodeRefusesInvalidCodes: a code net/http would refuse
+// panics at SetResponseCode, not at a later Write (which may run on a
+// goroutine that nothing recovers); the status is left as it was.
+func TestSetResponseCodeRefusesInvalidCodes(t *testing.T) {
+	for _, code := range []int{0, 99, 1000, -200} {
+		r := New(httptest.NewRecorder(), httptest.NewRequest("GET", "/", nil), nil)
+		func() {
+			defer func() {
+				if recover() == nil {
+					t.Errorf("SetResponseCode(%d): no panic", code)
+				}
+			}()
+			r.SetResponseCode(code)
+		}()
+		if got := r.ResponseCode(); got != 200 {
+			t.Errorf("after SetResponseCode(%d): code %d, want 200", code, got)
+		}
+	}
+	for _, code := range []int{100, 999} {
+		r := New(httptest.NewRecorder(), httptest.NewRequest("GET", "/", nil), nil)
+		r.SetResponseCode(code)
+		if got := r.ResponseCode(); got != code {
+			t.Errorf("SetResponseCode(%d): code %d", code, got)
+		}
+	}
+}
