@@ -338,11 +338,15 @@ var shuttingDown = resource.ErrorPage(http.StatusServiceUnavailable, "Service Un
 // Close stops the Site at once: it closes the servers that Serve and
 // ListenAndServe started (their listeners and connections), ends the
 // responses still pending (their NotifyFinish channels get
-// request.ErrClosed; a client that was sent nothing yet gets 503 Service
-// Unavailable; the owner of a hijacked connection is told the same way) and
-// stops the session scheduler; live sessions are dropped without running
-// their expiry callbacks. Shutdown stops gracefully instead. Close is safe
-// to call more than once; it returns the first error of closing a server.
+// request.ErrClosed; the owner of a hijacked connection is told the same
+// way) and stops the session scheduler; live sessions are dropped without
+// running their expiry callbacks. A pending response that sent nothing yet
+// is answered 503 Service Unavailable, which its client gets if its
+// connection is still open: under a server of your own it is, while the
+// connections of the Site's own servers close at the same moment, so their
+// clients usually see the connection cut. Shutdown stops gracefully
+// instead. Close is safe to call more than once; it returns the first
+// error of closing a server.
 func (s *Site) Close() error {
 	var err error
 	s.closeOnce.Do(func() {
