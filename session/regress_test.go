@@ -270,3 +270,78 @@ stacks:
 	}
 	return false
 }
+
+// TestStoredPendingEndCallbacksWithoutStoreLock: the expiry callbacks of a
+// session not stored yet run after its store lock is released. A web
+// request holds its own lock while it stores its new session, just before
+// sending the cookie (Manager.Save); an Expire meanwhile ran the
+// session's callbacks holding the store lock that Save waited for, and a
+// callback that used the request (which waited for the request's lock)
+// hung both for ever.
+func TestStoredPendingEndCallbacksWithoutStoreLock(t *testing.T) {
+	m := session.NewManager(session.Options{Store: newFakeStore()})
+	defer m.Close()
+	s, err := m.Make()
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The web request's lock: a channel, so that the test can give up
+	// waiting for it and end instead of hanging.
+	reqMu := make(chan struct{}, 1)
+	giveUp := make(chan struct{})
+	var ran atomic.Int32
+	s.NotifyOnExpire(func() {
+		select { // a Request method
+		case reqMu <- struct{}{}:
+			<-reqMu
+			ran.Add(1)
+		case <-giveUp:
+		}
+	})
+	release := session.HoldWatcher(m)
+	expired := make(chan error, 1)
+	go func() { expired <- s.Expire() }() // stops in the watcher, before the callbacks
+	waitOnStack(t, release, "session.(*Manager).expireStored", "session.whilePending", "session.(*watcher).end")
+	saved := make(chan error, 1)
+	go func() {
+		reqMu <- struct{}{} // the request sends its headers
+		saved <- m.Save(s)
+		<-reqMu
+	}()
+	waitOnStack(t, release, "session.(*Manager).Save", "session.(*Manager).storePending", "sync.(*Mutex).Lock")
+	release()
+	hung := false
+	for _, c := range []chan error{expired, saved} {
+		select {
+		case err := <-c:
+			if err != nil {
+				t.Error(err)
+			}
+		case <-time.After(30 * time.Second):
+			hung = true
+			close(giveUp)
+			<-c
+		}
+		if hung {
+			t.Fatal("Save waits for the store lock, held while the callback waits for the request's lock")
+		}
+	}
+	if n := ran.Load(); n != 1 || !s.Expired() {
+		t.Fatalf("callback ran %d times; Expired %v", n, s.Expired())
+	}
+	if _, err := m.Lookup(s.UID()); !errors.Is(err, session.ErrNotFound) {
+		t.Fatalf("Lookup of the expired session: %v, want ErrNotFound", err)
+	}
+}
+
+// waitOnStack waits until a goroutine has all of funcs on its stack, and
+// fails (after calling cleanup) if none does within a generous time.
+func waitOnStack(t *testing.T, cleanup func(), funcs ...string) {
+	t.Helper()
+	for deadline := time.Now().Add(10 * time.Second); !onStack(funcs...); time.Sleep(time.Millisecond) {
+		if time.Now().After(deadline) {
+			cleanup()
+			t.Fatalf("no goroutine reached %v", funcs)
+		}
+	}
+}

@@ -213,7 +213,7 @@ func (w *watcher) check(ctx context.Context, m *Manager, e *watch) {
 		first = e.sessions[0]
 	}
 	w.mu.Unlock()
-	if first != nil && whilePending(first, func() {
+	if first != nil && whilePending(first, func() (then func()) {
 		// Made here and not stored yet (its first request is still
 		// running, or could not store it): the Store knows nothing of
 		// it, so it ends at its own deadline.
@@ -222,9 +222,9 @@ func (w *watcher) check(ctx context.Context, m *Manager, e *watch) {
 		first.mu.Unlock()
 		if left := due - m.now(); left > 0 {
 			w.requeue(m, e, time.Duration(left))
-		} else {
-			w.endChecked(m, e, uid, nil, sessionhook.Timeout)
+			return nil
 		}
+		return w.endChecked(m, e, uid, nil, sessionhook.Timeout)
 	}) {
 		return
 	}
@@ -244,7 +244,7 @@ func (w *watcher) check(ctx context.Context, m *Manager, e *watch) {
 		w.requeue(m, e, rec.Deadline.Sub(rec.Now)+dueSlack)
 	case err == nil || errors.Is(err, ErrNotFound):
 		w.recovered(m)
-		w.endChecked(m, e, uid, rec, sessionhook.Shared)
+		w.endChecked(m, e, uid, rec, sessionhook.Shared)()
 	default:
 		if ctx.Err() != nil {
 			return
@@ -315,21 +315,23 @@ func (w *watcher) rename(old, uid string, id uuid.UUID) {
 	}
 }
 
-// end runs the callbacks of the session uid, which the Store confirmed has
-// ended, registered through every view of it in this process (and s, if
-// not nil). rec, if not nil, holds its components as they were at the end;
-// why is what the inspector is told (see sessionhook).
-func (w *watcher) end(m *Manager, uid string, rec *Record, s *Session, why string) {
+// end marks expired every view in this process of the session uid, which
+// the Store confirmed has ended, that has callbacks registered (and s, if
+// not nil), and returns the func that runs their callbacks, to be called
+// outside any lock. rec, if not nil, holds its components as they were at
+// the end; why is what the inspector is told (see sessionhook).
+func (w *watcher) end(m *Manager, uid string, rec *Record, s *Session, why string) (run func()) {
 	w.mu.Lock()
 	sessions := w.takeLocked(uid)
 	w.mu.Unlock()
-	w.finish(m, uid, rec, sessions, s, why)
+	return w.finish(m, uid, rec, sessions, s, why)
 }
 
 // endChecked is end for e, the watch whose check found its session ended
 // under uid, unless a Renew here re-keyed e meanwhile: the answer was
-// about the old uid, and e is checked again under its new one.
-func (w *watcher) endChecked(m *Manager, e *watch, uid string, rec *Record, why string) {
+// about the old uid, and e is checked again under its new one (run then
+// does nothing).
+func (w *watcher) endChecked(m *Manager, e *watch, uid string, rec *Record, why string) (run func()) {
 	w.mu.Lock()
 	if e.uid != uid {
 		if !w.closed && w.byUID[e.uid] == e && e.index < 0 {
@@ -337,11 +339,11 @@ func (w *watcher) endChecked(m *Manager, e *watch, uid string, rec *Record, why 
 			heap.Push(&w.h, e)
 		}
 		w.mu.Unlock()
-		return
+		return func() {}
 	}
 	sessions := w.takeLocked(uid)
 	w.mu.Unlock()
-	w.finish(m, uid, rec, sessions, nil, why)
+	return w.finish(m, uid, rec, sessions, nil, why)
 }
 
 // takeLocked removes the watch of uid and returns its sessions. w.mu must
@@ -358,26 +360,30 @@ func (w *watcher) takeLocked(uid string) []*Session {
 	return e.sessions
 }
 
-// finish runs the callbacks of sessions, and of s if not nil, for end.
-func (w *watcher) finish(m *Manager, uid string, rec *Record, sessions []*Session, s *Session, why string) {
+// finish marks sessions, and s if not nil, expired for end, and returns
+// the func that runs their callbacks and tells the inspector.
+func (w *watcher) finish(m *Manager, uid string, rec *Record, sessions []*Session, s *Session, why string) (run func()) {
 	if s != nil && !contains(sessions, s) {
 		sessions = append(sessions, s)
 	}
-	ran := 0
-	for _, x := range sessions {
+	cbs := make([][]func(), len(sessions))
+	for i, x := range sessions {
 		x.mu.Lock()
 		if rec != nil {
 			m.applyLocked(x, rec)
 		}
-		cbs, ok := x.markExpiredLocked()
+		cbs[i], _ = x.markExpiredLocked()
 		x.mu.Unlock()
-		if ok {
-			x.runCallbacks(cbs, m)
-			ran += len(cbs)
-		}
 	}
-	if len(sessions) > 0 && sessionhook.Watched(&m.hook) {
-		m.tell(uid, sessions[0], why, ran)
+	return func() {
+		ran := 0
+		for i, x := range sessions {
+			x.runCallbacks(cbs[i], m)
+			ran += len(cbs[i])
+		}
+		if len(sessions) > 0 && sessionhook.Watched(&m.hook) {
+			m.tell(uid, sessions[0], why, ran)
+		}
 	}
 }
 
