@@ -5,6 +5,7 @@ import (
 	"errors"
 	"runtime"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -343,5 +344,85 @@ func waitOnStack(t *testing.T, cleanup func(), funcs ...string) {
 			cleanup()
 			t.Fatalf("no goroutine reached %v", funcs)
 		}
+	}
+}
+
+// TestStoredCallbackRegisteredDuringExpire: a callback registered while an
+// Expire ends the session runs once, and leaves nothing watched. (The
+// Expire took the session's watch before NotifyOnExpire made it, and ran
+// the callback; the watch made afterwards held the ended session until its
+// deadline, counted by Len.)
+func TestStoredCallbackRegisteredDuringExpire(t *testing.T) {
+	m := session.NewManager(session.Options{Store: newFakeStore()})
+	defer m.Close()
+	s, err := m.Make()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := m.Save(s); err != nil {
+		t.Fatal(err)
+	}
+	release := session.HoldWatcher(m)
+	expired := make(chan error, 1)
+	go func() { expired <- s.Expire() }()
+	waitOnStack(t, release, "session.(*watcher).end", "sync.runtime_SemacquireMutex")
+	var ran atomic.Int32
+	registered := make(chan struct{})
+	go func() {
+		s.NotifyOnExpire(func() { ran.Add(1) })
+		close(registered)
+	}()
+	// The callback is registered; its watch waits behind the Expire.
+	waitOnStack(t, release, "session.(*watcher).add", "sync.runtime_SemacquireMutex")
+	release()
+	if err := <-expired; err != nil {
+		t.Fatal(err)
+	}
+	<-registered
+	if n := ran.Load(); n != 1 || !s.Expired() {
+		t.Fatalf("callback ran %d times; Expired %v", n, s.Expired())
+	}
+	if n := m.Len(); n != 0 {
+		t.Fatalf("Len %d after the only session ended, want 0", n)
+	}
+}
+
+// TestStoredCallbackRegisteredDuringRenew: a callback registered while a
+// Renew moves the session to a new uid is watched under the new uid: the
+// session's end runs it and leaves nothing watched. (NotifyOnExpire read
+// the old uid before the Renew and made the watch under it after; the end
+// under the new uid missed that watch, which held the ended session until
+// its deadline, counted by Len, and would have missed the Store's notices
+// of the end.) The race is hit by chance, in most runs.
+func TestStoredCallbackRegisteredDuringRenew(t *testing.T) {
+	m := session.NewManager(session.Options{Store: newFakeStore()})
+	defer m.Close()
+	const rounds = 3000
+	var ran atomic.Int32
+	for range rounds {
+		s, err := m.Make()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := m.Save(s); err != nil {
+			t.Fatal(err)
+		}
+		var wg sync.WaitGroup
+		wg.Go(func() { s.NotifyOnExpire(func() { ran.Add(1) }) })
+		wg.Go(func() {
+			if err := m.Renew(s); err != nil {
+				t.Error(err)
+			}
+		})
+		wg.Wait()
+		if err := s.Expire(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := ran.Load(); n != rounds {
+		t.Fatalf("%d callbacks ran, want %d", n, rounds)
+	}
+	if n := m.Len(); n != 0 {
+		t.Fatalf("Len %d after every session ended, want 0", n)
 	}
 }

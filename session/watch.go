@@ -34,6 +34,8 @@ const (
 // make a session (or all of them) due at once. Both start with the first
 // watched session and stop in close.
 type watcher struct {
+	// Lock order: a session's store lock (see whilePending), then mu,
+	// then a Session's mu. Nothing calls out (callbacks) with mu held.
 	mu      sync.Mutex
 	byUID   map[string]*watch
 	h       watchHeap
@@ -87,15 +89,20 @@ func (w *watcher) isClosed() bool {
 
 // add watches s, a view of a stored session that just got a callback.
 func (w *watcher) add(m *Manager, s *Session) {
-	uid := s.UID()
-	s.mu.Lock()
-	due := s.viewLocked().due
-	s.mu.Unlock()
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	if w.closed {
+	// An end marks its sessions under w.mu (see end): one that took the
+	// watch of uid before this add is seen here, and ran the callback.
+	if w.closed || s.expired.Load() {
 		return
 	}
+	// The uid is read under w.mu, so that a Renew's rename of the watch
+	// (under w.mu, after it gave s its new id) comes before this read or
+	// after the watch is made.
+	s.mu.Lock()
+	uid := s.id.String()
+	due := s.viewLocked().due
+	s.mu.Unlock()
 	if w.byUID == nil {
 		w.byUID = make(map[string]*watch)
 	}
@@ -322,9 +329,8 @@ func (w *watcher) rename(old, uid string, id uuid.UUID) {
 // the end; why is what the inspector is told (see sessionhook).
 func (w *watcher) end(m *Manager, uid string, rec *Record, s *Session, why string) (run func()) {
 	w.mu.Lock()
-	sessions := w.takeLocked(uid)
-	w.mu.Unlock()
-	return w.finish(m, uid, rec, sessions, s, why)
+	defer w.mu.Unlock()
+	return w.finishLocked(m, uid, rec, w.takeLocked(uid), s, why)
 }
 
 // endChecked is end for e, the watch whose check found its session ended
@@ -341,9 +347,8 @@ func (w *watcher) endChecked(m *Manager, e *watch, uid string, rec *Record, why 
 		w.mu.Unlock()
 		return func() {}
 	}
-	sessions := w.takeLocked(uid)
-	w.mu.Unlock()
-	return w.finish(m, uid, rec, sessions, nil, why)
+	defer w.mu.Unlock()
+	return w.finishLocked(m, uid, rec, w.takeLocked(uid), nil, why)
 }
 
 // takeLocked removes the watch of uid and returns its sessions. w.mu must
@@ -360,9 +365,10 @@ func (w *watcher) takeLocked(uid string) []*Session {
 	return e.sessions
 }
 
-// finish marks sessions, and s if not nil, expired for end, and returns
-// the func that runs their callbacks and tells the inspector.
-func (w *watcher) finish(m *Manager, uid string, rec *Record, sessions []*Session, s *Session, why string) (run func()) {
+// finishLocked marks sessions, and s if not nil, expired for end, and
+// returns the func that runs their callbacks and tells the inspector. w.mu
+// must be held, so that an add after it sees them expired.
+func (w *watcher) finishLocked(m *Manager, uid string, rec *Record, sessions []*Session, s *Session, why string) (run func()) {
 	if s != nil && !contains(sessions, s) {
 		sessions = append(sessions, s)
 	}
