@@ -426,3 +426,75 @@ func TestStoredCallbackRegisteredDuringRenew(t *testing.T) {
 		t.Fatalf("Len %d after every session ended, want 0", n)
 	}
 }
+
+// blockingUpdateStore's Update, once armed, stores the change and then
+// waits until released before it answers.
+type blockingUpdateStore struct {
+	*fakeStore
+	armed   atomic.Bool
+	updated chan struct{} // closed when an armed Update has stored
+	release chan struct{} // closed to let it answer
+}
+
+func (st *blockingUpdateStore) Update(ctx context.Context, uid, name string, old, data []byte) ([]byte, error) {
+	now, err := st.fakeStore.Update(ctx, uid, name, old, data)
+	if st.armed.CompareAndSwap(true, false) {
+		close(st.updated)
+		<-st.release
+	}
+	return now, err
+}
+
+// TestStoredEndGivesEachViewItsComponents: the views of one session that
+// its end gives the final components each get their own copy. (They
+// shared one map: an Update through one view that the Store took just
+// before the end went on to write its value into that map under that
+// view's lock only, while another view read it under its own: a data
+// race, which -race reports here, and which can crash the process with
+// "concurrent map read and map write".)
+func TestStoredEndGivesEachViewItsComponents(t *testing.T) {
+	st := &blockingUpdateStore{fakeStore: newFakeStore(), updated: make(chan struct{}), release: make(chan struct{})}
+	m := session.NewManager(session.Options{Store: st})
+	defer m.Close()
+	s, err := m.Make()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := session.Set(s, Counter{Value: 1}); err != nil {
+		t.Fatal(err)
+	}
+	// Two requests' views of the session, each with a callback.
+	a, err := m.Lookup(s.UID())
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := m.Lookup(s.UID())
+	if err != nil {
+		t.Fatal(err)
+	}
+	a.NotifyOnExpire(func() {})
+	b.NotifyOnExpire(func() {})
+	st.armed.Store(true)
+	updated := make(chan error, 1)
+	go func() { updated <- session.Set(a, Counter{Value: 2}) }()
+	<-st.updated // stored; a's view not changed yet
+	if err := b.Expire(); err != nil {
+		t.Fatal(err)
+	}
+	// b is read (its first read decodes the record) while a's Update
+	// records its value in a's view.
+	var read sync.WaitGroup
+	read.Go(func() {
+		if v, _ := session.Get[Counter](b); v.Value != 2 {
+			t.Errorf("b reads %d, want 2 (the final record)", v.Value)
+		}
+	})
+	close(st.release)
+	if err := <-updated; err != nil {
+		t.Fatal(err)
+	}
+	read.Wait()
+	if v, _ := session.Get[Counter](a); v.Value != 2 {
+		t.Fatalf("a reads %d, want 2", v.Value)
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"iter"
+	"maps"
 	"math"
 	"sync"
 	"time"
@@ -376,7 +377,12 @@ func (w *watcher) finishLocked(m *Manager, uid string, rec *Record, sessions []*
 	for i, x := range sessions {
 		x.mu.Lock()
 		if rec != nil {
-			m.applyLocked(x, rec)
+			// Each view gets its own map: an Update through one of
+			// them that the Store took before the end may still write
+			// its view, under that view's lock only.
+			r := *rec
+			r.Components = maps.Clone(rec.Components)
+			m.applyLocked(x, &r)
 		}
 		cbs[i], _ = x.markExpiredLocked()
 		x.mu.Unlock()
