@@ -248,10 +248,7 @@ func (m *Manager) expireStored(s *Session) error {
 			if !ok {
 				return fmt.Errorf("%w: the store renamed session %s to a malformed uid %q", ErrUnavailable, uid, rec.RenamedTo)
 			}
-			s.mu.Lock()
-			s.id = id
-			s.mu.Unlock()
-			m.w.rename(uid, rec.RenamedTo, id)
+			m.w.rename(uid, rec.RenamedTo, id, s)
 			uid = rec.RenamedTo
 			continue
 		}
@@ -283,10 +280,7 @@ func (m *Manager) renewStored(s *Session) error {
 			return unavailable(err)
 		}
 	}
-	s.mu.Lock()
-	s.id = uid
-	s.mu.Unlock()
-	m.w.rename(old, uid.String(), uid)
+	m.w.rename(old, uid.String(), uid, s)
 	return nil
 }
 

@@ -245,7 +245,7 @@ func (w *watcher) check(ctx context.Context, m *Manager, e *watch) {
 			w.requeue(m, e, retryDelay)
 			return
 		}
-		w.rename(uid, rec.RenamedTo, id)
+		w.rename(uid, rec.RenamedTo, id, nil)
 		w.requeue(m, e, 0)
 	case err == nil && !rec.Ended:
 		w.recovered(m)
@@ -295,12 +295,28 @@ func (w *watcher) requeue(m *Manager, e *watch, d time.Duration) {
 	heap.Push(&w.h, e)
 }
 
-// rename re-keys the watch of old to uid, and gives its sessions the id.
-func (w *watcher) rename(old, uid string, id uuid.UUID) {
+// rename re-keys the watch of old to uid, and gives its sessions, and s if
+// not nil, the id. The ids change under w.mu with the watch, so that a
+// watch is always under the uid of its sessions: an add or an end that
+// reads a session's uid finds its watch. If s no longer has the uid old,
+// rename does nothing: a check that saw this rename in the Store, or a
+// later Renew, moved s on already, and must not be undone.
+func (w *watcher) rename(old, uid string, id uuid.UUID, s *Session) {
 	w.mu.Lock()
+	defer w.mu.Unlock()
+	if s != nil {
+		s.mu.Lock()
+		moved := s.id.String() != old
+		if !moved {
+			s.id = id
+		}
+		s.mu.Unlock()
+		if moved {
+			return
+		}
+	}
 	e := w.byUID[old]
 	if e == nil {
-		w.mu.Unlock()
 		return
 	}
 	delete(w.byUID, old)
@@ -314,12 +330,10 @@ func (w *watcher) rename(old, uid string, id uuid.UUID) {
 		}
 	}
 	w.byUID[uid] = e
-	sessions := e.sessions
-	w.mu.Unlock()
-	for _, s := range sessions {
-		s.mu.Lock()
-		s.id = id
-		s.mu.Unlock()
+	for _, x := range e.sessions {
+		x.mu.Lock()
+		x.id = id
+		x.mu.Unlock()
 	}
 }
 
