@@ -88,10 +88,12 @@ func (r *Request) GetSession(opts ...SessionOption) *session.Session {
 		}
 	}
 	r.mu.Lock()
-	defer r.mu.Unlock()
 	if cur := *slot; cur != prev && cur != nil && !cur.Expired() {
+		r.mu.Unlock()
 		// A concurrent GetSession filled the slot first: a request has
-		// one session of each kind, so this one's goes.
+		// one session of each kind, so this one's goes. Its expiry
+		// callbacks (a Factory's) run without r.mu, as callbacks run
+		// outside any lock.
 		if made {
 			s.Expire()
 		}
@@ -101,6 +103,7 @@ func (r *Request) GetSession(opts ...SessionOption) *session.Session {
 	if made {
 		r.setCookie[idx] = true
 	}
+	r.mu.Unlock()
 	return s
 }
 

@@ -54,3 +54,11 @@ func HeapLen(m *Manager) int {
 func SameUpdateStripe[T, U any](m *Manager, s *Session) bool {
 	return m.updates.stripe(s.UID(), componentName[T]()) == m.updates.stripe(s.UID(), componentName[U]())
 }
+
+// HoldWatcher takes the lock of m's watcher (with a Store) and returns
+// the func that releases it, so that a test can stop an ending session
+// just before its callbacks run.
+func HoldWatcher(m *Manager) (release func()) {
+	m.w.mu.Lock()
+	return m.w.mu.Unlock
+}

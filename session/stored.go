@@ -151,23 +151,30 @@ func (m *Manager) storePending(s *Session, name string, data []byte) (stored boo
 // whilePending runs f if s is a session Make made that is not stored yet,
 // and reports whether it did. f runs holding the lock that storing s
 // takes, so s stays stored nowhere while f decides what to do with it:
-// once f has ended s, storePending finds it expired. f may run expiry
-// callbacks, which cannot store s either, as every way to storePending
-// checks for expiry first.
-func whilePending(s *Session, f func()) bool {
+// once f has marked s expired, storePending finds it so. The func f
+// returns, if not nil, runs once that lock is released: expiry callbacks
+// go there, as they run outside any lock (a web request may hold its own
+// lock while it waits for this one to store the session, and a callback
+// may call that request's methods).
+func whilePending(s *Session, f func() (then func())) bool {
 	s.mu.Lock()
 	lock := s.viewLocked().store
 	s.mu.Unlock()
 	if lock == nil {
 		return false
 	}
-	lock.Lock()
-	defer lock.Unlock()
-	if !isPending(s) {
-		return false
+	ran, then := func() (bool, func()) {
+		lock.Lock()
+		defer lock.Unlock()
+		if !isPending(s) {
+			return false, nil
+		}
+		return true, f()
+	}()
+	if then != nil {
+		then()
 	}
-	f()
-	return true
+	return ran
 }
 
 // isPending reports whether s is a session Make made that is not stored
@@ -225,7 +232,7 @@ func (m *Manager) expireStored(s *Session) error {
 	if s.expired.Load() {
 		return nil
 	}
-	if whilePending(s, func() { m.w.end(m, s.UID(), nil, s, sessionhook.Expired) }) {
+	if whilePending(s, func() func() { return m.w.end(m, s.UID(), nil, s, sessionhook.Expired) }) {
 		return nil // stored nowhere: ending it here is enough
 	}
 	uid := s.UID()
@@ -241,15 +248,12 @@ func (m *Manager) expireStored(s *Session) error {
 			if !ok {
 				return fmt.Errorf("%w: the store renamed session %s to a malformed uid %q", ErrUnavailable, uid, rec.RenamedTo)
 			}
-			s.mu.Lock()
-			s.id = id
-			s.mu.Unlock()
-			m.w.rename(uid, rec.RenamedTo, id)
+			m.w.rename(uid, rec.RenamedTo, id, s)
 			uid = rec.RenamedTo
 			continue
 		}
 		// Ended now, or already (ErrNotFound): either way it is over.
-		m.w.end(m, uid, rec, s, sessionhook.Expired)
+		m.w.end(m, uid, rec, s, sessionhook.Expired)()
 		return nil
 	}
 	return fmt.Errorf("%w: session %s keeps being renamed", ErrUnavailable, uid)
@@ -276,10 +280,7 @@ func (m *Manager) renewStored(s *Session) error {
 			return unavailable(err)
 		}
 	}
-	s.mu.Lock()
-	s.id = uid
-	s.mu.Unlock()
-	m.w.rename(old, uid.String(), uid)
+	m.w.rename(old, uid.String(), uid, s)
 	return nil
 }
 

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"iter"
+	"maps"
 	"math"
 	"sync"
 	"time"
@@ -34,6 +35,8 @@ const (
 // make a session (or all of them) due at once. Both start with the first
 // watched session and stop in close.
 type watcher struct {
+	// Lock order: a session's store lock (see whilePending), then mu,
+	// then a Session's mu. Nothing calls out (callbacks) with mu held.
 	mu      sync.Mutex
 	byUID   map[string]*watch
 	h       watchHeap
@@ -87,15 +90,20 @@ func (w *watcher) isClosed() bool {
 
 // add watches s, a view of a stored session that just got a callback.
 func (w *watcher) add(m *Manager, s *Session) {
-	uid := s.UID()
-	s.mu.Lock()
-	due := s.viewLocked().due
-	s.mu.Unlock()
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	if w.closed {
+	// An end marks its sessions under w.mu (see end): one that took the
+	// watch of uid before this add is seen here, and ran the callback.
+	if w.closed || s.expired.Load() {
 		return
 	}
+	// The uid is read under w.mu, so that a Renew's rename of the watch
+	// (under w.mu, after it gave s its new id) comes before this read or
+	// after the watch is made.
+	s.mu.Lock()
+	uid := s.id.String()
+	due := s.viewLocked().due
+	s.mu.Unlock()
 	if w.byUID == nil {
 		w.byUID = make(map[string]*watch)
 	}
@@ -213,7 +221,7 @@ func (w *watcher) check(ctx context.Context, m *Manager, e *watch) {
 		first = e.sessions[0]
 	}
 	w.mu.Unlock()
-	if first != nil && whilePending(first, func() {
+	if first != nil && whilePending(first, func() (then func()) {
 		// Made here and not stored yet (its first request is still
 		// running, or could not store it): the Store knows nothing of
 		// it, so it ends at its own deadline.
@@ -222,9 +230,9 @@ func (w *watcher) check(ctx context.Context, m *Manager, e *watch) {
 		first.mu.Unlock()
 		if left := due - m.now(); left > 0 {
 			w.requeue(m, e, time.Duration(left))
-		} else {
-			w.endChecked(m, e, uid, nil, sessionhook.Timeout)
+			return nil
 		}
+		return w.endChecked(m, e, uid, nil, sessionhook.Timeout)
 	}) {
 		return
 	}
@@ -237,14 +245,14 @@ func (w *watcher) check(ctx context.Context, m *Manager, e *watch) {
 			w.requeue(m, e, retryDelay)
 			return
 		}
-		w.rename(uid, rec.RenamedTo, id)
+		w.rename(uid, rec.RenamedTo, id, nil)
 		w.requeue(m, e, 0)
 	case err == nil && !rec.Ended:
 		w.recovered(m)
 		w.requeue(m, e, rec.Deadline.Sub(rec.Now)+dueSlack)
 	case err == nil || errors.Is(err, ErrNotFound):
 		w.recovered(m)
-		w.endChecked(m, e, uid, rec, sessionhook.Shared)
+		w.endChecked(m, e, uid, rec, sessionhook.Shared)()
 	default:
 		if ctx.Err() != nil {
 			return
@@ -287,12 +295,28 @@ func (w *watcher) requeue(m *Manager, e *watch, d time.Duration) {
 	heap.Push(&w.h, e)
 }
 
-// rename re-keys the watch of old to uid, and gives its sessions the id.
-func (w *watcher) rename(old, uid string, id uuid.UUID) {
+// rename re-keys the watch of old to uid, and gives its sessions, and s if
+// not nil, the id. The ids change under w.mu with the watch, so that a
+// watch is always under the uid of its sessions: an add or an end that
+// reads a session's uid finds its watch. If s no longer has the uid old,
+// rename does nothing: a check that saw this rename in the Store, or a
+// later Renew, moved s on already, and must not be undone.
+func (w *watcher) rename(old, uid string, id uuid.UUID, s *Session) {
 	w.mu.Lock()
+	defer w.mu.Unlock()
+	if s != nil {
+		s.mu.Lock()
+		moved := s.id.String() != old
+		if !moved {
+			s.id = id
+		}
+		s.mu.Unlock()
+		if moved {
+			return
+		}
+	}
 	e := w.byUID[old]
 	if e == nil {
-		w.mu.Unlock()
 		return
 	}
 	delete(w.byUID, old)
@@ -306,30 +330,29 @@ func (w *watcher) rename(old, uid string, id uuid.UUID) {
 		}
 	}
 	w.byUID[uid] = e
-	sessions := e.sessions
-	w.mu.Unlock()
-	for _, s := range sessions {
-		s.mu.Lock()
-		s.id = id
-		s.mu.Unlock()
+	for _, x := range e.sessions {
+		x.mu.Lock()
+		x.id = id
+		x.mu.Unlock()
 	}
 }
 
-// end runs the callbacks of the session uid, which the Store confirmed has
-// ended, registered through every view of it in this process (and s, if
-// not nil). rec, if not nil, holds its components as they were at the end;
-// why is what the inspector is told (see sessionhook).
-func (w *watcher) end(m *Manager, uid string, rec *Record, s *Session, why string) {
+// end marks expired every view in this process of the session uid, which
+// the Store confirmed has ended, that has callbacks registered (and s, if
+// not nil), and returns the func that runs their callbacks, to be called
+// outside any lock. rec, if not nil, holds its components as they were at
+// the end; why is what the inspector is told (see sessionhook).
+func (w *watcher) end(m *Manager, uid string, rec *Record, s *Session, why string) (run func()) {
 	w.mu.Lock()
-	sessions := w.takeLocked(uid)
-	w.mu.Unlock()
-	w.finish(m, uid, rec, sessions, s, why)
+	defer w.mu.Unlock()
+	return w.finishLocked(m, uid, rec, w.takeLocked(uid), s, why)
 }
 
 // endChecked is end for e, the watch whose check found its session ended
 // under uid, unless a Renew here re-keyed e meanwhile: the answer was
-// about the old uid, and e is checked again under its new one.
-func (w *watcher) endChecked(m *Manager, e *watch, uid string, rec *Record, why string) {
+// about the old uid, and e is checked again under its new one (run then
+// does nothing).
+func (w *watcher) endChecked(m *Manager, e *watch, uid string, rec *Record, why string) (run func()) {
 	w.mu.Lock()
 	if e.uid != uid {
 		if !w.closed && w.byUID[e.uid] == e && e.index < 0 {
@@ -337,11 +360,10 @@ func (w *watcher) endChecked(m *Manager, e *watch, uid string, rec *Record, why 
 			heap.Push(&w.h, e)
 		}
 		w.mu.Unlock()
-		return
+		return func() {}
 	}
-	sessions := w.takeLocked(uid)
-	w.mu.Unlock()
-	w.finish(m, uid, rec, sessions, nil, why)
+	defer w.mu.Unlock()
+	return w.finishLocked(m, uid, rec, w.takeLocked(uid), nil, why)
 }
 
 // takeLocked removes the watch of uid and returns its sessions. w.mu must
@@ -358,26 +380,36 @@ func (w *watcher) takeLocked(uid string) []*Session {
 	return e.sessions
 }
 
-// finish runs the callbacks of sessions, and of s if not nil, for end.
-func (w *watcher) finish(m *Manager, uid string, rec *Record, sessions []*Session, s *Session, why string) {
+// finishLocked marks sessions, and s if not nil, expired for end, and
+// returns the func that runs their callbacks and tells the inspector. w.mu
+// must be held, so that an add after it sees them expired.
+func (w *watcher) finishLocked(m *Manager, uid string, rec *Record, sessions []*Session, s *Session, why string) (run func()) {
 	if s != nil && !contains(sessions, s) {
 		sessions = append(sessions, s)
 	}
-	ran := 0
-	for _, x := range sessions {
+	cbs := make([][]func(), len(sessions))
+	for i, x := range sessions {
 		x.mu.Lock()
 		if rec != nil {
-			m.applyLocked(x, rec)
+			// Each view gets its own map: an Update through one of
+			// them that the Store took before the end may still write
+			// its view, under that view's lock only.
+			r := *rec
+			r.Components = maps.Clone(rec.Components)
+			m.applyLocked(x, &r)
 		}
-		cbs, ok := x.markExpiredLocked()
+		cbs[i], _ = x.markExpiredLocked()
 		x.mu.Unlock()
-		if ok {
-			x.runCallbacks(cbs, m)
-			ran += len(cbs)
-		}
 	}
-	if len(sessions) > 0 && sessionhook.Watched(&m.hook) {
-		m.tell(uid, sessions[0], why, ran)
+	return func() {
+		ran := 0
+		for i, x := range sessions {
+			x.runCallbacks(cbs[i], m)
+			ran += len(cbs[i])
+		}
+		if len(sessions) > 0 && sessionhook.Watched(&m.hook) {
+			m.tell(uid, sessions[0], why, ran)
+		}
 	}
 }
 

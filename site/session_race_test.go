@@ -12,6 +12,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/gotwisted/web/request"
 	"github.com/gotwisted/web/resource"
@@ -244,5 +245,89 @@ func TestGetSessionConcurrentInOneRequest(t *testing.T) {
 		if n := s.SessionCount(); n != i+1 {
 			t.Fatalf("after %d requests: %d sessions", i+1, n)
 		}
+	}
+}
+
+// TestGetSessionLoserExpiresWithoutTheRequestLock: when two goroutines of
+// one request make a session at once, the one whose session loses expires
+// it without holding the Request's lock, since expiry callbacks (here a
+// Factory's) run outside any lock. The loser's callback takes an
+// application lock that another goroutine of the request holds while it
+// sets a header; with the Request's lock held across the callback, each
+// waited for the other for ever.
+func TestGetSessionLoserExpiresWithoutTheRequestLock(t *testing.T) {
+	var (
+		appMu        sync.Mutex // the application's own lock
+		makes        atomic.Int32
+		firstMaking  = make(chan struct{}) // the first Make is in the Factory
+		releaseFirst = make(chan struct{}) // lets it go on
+		inCallback   = make(chan struct{}, 2)
+	)
+	factory := func(uid string) *session.Session {
+		s := session.New(uid)
+		s.NotifyOnExpire(func() {
+			inCallback <- struct{}{}
+			appMu.Lock()
+			defer appMu.Unlock()
+		})
+		if makes.Add(1) == 1 {
+			close(firstMaking)
+			<-releaseFirst
+		}
+		return s
+	}
+	hung := make(chan bool, 1)
+	root := resource.New()
+	root.PutChild("x", &sessFunc{f: func(r *request.Request) string {
+		loser := make(chan *session.Session, 1)
+		go func() { loser <- r.GetSession() }()
+		<-firstMaking
+		winner := r.GetSession() // fills the slot while the first call is in the Factory
+		appMu.Lock()
+		close(releaseFirst) // the first call loses, and expires what it made
+		<-inCallback
+		set := make(chan struct{})
+		go func() {
+			r.SetHeader("X-Set", "yes")
+			close(set)
+		}()
+		select {
+		case <-set:
+			hung <- false
+		case <-time.After(30 * time.Second):
+			hung <- true // the loser's callback holds the Request's lock
+		}
+		appMu.Unlock()
+		<-set
+		if got := <-loser; got != winner {
+			return "two sessions: " + got.UID() + " " + winner.UID()
+		}
+		return winner.UID()
+	}})
+	s := site.New(root)
+	s.SessionFactory = factory
+	srv := httptest.NewServer(s)
+	defer func() {
+		srv.Close()
+		s.Close()
+	}()
+	resp, err := srv.Client().Get(srv.URL + "/x")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, err := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if <-hung {
+		t.Fatal("a goroutine of the request waited for the Request's lock, held while the losing session's expiry callback ran")
+	}
+	uid := string(body)
+	if got := resp.Header.Values("Set-Cookie"); !slices.Equal(got, []string{defaultCookie(uid)}) || resp.Header.Get("X-Set") != "yes" {
+		t.Fatalf("body %q, Set-Cookie %q, X-Set %q", body, got, resp.Header.Get("X-Set"))
+	}
+	if n := s.SessionCount(); n != 1 {
+		t.Fatalf("%d sessions, want 1 (the loser's expired)", n)
 	}
 }
