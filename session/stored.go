@@ -270,15 +270,28 @@ func (m *Manager) renewStored(s *Session) error {
 	if s.expired.Load() {
 		return ErrNotLive
 	}
-	old := s.UID()
 	uid := uuid.UUID(newID())
-	if !isPending(s) { // else stored nowhere: a new uid here is enough
-		if err := m.store.Rename(context.Background(), old, uid.String()); err != nil {
-			if errors.Is(err, ErrNotFound) {
-				return ErrNotLive
-			}
-			return unavailable(err)
+	// Made here and not stored yet: a new uid here is enough. It is
+	// given under the lock that storing s takes, so that a first store
+	// at the same time stores s under the uid s keeps (Renew waits for
+	// it).
+	var err error
+	if whilePending(s, func() func() {
+		if s.expired.Load() {
+			err = ErrNotLive // ended while pending
+		} else {
+			m.w.rename(s.UID(), uid.String(), uid, s)
 		}
+		return nil
+	}) {
+		return err
+	}
+	old := s.UID()
+	if err := m.store.Rename(context.Background(), old, uid.String()); err != nil {
+		if errors.Is(err, ErrNotFound) {
+			return ErrNotLive
+		}
+		return unavailable(err)
 	}
 	m.w.rename(old, uid.String(), uid, s)
 	return nil
