@@ -598,3 +598,45 @@ func TestStoredRenewDuringFirstStore(t *testing.T) {
 		t.Fatalf("%d of %d sessions have a uid the Store does not know", stale, rounds)
 	}
 }
+
+// TestStoredUpdateDuringRenew: an Update while a Renew moves the session
+// to a new uid succeeds (under the new uid). (It sent the change to the
+// old uid, which the Store no longer knew, and reported ErrNotLive for a
+// session that lived on.) The race is hit by chance, in every run.
+func TestStoredUpdateDuringRenew(t *testing.T) {
+	m := session.NewManager(session.Options{Store: newFakeStore()})
+	defer m.Close()
+	const rounds = 3000
+	failed := 0
+	for range rounds {
+		s, err := m.Make()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := m.Save(s); err != nil {
+			t.Fatal(err)
+		}
+		var wg sync.WaitGroup
+		wg.Go(func() {
+			if err := m.Renew(s); err != nil {
+				t.Error(err)
+			}
+		})
+		var updated error
+		wg.Go(func() { updated = session.Set(s, Counter{Value: 1}) })
+		wg.Wait()
+		if updated != nil {
+			failed++
+		} else if got, err := m.Lookup(s.UID()); err != nil {
+			t.Fatal(err)
+		} else if v, _ := session.Get[Counter](got); v.Value != 1 {
+			t.Fatalf("the stored session's counter is %d, want 1", v.Value)
+		}
+		if err := s.Expire(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if failed > 0 {
+		t.Fatalf("%d of %d Updates failed", failed, rounds)
+	}
+}

@@ -421,6 +421,19 @@ func casStored[T any](m *Manager, s *Session, change func(cur T, ok bool) (v T, 
 			}
 		}
 		now, err := m.store.Update(ctx, uid, name, old, data)
+		for range maxRenames {
+			if !errors.Is(err, ErrNotFound) {
+				break
+			}
+			// Renewed since uid was read (here or through another
+			// process)? The session lives on under its new uid.
+			rec, cerr := m.store.Check(ctx, uid)
+			if cerr != nil || rec.RenamedTo == "" {
+				break
+			}
+			uid = rec.RenamedTo
+			now, err = m.store.Update(ctx, uid, name, old, data)
+		}
 		switch {
 		case err == nil:
 			s.mu.Lock()
