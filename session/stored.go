@@ -425,13 +425,19 @@ func casStored[T any](m *Manager, s *Session, change func(cur T, ok bool) (v T, 
 			if !errors.Is(err, ErrNotFound) {
 				break
 			}
-			// Renewed since uid was read (here or through another
-			// process)? The session lives on under its new uid.
-			rec, cerr := m.store.Check(ctx, uid)
-			if cerr != nil || rec.RenamedTo == "" {
-				break
+			// Renewed since uid was read: here (maybe before the
+			// session was first stored, so that the Store never knew
+			// uid), or through another process? The session lives on
+			// under its new uid.
+			next := s.UID()
+			if next == uid {
+				rec, cerr := m.store.Check(ctx, uid)
+				if cerr != nil || rec.RenamedTo == "" {
+					break
+				}
+				next = rec.RenamedTo
 			}
-			uid = rec.RenamedTo
+			uid = next
 			now, err = m.store.Update(ctx, uid, name, old, data)
 		}
 		switch {
