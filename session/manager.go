@@ -182,7 +182,8 @@ func (m *Manager) Access(uid string) (*Session, error) {
 // Renew moves s, a live session of m, to a fresh random uid, keeping its
 // components, callbacks and deadline: an id known before (say, before a
 // login) names nothing afterwards, against session fixation. With a Store
-// the callbacks registered through every process follow.
+// the callbacks registered through every process follow, and a Renew of
+// a session made here waits for its first store if one is under way.
 //
 // Renew returns [ErrNotLive] if s is not live in m, [ErrClosed] after
 // Close, and with a Store an error wrapping [ErrUnavailable] if the Store
