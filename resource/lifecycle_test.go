@@ -72,12 +72,7 @@ func goroutineID() string {
 
 // goroutineEnded reports whether the goroutine id has returned.
 func goroutineEnded(id string) bool {
-	buf := make([]byte, 1<<16)
-	n := runtime.Stack(buf, true)
-	for ; n == len(buf); n = runtime.Stack(buf, true) {
-		buf = make([]byte, 2*len(buf))
-	}
-	return !strings.Contains("\n\n"+string(buf[:n]), "\n\ngoroutine "+id+" [")
+	return !strings.Contains("\n\n"+testutil.Stacks(), "\n\ngoroutine "+id+" [")
 }
 
 // A resource that abandons its response (Request.Abort) leaves its client

@@ -3,13 +3,13 @@ package session_test
 import (
 	"context"
 	"errors"
-	"runtime"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/gotwisted/web/internal/testutil"
 	"github.com/gotwisted/web/session"
 )
 
@@ -255,13 +255,8 @@ func TestStoredRenewDuringTimeoutCheck(t *testing.T) {
 
 // onStack reports whether a goroutine has all of funcs on its stack.
 func onStack(funcs ...string) bool {
-	buf := make([]byte, 1<<16)
-	n := runtime.Stack(buf, true)
-	for ; n == len(buf); n = runtime.Stack(buf, true) {
-		buf = make([]byte, 2*len(buf))
-	}
 stacks:
-	for g := range strings.SplitSeq(string(buf[:n]), "\n\n") {
+	for g := range strings.SplitSeq(testutil.Stacks(), "\n\n") {
 		for _, f := range funcs {
 			if !strings.Contains(g, f+"(") {
 				continue stacks

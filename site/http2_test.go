@@ -13,7 +13,6 @@ import (
 	"net/http/httptest"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"strconv"
 	"strings"
 	"testing"
@@ -161,8 +160,7 @@ func TestHTTP2ResetStream(t *testing.T) {
 	// request is left.
 	waitUntil(t, "the access log line", func() bool { return strings.Contains(log.String(), "GET /stream HTTP/2.0") })
 	waitUntil(t, "the request's goroutines to end", func() bool {
-		buf := make([]byte, 1<<20)
-		stacks := string(buf[:runtime.Stack(buf, true)])
+		stacks := testutil.Stacks()
 		return !strings.Contains(stacks, "site.(*Site).ServeHTTP") && !strings.Contains(stacks, "site.(*Site).await")
 	})
 	// The connection still serves.
@@ -295,8 +293,7 @@ func TestHTTP2AfterTheEnd(t *testing.T) {
 			<-done
 			// The handler has returned once no goroutine runs one.
 			waitUntil(t, "the handler to return", func() bool {
-				buf := make([]byte, 1<<20)
-				return !strings.Contains(string(buf[:runtime.Stack(buf, true)]), "runHandler")
+				return !strings.Contains(testutil.Stacks(), "runHandler")
 			})
 			for _, c := range calls {
 				func() {

@@ -29,6 +29,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -502,4 +503,17 @@ func ReplaceFile(t testing.TB, name string, data []byte) {
 	if err := os.Rename(name+".new", name); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// Stacks returns the stacks of all goroutines, whole (runtime.Stack cuts
+// them at the buffer's end, which could hide the goroutine a test waits
+// for). Each goroutine's stack begins with "goroutine ID [" and ends with
+// a blank line.
+func Stacks() string {
+	buf := make([]byte, 1<<16)
+	n := runtime.Stack(buf, true)
+	for ; n == len(buf); n = runtime.Stack(buf, true) {
+		buf = make([]byte, 2*len(buf))
+	}
+	return string(buf[:n])
 }
