@@ -29,9 +29,9 @@
 // script, or a plain pipeline for a session this process touched a moment
 // ago; an update of a component is a second, a compare-and-set script; a
 // new session is written with its first change, or just before its cookie
-// is sent, in one MULTI/EXEC. A session whose visitor never comes
-// back with its cookie ends after Options.ReturnWithin, so that clients
-// that drop cookies cost Redis little.
+// is sent, in one SET with a time to live. A session whose visitor never
+// comes back with its cookie ends after Options.ReturnWithin, so that
+// clients that drop cookies cost Redis little.
 //
 // # Compatibility
 //

@@ -20,16 +20,46 @@ import "github.com/redis/go-redis/v9"
 // then costs nothing. Each command touches one key (one session): no
 // command spans sessions, so the store works on Redis Cluster.
 //
-// Create is not a script but a transaction (MULTI, HSET, PEXPIRE, EXEC),
-// several times cheaper for Redis, and it needs no clock: it writes t, l,
-// n and the first components (g is 0 while absent), and gives the key a time to live of the
-// session's first life (the least of t, l and n) plus Grace. Such a
+// Create is not a script but one SET with a time to live, cheaper for
+// Redis than a script or than a MULTI/EXEC around HSET and PEXPIRE, and it
+// needs no clock. It writes t, l, n and the first components (g is 0
+// while absent), not as a hash but as a string that lists them (see
+// newSession), and gives the key a time to live of the session's first
+// life (the least of t, l and n) plus Grace. The first script that reads
+// the session turns it into the hash, its time to live kept (read); a
+// script runs atomically, so no client ever sees half of that. Such a
 // session has no c, a or d yet; the scripts derive them from the key's
 // time to live (settle) and write them at its first touch.
 
 // prelude is shared by the scripts: the server's time, one pass over a
 // session's fields, and the times of a session Create wrote.
 const prelude = `
+-- read runs cmd (HGETALL or HMGET) on a session's key. A session as
+-- Create wrote it, a string listing its fields (each as its length in
+-- decimal, a colon and its bytes: see newSession), is first turned into
+-- the hash the scripts work on, its time to live kept. The command's own
+-- WRONGTYPE error tells that string from a hash, at no cost to a hash;
+-- Redis counts that error in INFO errorstats, once per new session.
+local function read(cmd, key, ...)
+	local r = redis.pcall(cmd, key, ...)
+	if not r.err then return r end
+	if not string.find(r.err, 'WRONGTYPE', 1, true) then error(r) end
+	local s, h, i = redis.call('GET', key), {}, 1
+	while i <= #s do
+		local c = string.find(s, ':', i, true)
+		local n = c and string.match(string.sub(s, i, c - 1), '^%d+$')
+		n = n and tonumber(n)
+		if not n or c + n > #s then error('malformed session ' .. key) end
+		h[#h + 1] = string.sub(s, c + 1, c + n)
+		i = c + n + 1
+	end
+	if #h == 0 or #h % 2 ~= 0 then error('malformed session ' .. key) end
+	local ttl = redis.call('PTTL', key)
+	redis.call('DEL', key)
+	redis.call('HSET', key, unpack(h))
+	if ttl > 0 then redis.call('PEXPIRE', key, ttl) end
+	return redis.call(cmd, key, ...)
+end
 local function now_ms()
 	local t = redis.call('TIME')
 	return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
@@ -86,7 +116,7 @@ const (
 // timeout (and at most a second) is not written: a visitor's burst of
 // requests costs one write, and the deadline is at most that much early.
 var loadScript = redis.NewScript(prelude + `
-local h = redis.call('HGETALL', KEYS[1])
+local h = read('HGETALL', KEYS[1])
 if #h == 0 then return false end
 local m, out = scan(h)
 if m.e or m.r or not m.t then return false end
@@ -112,7 +142,7 @@ return fill(out, 1, now, m)
 // ARGV[5] ("0": delete), grace. It returns {0} if the session is not live,
 // {1} on success, {2, current} (current absent if none) on a conflict.
 var updateScript = redis.NewScript(prelude + `
-local s = redis.call('HMGET', KEYS[1], 'd', 'e', 'r', 'g', ARGV[1], 't')
+local s = read('HMGET', KEYS[1], 'd', 'e', 'r', 'g', ARGV[1], 't')
 if not s[6] or s[2] or s[3] then return {0} end
 local now = now_ms()
 local d = tonumber(s[1])
@@ -138,7 +168,7 @@ return {1}
 // was not live, {3, now, newUID} if it was renamed (it lives on there),
 // else its record as it ended.
 var expireScript = redis.NewScript(prelude + `
-local h = redis.call('HGETALL', KEYS[1])
+local h = read('HGETALL', KEYS[1])
 if #h == 0 then return false end
 local m, out = scan(h)
 local now, grace = now_ms(), tonumber(ARGV[1])
@@ -158,7 +188,7 @@ return fill(out, 2, now, m)
 // {3, now, newUID} if the session was renamed, else its record, live (1)
 // or ended (2).
 var checkScript = redis.NewScript(prelude + `
-local h = redis.call('HGETALL', KEYS[1])
+local h = read('HGETALL', KEYS[1])
 if #h == 0 then return false end
 local m, out = scan(h)
 local now = now_ms()
@@ -174,7 +204,7 @@ return fill(out, status, now, m)
 // and its generation first, for Rename. KEYS[1] the key; ARGV[1] grace. It
 // returns nil if the session is not live.
 var dumpScript = redis.NewScript(prelude + `
-local h = redis.call('HGETALL', KEYS[1])
+local h = read('HGETALL', KEYS[1])
 if #h == 0 then return false end
 local m = scan(h)
 if m.e or m.r or not m.t then return false end
@@ -208,7 +238,7 @@ return 1
 // uid, grace. It returns 1 on success, 0 if the session changed, -1 if it
 // ended.
 var retireScript = redis.NewScript(prelude + `
-local s = redis.call('HMGET', KEYS[1], 'g', 'd', 'e', 'r', 't')
+local s = read('HMGET', KEYS[1], 'g', 'd', 'e', 'r', 't')
 if not s[5] or s[3] or s[4] then return -1 end
 local now, ttl = now_ms(), redis.call('PTTL', KEYS[1])
 local d = tonumber(s[2]) or (now + ttl - tonumber(ARGV[5]))

@@ -1,0 +1,192 @@
+package redisstore_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"maps"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gotwisted/web/session"
+	"github.com/gotwisted/web/session/redisstore"
+)
+
+// tricky are components whose names and bytes look like the encoding of a
+// new session (lengths, colons), or are empty, binary or long.
+var tricky = map[string][]byte{
+	"a":        []byte("1:t"),
+	"3:abc":    {},
+	"x:y:z":    {0, ':', 0, '9', ':', 0xff},
+	"long":     bytes.Repeat([]byte("12:"), 400),
+	"Counter":  []byte("\x0f\xff\x81\x03\x01\x01\x07Counter"),
+	"t":        []byte("not the timeout field"),
+	"unicode€": []byte("é"),
+}
+
+// TestNewSessionFirstScript: every operation works on a session as Create
+// wrote it, the first script to see it turning it into the hash the
+// others expect, its components and its time to live intact.
+func TestNewSessionFirstScript(t *testing.T) {
+	rs := startRedis(t, false)
+	client := rs.client(t)
+	st := redisstore.New(client, redisstore.Options{})
+	ctx := context.Background()
+	// each op returns the components it saw (nil if none) and the uid
+	// the session lives under afterwards.
+	tests := []struct {
+		name  string
+		touch bool // the op ends the first visit: the timeout applies
+		op    func(t *testing.T, uid string) (map[string][]byte, string)
+	}{
+		{"Load", false, func(t *testing.T, uid string) (map[string][]byte, string) {
+			rec, err := st.Load(ctx, uid, false)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return rec.Components, uid
+		}},
+		{"Load touching", true, func(t *testing.T, uid string) (map[string][]byte, string) {
+			rec, err := st.Load(ctx, uid, true)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return rec.Components, uid
+		}},
+		{"Check", false, func(t *testing.T, uid string) (map[string][]byte, string) {
+			rec, err := st.Check(ctx, uid)
+			if err != nil || rec.Ended {
+				t.Fatalf("%+v, %v", rec, err)
+			}
+			return rec.Components, uid
+		}},
+		{"Update", false, func(t *testing.T, uid string) (map[string][]byte, string) {
+			if _, err := st.Update(ctx, uid, "a", tricky["a"], []byte("2:tt")); err != nil {
+				t.Fatal(err)
+			}
+			rec, err := st.Load(ctx, uid, false)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := string(rec.Components["a"]); got != "2:tt" {
+				t.Errorf("updated a = %q", got)
+			}
+			rec.Components["a"] = tricky["a"]
+			return rec.Components, uid
+		}},
+		{"Update conflicting", false, func(t *testing.T, uid string) (map[string][]byte, string) {
+			cur, err := st.Update(ctx, uid, "x:y:z", []byte("old"), nil)
+			if !errors.Is(err, session.ErrConflict) || !bytes.Equal(cur, tricky["x:y:z"]) {
+				t.Fatalf("got %q, %v; want the current value, ErrConflict", cur, err)
+			}
+			return nil, uid
+		}},
+		{"Expire", false, func(t *testing.T, uid string) (map[string][]byte, string) {
+			rec, err := st.Expire(ctx, uid)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if c, err := st.Check(ctx, uid); err != nil || !c.Ended {
+				t.Errorf("after Expire: %+v, %v", c, err)
+			}
+			return rec.Components, ""
+		}},
+		{"Rename", false, func(t *testing.T, uid string) (map[string][]byte, string) {
+			newUID := uid + "-renamed"
+			if err := st.Rename(ctx, uid, newUID); err != nil {
+				t.Fatal(err)
+			}
+			rec, err := st.Load(ctx, newUID, false)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return rec.Components, newUID
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			uid := "new-" + strings.ReplaceAll(tt.name, " ", "-")
+			key := redisstore.DefaultPrefix + uid
+			rec := &session.Record{UID: uid, Timeout: time.Hour, Components: maps.Clone(tricky)}
+			if err := st.Create(ctx, rec); err != nil {
+				t.Fatal(err)
+			}
+			// ReturnWithin (a minute) bounds the first life; Grace (a
+			// minute) follows it.
+			if life := rec.Deadline.Sub(rec.Now); life != time.Minute {
+				t.Errorf("Create: first life %v, want 1m", life)
+			}
+			before := client.PTTL(ctx, key).Val()
+			got, live := tt.op(t, uid)
+			if got != nil && !maps.EqualFunc(got, tricky, bytes.Equal) {
+				t.Errorf("components:\n got %q\nwant %q", got, tricky)
+			}
+			if live == "" {
+				return
+			}
+			key = redisstore.DefaultPrefix + live
+			if typ := client.Type(ctx, key).Val(); typ != "hash" {
+				t.Errorf("the session's key is a %s, want a hash", typ)
+			}
+			after := client.PTTL(ctx, key).Val()
+			if tt.touch {
+				before = time.Hour + time.Minute
+			}
+			if after > before || after < before-10*time.Second {
+				t.Errorf("time to live %v before, %v after: not kept", before, after)
+			}
+		})
+	}
+}
+
+// TestNewSessionMalformed: a string at a session's key that is not one
+// Create wrote is an error, not a session, and stays as it was. ("-3:"
+// sent an unchecked decoder back to where it started, for ever.)
+func TestNewSessionMalformed(t *testing.T) {
+	rs := startRedis(t, false)
+	client := rs.client(t)
+	st := redisstore.New(client, redisstore.Options{})
+	ctx := context.Background()
+	for _, v := range []string{"hello", "5:abc", "1:t", "x:t", "-1:t", "-3:", "1:t-1:", "0x1:t1:1", " 1:t1:1", "1:t1:19"} {
+		key := redisstore.DefaultPrefix + "foreign"
+		if err := client.Set(ctx, key, v, time.Minute).Err(); err != nil {
+			t.Fatal(err)
+		}
+		if rec, err := st.Load(ctx, "foreign", true); err == nil || !strings.Contains(err.Error(), "malformed session") {
+			t.Errorf("%q: Load = %+v, %v; want the error of a malformed session", v, rec, err)
+		}
+		if got := client.Get(ctx, key).Val(); got != v {
+			t.Errorf("%q: the key now holds %q", v, got)
+		}
+	}
+}
+
+// FuzzNewSession: any component, name and bytes, comes back whole from a
+// session Create wrote, through the first script that reads it.
+func FuzzNewSession(f *testing.F) {
+	for name, data := range tricky {
+		f.Add(name, data)
+	}
+	rs := startRedis(f, false)
+	st := redisstore.New(rs.client(f), redisstore.Options{})
+	ctx := context.Background()
+	n := 0
+	f.Fuzz(func(t *testing.T, name string, data []byte) {
+		n++
+		uid := "fuzz-" + strconv.Itoa(n)
+		if err := st.Create(ctx, &session.Record{UID: uid, Timeout: time.Hour,
+			Components: map[string][]byte{name: data, "other": []byte("x")}}); err != nil {
+			t.Fatal(err)
+		}
+		rec, err := st.Load(ctx, uid, n%2 == 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := map[string][]byte{name: data, "other": []byte("x")}
+		if !maps.EqualFunc(rec.Components, want, bytes.Equal) {
+			t.Fatalf("components:\n got %q\nwant %q", rec.Components, want)
+		}
+	})
+}
