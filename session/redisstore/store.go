@@ -231,25 +231,10 @@ func (st *Store) Load(ctx context.Context, uid string, touch bool) (*session.Rec
 }
 
 // hintSlot returns the slot of uid's hint: its last hex digits, which are
-// random in a v4 UUID.
+// random in a v4 UUID (slot 0 for a uid that does not end in three).
 func hintSlot(uid string) int {
-	n := 0
-	for i := max(len(uid)-3, 0); i < len(uid); i++ {
-		n = n<<4 | int(unhex(uid[i]))
-	}
-	return n % hintSlots
-}
-
-func unhex(c byte) byte {
-	switch {
-	case '0' <= c && c <= '9':
-		return c - '0'
-	case 'a' <= c && c <= 'f':
-		return c - 'a' + 10
-	case 'A' <= c && c <= 'F':
-		return c - 'A' + 10
-	}
-	return 0
+	n, _ := strconv.ParseUint(uid[max(len(uid)-3, 0):], 16, 16)
+	return int(n) % hintSlots
 }
 
 // read is Load of a session this process touched lately, with plain
