@@ -12,6 +12,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/gotwisted/web/internal/testutil"
 )
 
 // testAsynchronous checks asynchronous and asynchronous-deferred: the
@@ -82,7 +84,7 @@ func testLoggingErrors(t *testing.T, bin string) {
 	e := start(t, bin, "logging-errors", "-delay", "300ms")
 	const msg = "Async response demo interrupted response"
 	e.disconnect(t)
-	eventually(t, "the interrupted response logged", func() bool { return count(e.Stderr(), msg) > 0 })
+	testutil.Eventually(t, "the interrupted response logged", func() bool { return count(e.Stderr(), msg) > 0 })
 	resp, body := e.get(t, "/") // outlasts the delay of the one who left
 	expect(t, "GET /", resp, body, http.StatusOK, "Sorry to keep you waiting.")
 	if errs := e.Stderr(); len(errs) != 1 || count(errs, msg) != 1 || count(errs, "ERROR") != 1 {

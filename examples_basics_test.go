@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/gotwisted/web/internal/testutil"
 )
 
 func testStaticContent(t *testing.T, bin string) {
@@ -110,7 +112,7 @@ func testDynamicDispatch(t *testing.T, bin string) {
 	if body != noSuchResource {
 		t.Errorf("GET /2009/: body %q, want the 404 page", body)
 	}
-	eventually(t, "two failures logged", func() bool { return count(e.Stderr(), "processing failed") == 2 })
+	testutil.Eventually(t, "two failures logged", func() bool { return count(e.Stderr(), "processing failed") == 2 })
 }
 
 func testErrorHandling(t *testing.T, bin string) {

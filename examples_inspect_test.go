@@ -8,6 +8,8 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/gotwisted/web/internal/testutil"
 )
 
 // testInspect walks the inspect example's tree over HTTP, keeps a note in
@@ -67,7 +69,7 @@ func testInspect(t *testing.T, bin string) {
 
 	// The visitor goes; two seconds later the session ends, and its
 	// callback runs.
-	eventually(t, "the session ends", func() bool {
+	testutil.Eventually(t, "the session ends", func() bool {
 		return count(e.Stderr(), "a session with a note has ended") == 1
 	})
 	_, body = e.get(t, "/_inspect/part/sessions")

@@ -14,6 +14,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/gotwisted/web/internal/testutil"
 )
 
 func testAccessLogging(t *testing.T, bin string) {
@@ -35,7 +37,7 @@ func testAccessLogging(t *testing.T, bin string) {
 		regexp.MustCompile(`^"-" - - ` + stamp + ` "GET /missing\?x=1 HTTP/1\.1" 404 \d+ "-" "Go-http-client/1\.1"$`),
 	}
 	var lines []string
-	eventually(t, "two lines in the access log", func() bool {
+	testutil.Eventually(t, "two lines in the access log", func() bool {
 		b, err := os.ReadFile(logFile)
 		if err != nil {
 			t.Fatal(err)

@@ -10,6 +10,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/gotwisted/web/internal/testutil"
 )
 
 // sessionCookie returns the TWISTED_SESSION cookie a response sets, or nil.
@@ -168,12 +170,12 @@ func testSessionEndings(t *testing.T, bin string) {
 	if n := count(e.Stdout(), first.Value); n != 0 {
 		t.Errorf("the session of a returning visitor expired: %q", e.Stdout())
 	}
-	eventually(t, "the session of a visitor who left expires", func() bool {
+	testutil.Eventually(t, "the session of a visitor who left expires", func() bool {
 		return count(e.Stdout(), expired(leaver.Value)) > 0
 	})
 
 	// Once the visitor stops, its session ends after the timeout.
-	eventually(t, "the session of a visitor who stopped expires", func() bool {
+	testutil.Eventually(t, "the session of a visitor who stopped expires", func() bool {
 		return count(e.Stdout(), expired(first.Value)) > 0
 	})
 	out := e.Stdout()

@@ -28,7 +28,6 @@ const (
 	stopTimeout    = 15 * time.Second // from SIGINT to exit
 	requestTimeout = 15 * time.Second
 	pollTimeout    = 10 * time.Second
-	pollInterval   = 10 * time.Millisecond
 )
 
 // examples lists the examples in the tutorial's order; docs/README.md lists
@@ -389,18 +388,6 @@ func expectHeader(t *testing.T, what string, resp *http.Response, name, want str
 	t.Helper()
 	if got := resp.Header.Get(name); got != want {
 		t.Errorf("%s: %s is %q, want %q", what, name, got, want)
-	}
-}
-
-// eventually polls cond until it holds or pollTimeout passes.
-func eventually(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(pollTimeout)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("%s: not after %v", what, pollTimeout)
-		}
-		time.Sleep(pollInterval)
 	}
 }
 

@@ -158,8 +158,8 @@ func TestHTTP2ResetStream(t *testing.T) {
 	}
 	// ServeHTTP returned (it logs on its way out), and no goroutine of the
 	// request is left.
-	waitUntil(t, "the access log line", func() bool { return strings.Contains(log.String(), "GET /stream HTTP/2.0") })
-	waitUntil(t, "the request's goroutines to end", func() bool {
+	testutil.Eventually(t, "the access log line", func() bool { return strings.Contains(log.String(), "GET /stream HTTP/2.0") })
+	testutil.Eventually(t, "the request's goroutines to end", func() bool {
 		stacks := testutil.Stacks()
 		return !strings.Contains(stacks, "site.(*Site).ServeHTTP") && !strings.Contains(stacks, "site.(*Site).await")
 	})
@@ -171,16 +171,6 @@ func TestHTTP2ResetStream(t *testing.T) {
 	resp.Body.Close()
 	if resp.StatusCode != 200 || resp.ProtoMajor != 2 {
 		t.Errorf("after the reset: %d over %s", resp.StatusCode, resp.Proto)
-	}
-}
-
-// waitUntil polls cond until it holds or a generous deadline passes.
-func waitUntil(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	for end := time.Now().Add(30 * time.Second); !cond(); time.Sleep(time.Millisecond) {
-		if time.Now().After(end) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
 	}
 }
 
@@ -292,7 +282,7 @@ func TestHTTP2AfterTheEnd(t *testing.T) {
 			e.end(cancel, r)
 			<-done
 			// The handler has returned once no goroutine runs one.
-			waitUntil(t, "the handler to return", func() bool {
+			testutil.Eventually(t, "the handler to return", func() bool {
 				return !strings.Contains(testutil.Stacks(), "runHandler")
 			})
 			for _, c := range calls {

@@ -517,3 +517,18 @@ func Stacks() string {
 	}
 	return string(buf[:n])
 }
+
+// Eventually polls cond every few milliseconds until it holds, failing t
+// with what if it does not within a deadline generous enough for a loaded
+// machine (30 s): for what real processes and sockets do, which a fake
+// clock cannot drive.
+func Eventually(t testing.TB, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting until %s", what)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gotwisted/web/internal/testutil"
 	"github.com/gotwisted/web/session"
 	"github.com/gotwisted/web/session/redisstore"
 )
@@ -23,7 +24,7 @@ func TestNeverSeenAgain(t *testing.T) {
 		t.Fatalf("the second visit got %q", got.body)
 	}
 	ctx := context.Background()
-	eventually(t, "the session seen once is gone from Redis", func() bool {
+	testutil.Eventually(t, "the session seen once is gone from Redis", func() bool {
 		n, err := a.client.Exists(ctx, redisstore.DefaultPrefix+once).Result()
 		if err != nil {
 			t.Fatal(err)

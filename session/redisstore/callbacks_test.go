@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gotwisted/web/internal/testutil"
 	"github.com/gotwisted/web/session"
 	"github.com/gotwisted/web/session/redisstore"
 )
@@ -35,7 +36,7 @@ func TestCallbackAfterTouchesElsewhere(t *testing.T) {
 		time.Sleep(timeout / 5) // the visitor's pace, well inside the timeout
 	}
 	n := b.must(t, "read", uid).body
-	eventually(t, "a ran the callback", func() bool { return len(a.ended.Get()) > 0 })
+	testutil.Eventually(t, "a ran the callback", func() bool { return len(a.ended.Get()) > 0 })
 	ended := time.Now()
 	if idle := ended.Sub(last); idle < timeout {
 		t.Fatalf("callback %v after the last touch, timeout %v", idle, timeout)
@@ -63,7 +64,7 @@ func TestCallbackOnExpireElsewhere(t *testing.T) {
 	if got := b.must(t, "expire", uid); got.cookie != "-" {
 		t.Fatalf("expire: cookie %q, want it cleared", got.cookie)
 	}
-	eventually(t, "a ran both callbacks", func() bool { return len(a.ended.Get()) == 2 })
+	testutil.Eventually(t, "a ran both callbacks", func() bool { return len(a.ended.Get()) == 2 })
 	t.Logf("callbacks ran %v after Expire", time.Since(start))
 	want := []string{"a " + uid + " 2", "a " + uid + " 2"}
 	if got := a.ended.Get(); !slices.Equal(got, want) {
@@ -99,7 +100,7 @@ func TestCallbackFollowsRenew(t *testing.T) {
 		t.Fatalf("the old cookie found %q", got.body)
 	}
 	// a learns of the renewal (its watch follows the new uid) ...
-	eventually(t, "a follows the new uid", func() bool {
+	testutil.Eventually(t, "a follows the new uid", func() bool {
 		for s := range a.site.Sessions() {
 			if s.UID() == renewed {
 				return true
@@ -109,7 +110,7 @@ func TestCallbackFollowsRenew(t *testing.T) {
 	})
 	// ... and runs its callback when the renewed session ends through b.
 	b.must(t, "expire", renewed)
-	eventually(t, "a ran the callback", func() bool { return len(a.ended.Get()) == 1 })
+	testutil.Eventually(t, "a ran the callback", func() bool { return len(a.ended.Get()) == 1 })
 	if got, want := a.ended.Get(), []string{"a " + renewed + " 2"}; !slices.Equal(got, want) {
 		t.Fatalf("callbacks %q, want %q", got, want)
 	}

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gotwisted/web/internal/testutil"
 	"github.com/gotwisted/web/session"
 	"github.com/gotwisted/web/session/redisstore"
 )
@@ -45,7 +46,7 @@ func TestOutage(t *testing.T) {
 	}
 	// The session's deadline passes: a tries to confirm its end, fails,
 	// and runs nothing.
-	eventually(t, "a tried to confirm the end", func() bool {
+	testutil.Eventually(t, "a tried to confirm the end", func() bool {
 		return strings.Contains(a.logBuf.String(), "cannot confirm the end of sessions")
 	})
 	if time.Since(down) < timeout {
@@ -56,14 +57,14 @@ func TestOutage(t *testing.T) {
 	}
 
 	rs.start()
-	eventually(t, "a ran the callback", func() bool { return len(a.ended.Get()) == 1 })
+	testutil.Eventually(t, "a ran the callback", func() bool { return len(a.ended.Get()) == 1 })
 	if got, want := a.ended.Get()[0], "a "+uid+" 1"; got != want {
 		t.Fatalf("callback %q, want %q", got, want)
 	}
 	// Service resumes, through both instances, without a restart.
 	for _, in := range []*instance{a, b} {
 		var got answer
-		eventually(t, in.name+" serves sessions again", func() bool {
+		testutil.Eventually(t, in.name+" serves sessions again", func() bool {
 			got = in.get(t, "count", uid)
 			return got.code == http.StatusOK
 		})
@@ -93,7 +94,7 @@ func TestDataGoneMeansEnded(t *testing.T) {
 		}
 	}
 	rs.start()
-	eventually(t, "a ran the callback", func() bool { return len(a.ended.Get()) == 1 })
+	testutil.Eventually(t, "a ran the callback", func() bool { return len(a.ended.Get()) == 1 })
 	if got, want := a.ended.Get()[0], "a "+uid+" 0"; got != want {
 		t.Fatalf("callback %q, want %q", got, want)
 	}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/gotwisted/web/internal/testutil"
 	"github.com/gotwisted/web/session"
 	"github.com/gotwisted/web/session/redisstore"
 )
@@ -57,7 +58,7 @@ func TestExpireAfterRenameElsewhere(t *testing.T) {
 		t.Fatalf("callback ran %d times", n)
 	}
 	// The watcher, told of the end, runs nothing more.
-	eventually(t, "a stops watching", func() bool { return a.Len() == 0 })
+	testutil.Eventually(t, "a stops watching", func() bool { return a.Len() == 0 })
 	if n := ran.Load(); n != 1 {
 		t.Fatalf("callback ran %d times", n)
 	}

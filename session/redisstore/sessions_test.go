@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gotwisted/web/internal/testutil"
 	"github.com/gotwisted/web/session"
 	"github.com/gotwisted/web/session/redisstore"
 )
@@ -125,7 +126,7 @@ func TestRevokeFromAnyInstance(t *testing.T) {
 	if err := s.Expire(); err != nil {
 		t.Fatal(err)
 	}
-	eventually(t, "a's callback ran", func() bool { return len(a.ended.Get()) == 1 })
+	testutil.Eventually(t, "a's callback ran", func() bool { return len(a.ended.Get()) == 1 })
 	if got, want := a.ended.Get(), []string{"a " + uid + " 1"}; !slices.Equal(got, want) {
 		t.Fatalf("callbacks %q, want %q", got, want)
 	}
@@ -157,7 +158,7 @@ func TestSlidingExpiry(t *testing.T) {
 		}
 		time.Sleep(timeout / 4) // the visitor's pace, well inside the timeout
 	}
-	eventually(t, "the session ended", func() bool { return !a.live(t, uid) })
+	testutil.Eventually(t, "the session ended", func() bool { return !a.live(t, uid) })
 	if idle := time.Since(last); idle < timeout {
 		t.Fatalf("the session ended %v after the last request, timeout %v", idle, timeout)
 	}
