@@ -116,16 +116,6 @@ func (p *proc) stop(t *testing.T, sig syscall.Signal) error {
 	}
 }
 
-// waitFor polls cond until it holds or the deadline passes.
-func waitFor(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	for end := time.Now().Add(deadline); !cond(); time.Sleep(5 * time.Millisecond) {
-		if time.Now().After(end) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-	}
-}
-
 // fetch GETs url with client and returns the response with its body.
 func fetch(t *testing.T, client *http.Client, url string) (*http.Response, string) {
 	t.Helper()
@@ -284,7 +274,7 @@ func TestSIGHUPReopensLogAndReloadsCertificates(t *testing.T) {
 		t.Fatalf("serial %v", s)
 	}
 	line := regexp.MustCompile(`^"127\.0\.0\.1" - - \[\d\d/\w{3}/\d{4}:\d\d:\d\d:\d\d [+-]\d{4}\] "GET /a.txt HTTP/1.1" 200 6 "-" "Go-http-client/1.1"\n$`)
-	waitFor(t, "the access log line", func() bool {
+	testutil.Eventually(t, "the access log line", func() bool {
 		b, _ := os.ReadFile(logName)
 		return len(b) > 0
 	})
@@ -298,11 +288,11 @@ func TestSIGHUPReopensLogAndReloadsCertificates(t *testing.T) {
 	cert2 := testutil.WriteCert(t, certFile, keyFile, 2)
 	hups := strings.Count(p.stderr.String(), "SIGHUP")
 	p.cmd.Process.Signal(syscall.SIGHUP)
-	waitFor(t, "SIGHUP to be handled", func() bool { return strings.Count(p.stderr.String(), "SIGHUP") > hups })
+	testutil.Eventually(t, "SIGHUP to be handled", func() bool { return strings.Count(p.stderr.String(), "SIGHUP") > hups })
 	if s := served(tlsClient(t, false, cert1, cert2)); s.Int64() != 2 {
 		t.Errorf("after SIGHUP the certificate served has serial %v, want the renewed one", s)
 	}
-	waitFor(t, "a line in the reopened log", func() bool {
+	testutil.Eventually(t, "a line in the reopened log", func() bool {
 		b, _ := os.ReadFile(logName)
 		return len(b) > 0
 	})
@@ -317,7 +307,7 @@ func TestSIGHUPReopensLogAndReloadsCertificates(t *testing.T) {
 	testutil.ReplaceFile(t, certFile, []byte("not a certificate"))
 	hups = strings.Count(p.stderr.String(), "SIGHUP")
 	p.cmd.Process.Signal(syscall.SIGHUP)
-	waitFor(t, "SIGHUP to be handled", func() bool { return strings.Count(p.stderr.String(), "SIGHUP") > hups+1 })
+	testutil.Eventually(t, "SIGHUP to be handled", func() bool { return strings.Count(p.stderr.String(), "SIGHUP") > hups+1 })
 	if !strings.Contains(p.stderr.String(), "the old one stays") {
 		t.Errorf("no error logged for the broken certificate:\n%s", p.stderr)
 	}
@@ -334,7 +324,7 @@ func TestLogToStdout(t *testing.T) {
 	testutil.WriteFiles(t, dir, map[string]string{"a.txt": "x"})
 	p := start(t, install(t), dir, 1, "web", "--path", ".", "--logfile", "-", "--listen", "tcp:0:interface=127.0.0.1")
 	fetch(t, newClient(t, &http.Transport{}), p.urls[0]+"/a.txt")
-	waitFor(t, "the access log line on stdout", func() bool {
+	testutil.Eventually(t, "the access log line on stdout", func() bool {
 		return strings.Contains(p.stdout.String(), `"GET /a.txt HTTP/1.1" 200 1 "-" "Go-http-client/1.1"`)
 	})
 }

@@ -520,11 +520,11 @@ func Stacks() string {
 
 // Eventually polls cond every few milliseconds until it holds, failing t
 // with what if it does not within a deadline generous enough for a loaded
-// machine (30 s): for what real processes and sockets do, which a fake
-// clock cannot drive.
+// machine (a minute): for what real processes and sockets do, which a
+// fake clock cannot drive.
 func Eventually(t testing.TB, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(30 * time.Second)
+	deadline := time.Now().Add(time.Minute)
 	for !cond() {
 		if time.Now().After(deadline) {
 			t.Fatalf("timed out waiting until %s", what)

@@ -16,7 +16,6 @@ import (
 	"strings"
 	"syscall"
 	"testing"
-	"time"
 
 	"github.com/gotwisted/web/internal/testutil"
 	"github.com/gotwisted/web/resource"
@@ -97,24 +96,11 @@ func python(t *testing.T) string {
 	return p
 }
 
-// waitFor polls cond until it holds, failing the test after a generous
-// deadline.
-func waitFor(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("still waiting for %s", what)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-}
-
 // readPID waits for a script to write its process id in file.
 func readPID(t *testing.T, file string) int {
 	t.Helper()
 	var pid int
-	waitFor(t, "the pid in "+file, func() bool {
+	testutil.Eventually(t, "the pid in "+file, func() bool {
 		b, err := os.ReadFile(file)
 		if err != nil || !bytes.HasSuffix(b, []byte("\n")) {
 			return false
@@ -143,7 +129,7 @@ func alive(pid int) bool {
 func waitGone(t *testing.T, pids ...int) {
 	t.Helper()
 	for _, pid := range pids {
-		waitFor(t, fmt.Sprintf("process %d to be killed", pid), func() bool { return !alive(pid) })
+		testutil.Eventually(t, fmt.Sprintf("process %d to be killed", pid), func() bool { return !alive(pid) })
 	}
 }
 
@@ -157,7 +143,7 @@ func (s *served) killed(t *testing.T, pids []int, logged string) {
 			t.Logf("the log:\n%s", s.log)
 		}
 	}()
-	waitFor(t, "the log line "+logged, func() bool { return strings.Contains(s.log.String(), logged) })
+	testutil.Eventually(t, "the log line "+logged, func() bool { return strings.Contains(s.log.String(), logged) })
 }
 
 // envScript prints its environment, then each argument as ARG=[...].

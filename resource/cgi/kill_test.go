@@ -19,6 +19,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gotwisted/web/internal/testutil"
 	"github.com/gotwisted/web/resource/cgi"
 	"github.com/gotwisted/web/site"
 )
@@ -233,10 +234,10 @@ func TestTimeoutStalledClients(t *testing.T) {
 			t.Logf("%d zombie children; the log:\n%s", zombies(t), srv.log)
 		}
 	}()
-	waitFor(t, "the runs to be logged as timed out", func() bool {
+	testutil.Eventually(t, "the runs to be logged as timed out", func() bool {
 		return strings.Count(srv.log.String(), "script timed out") == clients
 	})
-	waitFor(t, "no zombie child", func() bool { return zombies(t) == 0 })
+	testutil.Eventually(t, "no zombie child", func() bool { return zombies(t) == 0 })
 }
 
 // zombies counts the children of the test process that exited and were

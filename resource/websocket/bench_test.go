@@ -18,7 +18,6 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
-	"time"
 
 	cws "github.com/coder/websocket"
 
@@ -195,7 +194,7 @@ func benchIdle(b *testing.B, url string, open, lost *atomic.Int64) {
 			cmd.Wait()
 			b.Fatalf("the clients said %q, %v", line, err)
 		}
-		waitFor(b, "every connection open", func() bool { return open.Load() == int64(n) })
+		testutil.Eventually(b, "every connection open", func() bool { return open.Load() == int64(n) })
 
 		rss1, mem1, g1 := measure(b)
 		b.ReportMetric(float64(rss1-rss0)/float64(n), "RSS-B/conn")
@@ -206,7 +205,7 @@ func benchIdle(b *testing.B, url string, open, lost *atomic.Int64) {
 		if err := cmd.Wait(); err != nil {
 			b.Fatalf("the client process: %v", err)
 		}
-		waitFor(b, "every connection closed", func() bool { return lost.Load() == int64(n) })
+		testutil.Eventually(b, "every connection closed", func() bool { return lost.Load() == int64(n) })
 	}
 }
 
@@ -244,16 +243,6 @@ func measure(b *testing.B) (rss, mem int64, goroutines int) {
 		}
 	}
 	return rss, int64(ms.HeapInuse + ms.StackInuse), runtime.NumGoroutine()
-}
-
-// waitFor polls cond until it holds, for a minute at most.
-func waitFor(b *testing.B, what string, cond func() bool) {
-	b.Helper()
-	for deadline := time.Now().Add(time.Minute); !cond(); time.Sleep(10 * time.Millisecond) {
-		if time.Now().After(deadline) {
-			b.Fatalf("%s: not after a minute", what)
-		}
-	}
 }
 
 // idleClients is the client process of BenchmarkIdleConnections: it opens
