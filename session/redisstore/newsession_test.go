@@ -273,3 +273,29 @@ func TestNewSessionSlowConversion(t *testing.T) {
 		t.Errorf("the key expires %v later after its first script than before", after-before)
 	}
 }
+
+// TestNewSessionManyComponents: a session Create stores with many
+// components comes back whole from its first script. (A session.Manager
+// stores a new session with one component at most, but a Store takes any
+// Record.) The conversion passed every field to one HSET through Lua's
+// unpack, which fails beyond about 8,000 values: "too many results to
+// unpack", and the session could not be read at all.
+func TestNewSessionManyComponents(t *testing.T) {
+	rs := startRedis(t, false)
+	st := redisstore.New(rs.client(t), redisstore.Options{})
+	ctx := context.Background()
+	many := make(map[string][]byte)
+	for i := range 10000 {
+		many["c"+strconv.Itoa(i)] = []byte(strconv.Itoa(i))
+	}
+	if err := st.Create(ctx, &session.Record{UID: "many", Timeout: time.Hour, Components: many}); err != nil {
+		t.Fatal(err)
+	}
+	rec, err := st.Load(ctx, "many", true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !maps.EqualFunc(rec.Components, many, bytes.Equal) {
+		t.Errorf("%d components back of %d", len(rec.Components), len(many))
+	}
+}

@@ -61,7 +61,9 @@ local function read(cmd, key, ...)
 	if #h == 0 or #h % 2 ~= 0 then error('malformed session ' .. key) end
 	local at = redis.call('PEXPIRETIME', key)
 	redis.call('DEL', key)
-	redis.call('HSET', key, unpack(h))
+	for j = 1, #h, 1000 do -- unpack fails beyond about 8,000 values
+		redis.call('HSET', key, unpack(h, j, math.min(j + 999, #h)))
+	end
 	if at >= 0 then redis.call('PEXPIREAT', key, at) end
 	return redis.call(cmd, key, ...)
 end
