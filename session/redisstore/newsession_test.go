@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"maps"
+	"math"
 	"strconv"
 	"strings"
 	"testing"
@@ -297,5 +298,33 @@ func TestNewSessionManyComponents(t *testing.T) {
 	}
 	if !maps.EqualFunc(rec.Components, many, bytes.Equal) {
 		t.Errorf("%d components back of %d", len(rec.Components), len(many))
+	}
+}
+
+// TestNewSessionLongTimeout: a session whose first life is as long as a
+// time.Duration allows (no ReturnWithin, a timeout of math.MaxInt64, as
+// for "never") still gets a time to live and is live. Its first life plus
+// Grace overflowed the Duration handed to go-redis's Set, which sends no
+// time to live for a negative one: the key never expired, and the session
+// was never found.
+func TestNewSessionLongTimeout(t *testing.T) {
+	rs := startRedis(t, false)
+	client := rs.client(t)
+	st := redisstore.New(client, redisstore.Options{ReturnWithin: -1})
+	ctx := context.Background()
+	for _, rec := range []*session.Record{
+		{UID: "timeout", Timeout: math.MaxInt64},
+		{UID: "lifetime", Timeout: math.MaxInt64, Lifetime: math.MaxInt64 - time.Millisecond},
+	} {
+		if err := st.Create(ctx, rec); err != nil {
+			t.Fatal(err)
+		}
+		// In milliseconds: go-redis's PTTL would overflow a Duration.
+		if ttl, err := client.Do(ctx, "pttl", redisstore.DefaultPrefix+rec.UID).Int64(); err != nil || ttl < 0 {
+			t.Errorf("%s: the key's time to live is %d ms (%v)", rec.UID, ttl, err)
+		}
+		if _, err := st.Load(ctx, rec.UID, true); err != nil {
+			t.Errorf("%s: Load: %v", rec.UID, err)
+		}
 	}
 }
