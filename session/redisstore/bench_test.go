@@ -147,7 +147,7 @@ func BenchmarkNew(b *testing.B) {
 
 // BenchmarkStoreCreate is the store's share of BenchmarkNew: the one
 // round trip that stores a new session with its component, through this
-// package's Store.Create (a MULTI/HSET/PEXPIRE/EXEC on go-redis) and
+// package's Store.Create (one SET with a time to live on go-redis) and
 // through scs's RedisStore.Commit (a MULTI/SET/PEXPIREAT/EXEC on redigo),
 // each with the bytes its BenchmarkNew stores. BenchmarkNew less this is
 // what the rest of each framework costs.

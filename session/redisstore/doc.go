@@ -13,8 +13,9 @@
 //
 // # What is shared
 //
-// Each session is one Redis hash: its timeouts, times and components
-// (encoded by Options.Codec, encoding/gob by default). Redis's clock
+// Each session is one Redis key, a hash (a string until a script first
+// reads it): its timeouts, times and components (encoded by
+// Options.Codec, encoding/gob by default). Redis's clock
 // decides when a session ends, whichever copy served its last request:
 // one idle timeout after it, at its absolute lifetime, or at an Expire
 // through any copy. Expiry callbacks stay in the process that registered

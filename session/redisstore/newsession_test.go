@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"maps"
+	"math"
 	"strconv"
 	"strings"
 	"testing"
@@ -189,4 +190,141 @@ func FuzzNewSession(f *testing.F) {
 			t.Fatalf("components:\n got %q\nwant %q", rec.Components, want)
 		}
 	})
+}
+
+// TestNewSessionLastMillisecond: a script that first reads a new session in
+// the last millisecond of its key's time to live (PTTL 0: Redis keeps a
+// key until the clock passes its expiry time) leaves no key behind without
+// a time to live. The conversion read that 0 as "no time to live" and
+// left a hash that never expired.
+func TestNewSessionLastMillisecond(t *testing.T) {
+	rs := startRedis(t, false)
+	client := rs.client(t)
+	st := redisstore.New(client, redisstore.Options{ReturnWithin: time.Millisecond, Grace: time.Millisecond})
+	ctx := context.Background()
+	ops := []struct {
+		name string
+		op   func(uid string) error
+	}{
+		{"Load", func(uid string) error { _, err := st.Load(ctx, uid, true); return err }},
+		{"Check", func(uid string) error { _, err := st.Check(ctx, uid); return err }},
+		{"Update", func(uid string) error { _, err := st.Update(ctx, uid, "a", nil, []byte("x")); return err }},
+		{"Expire", func(uid string) error { _, err := st.Expire(ctx, uid); return err }},
+		{"Rename", func(uid string) error { return st.Rename(ctx, uid, uid+"-renamed") }},
+	}
+	for i := range 40 {
+		op := ops[i%len(ops)]
+		uid := "last-" + strconv.Itoa(i)
+		key := redisstore.DefaultPrefix + uid
+		if err := st.Create(ctx, &session.Record{UID: uid, Timeout: time.Hour}); err != nil {
+			t.Fatal(err)
+		}
+		// Wait for the last millisecond (PTTL 0), or the key's end.
+		for {
+			ttl, err := client.PTTL(ctx, key).Result()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if ttl <= 0 {
+				break
+			}
+		}
+		if err := op.op(uid); err != nil && !errors.Is(err, session.ErrNotFound) {
+			t.Fatalf("%s: %v", op.name, err)
+		}
+		if ttl := client.PTTL(ctx, key).Val(); ttl == -1 {
+			t.Fatalf("%s in the last millisecond left %s (a %s) without a time to live",
+				op.name, key, client.Type(ctx, key).Val())
+		}
+	}
+}
+
+// TestNewSessionSlowConversion: the first script keeps the key's expiry
+// time to the millisecond even when turning the string into the hash
+// takes a while (here 16 MiB of components). Reading its time to live
+// (PTTL) before the conversion and setting it again (PEXPIRE) after moved
+// the expiry later by the time the conversion took: on redis-server 7.0,
+// where the clock of those commands runs on during a script, by some
+// twenty milliseconds here, and by one in about a hundred conversions of
+// a small session.
+func TestNewSessionSlowConversion(t *testing.T) {
+	rs := startRedis(t, false)
+	client := rs.client(t)
+	st := redisstore.New(client, redisstore.Options{})
+	ctx := context.Background()
+	big := make(map[string][]byte)
+	for i := range 4 {
+		big["c"+strconv.Itoa(i)] = bytes.Repeat([]byte{byte('a' + i)}, 4<<20)
+	}
+	if err := st.Create(ctx, &session.Record{UID: "slow", Timeout: time.Hour, Components: big}); err != nil {
+		t.Fatal(err)
+	}
+	key := redisstore.DefaultPrefix + "slow"
+	before, err := client.PExpireTime(ctx, key).Result()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.Update(ctx, "slow", "c0", big["c0"], []byte("x")); err != nil {
+		t.Fatal(err)
+	}
+	if typ := client.Type(ctx, key).Val(); typ != "hash" {
+		t.Fatalf("the session's key is a %s, want a hash", typ)
+	}
+	if after := client.PExpireTime(ctx, key).Val(); after != before {
+		t.Errorf("the key expires %v later after its first script than before", after-before)
+	}
+}
+
+// TestNewSessionManyComponents: a session Create stores with many
+// components comes back whole from its first script. (A session.Manager
+// stores a new session with one component at most, but a Store takes any
+// Record.) The conversion passed every field to one HSET through Lua's
+// unpack, which fails beyond about 8,000 values: "too many results to
+// unpack", and the session could not be read at all.
+func TestNewSessionManyComponents(t *testing.T) {
+	rs := startRedis(t, false)
+	st := redisstore.New(rs.client(t), redisstore.Options{})
+	ctx := context.Background()
+	many := make(map[string][]byte)
+	for i := range 10000 {
+		many["c"+strconv.Itoa(i)] = []byte(strconv.Itoa(i))
+	}
+	if err := st.Create(ctx, &session.Record{UID: "many", Timeout: time.Hour, Components: many}); err != nil {
+		t.Fatal(err)
+	}
+	rec, err := st.Load(ctx, "many", true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !maps.EqualFunc(rec.Components, many, bytes.Equal) {
+		t.Errorf("%d components back of %d", len(rec.Components), len(many))
+	}
+}
+
+// TestNewSessionLongTimeout: a session whose first life is as long as a
+// time.Duration allows (no ReturnWithin, a timeout of math.MaxInt64, as
+// for "never") still gets a time to live and is live. Its first life plus
+// Grace overflowed the Duration handed to go-redis's Set, which sends no
+// time to live for a negative one: the key never expired, and the session
+// was never found.
+func TestNewSessionLongTimeout(t *testing.T) {
+	rs := startRedis(t, false)
+	client := rs.client(t)
+	st := redisstore.New(client, redisstore.Options{ReturnWithin: -1})
+	ctx := context.Background()
+	for _, rec := range []*session.Record{
+		{UID: "timeout", Timeout: math.MaxInt64},
+		{UID: "lifetime", Timeout: math.MaxInt64, Lifetime: math.MaxInt64 - time.Millisecond},
+	} {
+		if err := st.Create(ctx, rec); err != nil {
+			t.Fatal(err)
+		}
+		// In milliseconds: go-redis's PTTL would overflow a Duration.
+		if ttl, err := client.Do(ctx, "pttl", redisstore.DefaultPrefix+rec.UID).Int64(); err != nil || ttl < 0 {
+			t.Errorf("%s: the key's time to live is %d ms (%v)", rec.UID, ttl, err)
+		}
+		if _, err := st.Load(ctx, rec.UID, true); err != nil {
+			t.Errorf("%s: Load: %v", rec.UID, err)
+		}
+	}
 }

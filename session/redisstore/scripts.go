@@ -26,7 +26,7 @@ import "github.com/redis/go-redis/v9"
 // while absent), not as a hash but as a string that lists them (see
 // newSession), and gives the key a time to live of the session's first
 // life (the least of t, l and n) plus Grace. The first script that reads
-// the session turns it into the hash, its time to live kept (read); a
+// the session turns it into the hash, its expiry time kept (read); a
 // script runs atomically, so no client ever sees half of that. Such a
 // session has no c, a or d yet; the scripts derive them from the key's
 // time to live (settle) and write them at its first touch.
@@ -37,7 +37,12 @@ const prelude = `
 -- read runs cmd (HGETALL or HMGET) on a session's key. A session as
 -- Create wrote it, a string listing its fields (each as its length in
 -- decimal, a colon and its bytes: see newSession), is first turned into
--- the hash the scripts work on, its time to live kept. The command's own
+-- the hash the scripts work on, which expires when the string would have:
+-- its expiry time is read (PEXPIRETIME) and set again (PEXPIREAT). A PTTL
+-- and a PEXPIRE would move it later by the time the conversion takes (on
+-- redis-server 7.0 the clock runs on during a script), and would take the
+-- PTTL of 0 of a key's last millisecond for none. An expiry time already
+-- past (that millisecond) deletes the key. The command's own
 -- WRONGTYPE error tells that string from a hash, at no cost to a hash;
 -- Redis counts that error in INFO errorstats, once per new session.
 local function read(cmd, key, ...)
@@ -54,10 +59,12 @@ local function read(cmd, key, ...)
 		i = c + n + 1
 	end
 	if #h == 0 or #h % 2 ~= 0 then error('malformed session ' .. key) end
-	local ttl = redis.call('PTTL', key)
+	local at = redis.call('PEXPIRETIME', key)
 	redis.call('DEL', key)
-	redis.call('HSET', key, unpack(h))
-	if ttl > 0 then redis.call('PEXPIRE', key, ttl) end
+	for j = 1, #h, 1000 do -- unpack fails beyond about 8,000 values
+		redis.call('HSET', key, unpack(h, j, math.min(j + 999, #h)))
+	end
+	if at >= 0 then redis.call('PEXPIREAT', key, at) end
 	return redis.call(cmd, key, ...)
 end
 local function now_ms()

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -135,6 +136,9 @@ func (st *Store) Create(ctx context.Context, rec *session.Record) error {
 		n = st.returnWithin
 		life = min(life, n)
 	}
+	// The first life plus Grace must fit the time.Duration Set takes: for
+	// a negative one (an overflow) Set sends no time to live at all.
+	life = min(life, ms(math.MaxInt64)-st.grace)
 	v := newSession(ms(rec.Timeout), ms(rec.Lifetime), n, rec.Components)
 	if err := st.client.Set(ctx, st.key(rec.UID), v, time.Duration(life+st.grace)*time.Millisecond).Err(); err != nil {
 		return err
