@@ -646,3 +646,89 @@ func TestStoredUpdateDuringRenew(t *testing.T) {
 		t.Fatalf("%d of %d Updates failed", n, 2*rounds)
 	}
 }
+
+// TestStoredTouchDuringRenew: a Touch while a Renew moves the session to a
+// new uid succeeds (under the new uid), whether the session was stored
+// before (odd rounds) or is stored by the Touch. (Touch loaded the uid it
+// read when it started, which the Store knew no more, and reported
+// ErrNotLive for a session that lived on.) The race is hit by chance, in
+// most runs (every run with -race).
+func TestStoredTouchDuringRenew(t *testing.T) {
+	m := session.NewManager(session.Options{Store: newFakeStore()})
+	defer m.Close()
+	const rounds = 3000
+	var failed atomic.Int32
+	for i := range rounds {
+		s, err := m.Make()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if i%2 == 1 {
+			if err := m.Save(s); err != nil {
+				t.Fatal(err)
+			}
+		}
+		var wg sync.WaitGroup
+		wg.Go(func() {
+			if err := m.Renew(s); err != nil {
+				t.Error(err)
+			}
+		})
+		for range 2 {
+			wg.Go(func() {
+				if err := s.Touch(); err != nil {
+					failed.Add(1)
+				}
+			})
+		}
+		wg.Wait()
+		if _, err := m.Lookup(s.UID()); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.Expire(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := failed.Load(); n > 0 {
+		t.Fatalf("%d of %d Touches failed", n, 2*rounds)
+	}
+}
+
+// TestStoredTouchAfterRenewElsewhere: a Touch through a view of the
+// session loaded before another process renewed it touches the session
+// under its new uid, and the view takes that uid, as the watcher's check
+// and Expire make it do. A Renew's old uid still names nothing for a new
+// request (Access, which a web request's GetSession calls with its
+// cookie's uid): against session fixation, a request that comes with the
+// old id after the Renew gets a new session; only a view loaded before
+// the Renew follows it.
+func TestStoredTouchAfterRenewElsewhere(t *testing.T) {
+	_, a, b := twoProcesses(t, session.New)
+	s, err := a.Make()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := session.Set(s, Counter{Value: 1}); err != nil {
+		t.Fatal(err)
+	}
+	old := s.UID()
+	v, err := b.Access(old)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := a.Renew(s); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.Access(old); !errors.Is(err, session.ErrNotFound) {
+		t.Fatalf("Access of the old uid after the Renew: %v, want ErrNotFound", err)
+	}
+	if err := v.Touch(); err != nil {
+		t.Fatalf("Touch of a view loaded before the Renew: %v", err)
+	}
+	if v.UID() != s.UID() {
+		t.Fatalf("the view has uid %s after its Touch, want the new %s", v.UID(), s.UID())
+	}
+	if c, _ := session.Get[Counter](v); c.Value != 1 {
+		t.Fatalf("the view's counter is %d after its Touch, want 1", c.Value)
+	}
+}

@@ -199,7 +199,10 @@ func (s *Session) LastAccess() time.Time { return time.Unix(0, s.last.Load()) }
 // In memory Touch takes no lock and does not allocate, and never fails.
 // With a [Store] it is a round trip that also reloads the Session's
 // components, and it returns an error wrapping [ErrUnavailable] if the
-// Store cannot be reached, or [ErrNotLive] if the session has ended.
+// Store cannot be reached, or [ErrNotLive] if the session has ended. A
+// [Manager.Renew] of the session, through this process or another, does
+// not end it: Touch follows it to its new uid, which the Session then has
+// (as [Update] and Expire follow it).
 func (s *Session) Touch() error {
 	m := s.m.Load()
 	if m != nil && m.store != nil {
