@@ -732,3 +732,69 @@ func TestStoredTouchAfterRenewElsewhere(t *testing.T) {
 		t.Fatalf("the view's counter is %d after its Touch, want 1", c.Value)
 	}
 }
+
+// TestCallbackReadsComponentDuringUpdate: an expiry callback may read the
+// component that an Update in progress holds, when the session ends
+// inside that Update's f (an Expire, or in memory a Make that evicts it):
+// the callback sees the component as it was when the session ended,
+// without waiting for the Update, which then stores nothing and returns
+// ErrNotLive. (In memory a read took the component's lock, which the
+// Update held while f ran: the callback, run by f's own goroutine, waited
+// for itself.)
+func TestCallbackReadsComponentDuringUpdate(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		opts session.Options
+		end  func(m *session.Manager, s *session.Session) error
+	}{
+		{"Expire in memory", session.Options{}, expireIt},
+		{"eviction in memory", session.Options{MaxSessions: 1}, evictIt},
+		{"Expire with a Store", session.Options{Store: newFakeStore()}, expireIt},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			m := session.NewManager(tc.opts)
+			defer m.Close()
+			s, err := m.Make()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := session.Set(s, Counter{Value: 1}); err != nil {
+				t.Fatal(err)
+			}
+			seen := make(chan int, 1)
+			s.NotifyOnExpire(func() {
+				c, _ := session.Get[Counter](s)
+				seen <- c.Value
+			})
+			updated := make(chan error, 1)
+			go func() {
+				updated <- session.Update(s, nil, func(c *Counter) error {
+					c.Value = 2
+					return tc.end(m, s)
+				})
+			}()
+			select {
+			case err := <-updated:
+				if !errors.Is(err, session.ErrNotLive) {
+					t.Errorf("the Update during which the session ended: %v, want ErrNotLive", err)
+				}
+			case <-time.After(10 * time.Second):
+				t.Fatal("an expiry callback that reads the component an Update holds deadlocks")
+			}
+			if v := <-seen; v != 1 {
+				t.Errorf("the callback read %d, want 1 (the value at the end)", v)
+			}
+			if c, _ := session.Get[Counter](s); c.Value != 1 {
+				t.Errorf("after the end the component is %d, want 1 (the value at the end)", c.Value)
+			}
+		})
+	}
+}
+
+func expireIt(_ *session.Manager, s *session.Session) error { return s.Expire() }
+
+// evictIt makes a session in m, which holds one: s makes room.
+func evictIt(m *session.Manager, _ *session.Session) error {
+	_, err := m.Make()
+	return err
+}
