@@ -129,13 +129,21 @@ func Get[T any](s *Session) (T, bool) {
 // turns (with a Store, those of that session through this process, so
 // that only other processes can make them conflict). So f must not
 // Update or Delete the component of type T of s, which would wait for its
-// own turn; it may update other components. Reads ([Get], [Component])
-// never wait for a turn: during f they return the value before this
-// Update. In memory f runs once. With a Store f may run more than once
-// (when another process changed the component first, f runs again on the
-// new value), so it must have no effect but on its argument; a successful
-// Update is then two round trips at most with the one that loaded the
-// session.
+// own turn. Reads ([Get], [Component]) never wait for a turn: during f
+// they return the value before this Update. In memory f runs once. With a
+// Store f may run more than once (when another process changed the
+// component first, f runs again on the new value), so it must have no
+// effect but on its argument; a successful Update is then two round trips
+// at most with the one that loaded the session.
+//
+// f may update other components of s, but such nested Updates are like
+// nested locks: the outer one holds its turn while the inner one waits for
+// its own. Two goroutines that nest the same two components in opposite
+// orders (one updates B in its f for A, the other A in its f for B) can
+// each hold the turn the other waits for, and then both wait for ever.
+// Nest components in one order throughout a program (the cart always
+// inside the order, say), or update them one after the other. With a
+// Store, an f that runs again makes its nested Updates again.
 //
 // Update returns [ErrNotLive] if s has expired, also when it ends while f
 // runs (an Expire, in f or elsewhere, its timeout, an eviction): no change
