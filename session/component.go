@@ -19,16 +19,21 @@ type comp struct {
 
 // cell holds one in-memory component.
 type cell[T any] struct {
-	mu sync.Mutex // guards v and ok; held while an Update's f runs
+	// turn is held while an Update's f runs, so that updates of the
+	// component take turns. It is taken before the Session's mu, never
+	// while holding it.
+	turn sync.Mutex
+	// v and ok are guarded by the Session's mu, not by turn: a read never
+	// waits for an Update's f (an expiry callback that f's goroutine
+	// runs reads the component), and an Update's change and the
+	// Session's end are ordered.
 	v  T
 	ok bool // v is set
 }
 
-// cellFor returns the in-memory cell of type T in s, making an empty one if
-// create is set. It returns nil if there is none.
-func cellFor[T any](s *Session, create bool) *cell[T] {
-	s.mu.Lock()
-	defer s.mu.Unlock()
+// cellLocked returns the in-memory cell of type T in s, making an empty one
+// if create is set. It returns nil if there is none. s.mu must be held.
+func cellLocked[T any](s *Session, create bool) *cell[T] {
 	if s.ext != nil && s.ext.data != nil {
 		for _, e := range s.ext.data.comps {
 			if e.k == any(key[T]{}) {
@@ -66,13 +71,14 @@ func stored(s *Session) (*Manager, bool) {
 // numbers, strings, slices and maps of those), which a Store can encode,
 // and treat slices and maps in it as read-only: Update replaces them.
 //
-// Components survive expiry (expiry callbacks can read them) and
-// [Manager.Renew]. With a Store, Component reads what this process loaded
-// with the session (in GetSession) and its own updates since, without a
-// round trip, and making a component is one; if storing it fails (the
-// Store is unreachable, the session has ended), Component returns newT's
-// value unstored and logs why. A stored value that does not decode as a T
-// (say, after the type changed) is logged and treated as absent.
+// Components survive expiry (expiry callbacks read them as they were at
+// the end; see Update) and [Manager.Renew]. With a Store, Component reads
+// what this process loaded with the session (in GetSession) and its own
+// updates since, without a round trip, and making a component is one; if
+// storing it fails (the Store is unreachable, the session has ended),
+// Component returns newT's value unstored and logs why. A stored value
+// that does not decode as a T (say, after the type changed) is logged and
+// treated as absent.
 func Component[T any](s *Session, newT func() T) T {
 	if v, ok := Get[T](s); ok || newT == nil {
 		return v
@@ -95,15 +101,13 @@ func Get[T any](s *Session) (T, bool) {
 	if m, ok := stored(s); ok {
 		return getStored[T](m, s)
 	}
-	var v T
-	c := cellFor[T](s, false)
-	if c == nil {
-		return v, false
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if c := cellLocked[T](s, false); c != nil {
+		return c.v, c.ok
 	}
-	c.mu.Lock()
-	v, ok := c.v, c.ok
-	c.mu.Unlock()
-	return v, ok
+	var zero T
+	return zero, false
 }
 
 // Update changes the component of type T of s atomically: it calls f with a
@@ -121,18 +125,31 @@ func Get[T any](s *Session) (T, bool) {
 //		return nil
 //	})
 //
-// f runs holding a lock of the component (with a Store, of the component
-// of that session in this process, so that the updates of one component
-// through one process take turns), so f must not use the component of
-// type T of s other than through its argument; it may update other
-// components. In memory f runs once. With a Store f may run more than
-// once (when another process changed the component first, f runs again
-// on the new value), so it must have no effect but on its argument; a
-// successful Update is then two round trips at most with the one that
-// loaded the session.
+// f runs holding the component's turn: the updates of one component take
+// turns (with a Store, those of that session through this process, so
+// that only other processes can make them conflict). So f must not
+// Update or Delete the component of type T of s, which would wait for its
+// own turn. Reads ([Get], [Component]) never wait for a turn: during f
+// they return the value before this Update. In memory f runs once. With a
+// Store f may run more than once (when another process changed the
+// component first, f runs again on the new value), so it must have no
+// effect but on its argument; a successful Update is then two round trips
+// at most with the one that loaded the session.
 //
-// Update returns [ErrNotLive] if s has expired (its components then keep
-// the value they had at the end), and with a Store an error wrapping
+// f may update other components of s, but such nested Updates are like
+// nested locks: the outer one holds its turn while the inner one waits for
+// its own. Two goroutines that nest the same two components in opposite
+// orders (one updates B in its f for A, the other A in its f for B) can
+// each hold the turn the other waits for, and then both wait for ever.
+// Nest components in one order throughout a program (the cart always
+// inside the order, say), or update them one after the other. With a
+// Store, an f that runs again makes its nested Updates again.
+//
+// Update returns [ErrNotLive] if s has expired, also when it ends while f
+// runs (an Expire, in f or elsewhere, its timeout, an eviction): no change
+// is stored after the end, so the components keep the value they had
+// then, which is what the expiry callbacks read, without waiting for an
+// Update in progress. With a Store it returns an error wrapping
 // [ErrUnavailable] if the Store failed, or the error of the [Codec].
 func Update[T any](s *Session, newT func() T, f func(*T) error) error {
 	if m, ok := stored(s); ok {
@@ -141,15 +158,29 @@ func Update[T any](s *Session, newT func() T, f func(*T) error) error {
 	if s.Expired() {
 		return ErrNotLive
 	}
-	c := cellFor[T](s, true)
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	v := c.v
-	if !c.ok && newT != nil {
+	s.mu.Lock()
+	c := cellLocked[T](s, true)
+	s.mu.Unlock()
+	c.turn.Lock()
+	defer c.turn.Unlock()
+	s.mu.Lock()
+	v, ok, ended := c.v, c.ok, s.expired.Load()
+	s.mu.Unlock()
+	if ended { // while this Update waited for its turn
+		return ErrNotLive
+	}
+	if !ok && newT != nil {
 		v = newT()
 	}
 	if err := f(&v); err != nil {
 		return err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.expired.Load() {
+		// Ended while f ran: the components keep their value at the
+		// end, which the expiry callbacks read.
+		return ErrNotLive
 	}
 	c.v, c.ok = v, true
 	return nil

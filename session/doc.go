@@ -112,5 +112,6 @@
 // (the scheduler, a caller of Expire, a caller of Make that evicts) outside
 // every lock, so they may use the session and the Manager freely, except
 // that [Manager.Close] waits for the scheduler and so must not be called
-// from a callback.
+// from a callback. They read the components as they were at the end,
+// without waiting for an [Update] in progress, which then stores nothing.
 package session

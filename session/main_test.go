@@ -1,9 +1,15 @@
 package session_test
 
 import (
+	"os"
 	"testing"
 
 	"go.uber.org/goleak"
 )
 
-func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+func TestMain(m *testing.M) {
+	if where := os.Getenv(nestedChildEnv); where != "" {
+		nestedUpdatesChild(where) // exits
+	}
+	goleak.VerifyTestMain(m)
+}

@@ -508,8 +508,14 @@ func (st *memStore) expireDue(buf *[]expiring, scratch *unindexScratch) (next in
 			}
 			s := st.h.pop()
 			s.mu.Lock()
-			cbs, _ := s.markExpiredLocked()
+			cbs, ok := s.markExpiredLocked()
 			s.mu.Unlock()
+			if !ok {
+				// An Expire marked it and waits for mu to take it
+				// out (see remove), then runs its callbacks and
+				// tells the inspector: the end is that Expire's.
+				continue
+			}
 			b = append(b, expiring{s, cbs})
 		}
 		st.unindexBatchLocked(b, scratch)

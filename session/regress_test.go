@@ -646,3 +646,155 @@ func TestStoredUpdateDuringRenew(t *testing.T) {
 		t.Fatalf("%d of %d Updates failed", n, 2*rounds)
 	}
 }
+
+// TestStoredTouchDuringRenew: a Touch while a Renew moves the session to a
+// new uid succeeds (under the new uid), whether the session was stored
+// before (odd rounds) or is stored by the Touch. (Touch loaded the uid it
+// read when it started, which the Store knew no more, and reported
+// ErrNotLive for a session that lived on.) The race is hit by chance, in
+// most runs (every run with -race).
+func TestStoredTouchDuringRenew(t *testing.T) {
+	m := session.NewManager(session.Options{Store: newFakeStore()})
+	defer m.Close()
+	const rounds = 3000
+	var failed atomic.Int32
+	for i := range rounds {
+		s, err := m.Make()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if i%2 == 1 {
+			if err := m.Save(s); err != nil {
+				t.Fatal(err)
+			}
+		}
+		var wg sync.WaitGroup
+		wg.Go(func() {
+			if err := m.Renew(s); err != nil {
+				t.Error(err)
+			}
+		})
+		for range 2 {
+			wg.Go(func() {
+				if err := s.Touch(); err != nil {
+					failed.Add(1)
+				}
+			})
+		}
+		wg.Wait()
+		if _, err := m.Lookup(s.UID()); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.Expire(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := failed.Load(); n > 0 {
+		t.Fatalf("%d of %d Touches failed", n, 2*rounds)
+	}
+}
+
+// TestStoredTouchAfterRenewElsewhere: a Touch through a view of the
+// session loaded before another process renewed it touches the session
+// under its new uid, and the view takes that uid, as the watcher's check
+// and Expire make it do. A Renew's old uid still names nothing for a new
+// request (Access, which a web request's GetSession calls with its
+// cookie's uid): against session fixation, a request that comes with the
+// old id after the Renew gets a new session; only a view loaded before
+// the Renew follows it.
+func TestStoredTouchAfterRenewElsewhere(t *testing.T) {
+	_, a, b := twoProcesses(t, session.New)
+	s, err := a.Make()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := session.Set(s, Counter{Value: 1}); err != nil {
+		t.Fatal(err)
+	}
+	old := s.UID()
+	v, err := b.Access(old)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := a.Renew(s); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.Access(old); !errors.Is(err, session.ErrNotFound) {
+		t.Fatalf("Access of the old uid after the Renew: %v, want ErrNotFound", err)
+	}
+	if err := v.Touch(); err != nil {
+		t.Fatalf("Touch of a view loaded before the Renew: %v", err)
+	}
+	if v.UID() != s.UID() {
+		t.Fatalf("the view has uid %s after its Touch, want the new %s", v.UID(), s.UID())
+	}
+	if c, _ := session.Get[Counter](v); c.Value != 1 {
+		t.Fatalf("the view's counter is %d after its Touch, want 1", c.Value)
+	}
+}
+
+// TestCallbackReadsComponentDuringUpdate: an expiry callback may read the
+// component that an Update in progress holds, when the session ends
+// inside that Update's f (an Expire, or in memory a Make that evicts it):
+// the callback sees the component as it was when the session ended,
+// without waiting for the Update, which then stores nothing and returns
+// ErrNotLive. (In memory a read took the component's lock, which the
+// Update held while f ran: the callback, run by f's own goroutine, waited
+// for itself.)
+func TestCallbackReadsComponentDuringUpdate(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		opts session.Options
+		end  func(m *session.Manager, s *session.Session) error
+	}{
+		{"Expire in memory", session.Options{}, expireIt},
+		{"eviction in memory", session.Options{MaxSessions: 1}, evictIt},
+		{"Expire with a Store", session.Options{Store: newFakeStore()}, expireIt},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			m := session.NewManager(tc.opts)
+			defer m.Close()
+			s, err := m.Make()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := session.Set(s, Counter{Value: 1}); err != nil {
+				t.Fatal(err)
+			}
+			seen := make(chan int, 1)
+			s.NotifyOnExpire(func() {
+				c, _ := session.Get[Counter](s)
+				seen <- c.Value
+			})
+			updated := make(chan error, 1)
+			go func() {
+				updated <- session.Update(s, nil, func(c *Counter) error {
+					c.Value = 2
+					return tc.end(m, s)
+				})
+			}()
+			select {
+			case err := <-updated:
+				if !errors.Is(err, session.ErrNotLive) {
+					t.Errorf("the Update during which the session ended: %v, want ErrNotLive", err)
+				}
+			case <-time.After(10 * time.Second):
+				t.Fatal("an expiry callback that reads the component an Update holds deadlocks")
+			}
+			if v := <-seen; v != 1 {
+				t.Errorf("the callback read %d, want 1 (the value at the end)", v)
+			}
+			if c, _ := session.Get[Counter](s); c.Value != 1 {
+				t.Errorf("after the end the component is %d, want 1 (the value at the end)", c.Value)
+			}
+		})
+	}
+}
+
+func expireIt(_ *session.Manager, s *session.Session) error { return s.Expire() }
+
+// evictIt makes a session in m, which holds one: s makes room.
+func evictIt(m *session.Manager, _ *session.Session) error {
+	_, err := m.Make()
+	return err
+}

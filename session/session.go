@@ -199,7 +199,10 @@ func (s *Session) LastAccess() time.Time { return time.Unix(0, s.last.Load()) }
 // In memory Touch takes no lock and does not allocate, and never fails.
 // With a [Store] it is a round trip that also reloads the Session's
 // components, and it returns an error wrapping [ErrUnavailable] if the
-// Store cannot be reached, or [ErrNotLive] if the session has ended.
+// Store cannot be reached, or [ErrNotLive] if the session has ended. A
+// [Manager.Renew] of the session, through this process or another, does
+// not end it: Touch follows it to its new uid, which the Session then has
+// (as [Update] and Expire follow it).
 func (s *Session) Touch() error {
 	m := s.m.Load()
 	if m != nil && m.store != nil {
@@ -347,15 +350,17 @@ func (s *Session) runCallback(f func(), m *Manager) {
 // [Session.Expire], or a caller of [Manager.Make] that evicts the Session;
 // a slow callback delays the expiry of other sessions, so hand long work
 // to another goroutine. A callback may use the Session freely (Touch,
-// Expire, NotifyOnExpire, components). NotifyOnExpire panics if f is nil.
+// Expire, NotifyOnExpire, components). It reads the components as they
+// were when the Session ended, without waiting for an [Update] in
+// progress, even one whose f ended the Session: that Update stores
+// nothing. NotifyOnExpire panics if f is nil.
 //
 // With a [Store], f runs in this process only, once, when the Store
 // confirms the end of the session, wherever it happened: a timeout after
 // the last touch through any process, an Expire through any process. Until
 // the Store confirms it, f does not run: not while the session is live
 // elsewhere, nor while the Store cannot be reached. A [Manager.Renew]
-// through any process carries f to the new id. When f runs, the Session's
-// components are as they were when it ended.
+// through any process carries f to the new id.
 //
 // The callbacks of a Session still live when its Manager is closed never
 // run (see [Manager.Close]).

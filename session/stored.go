@@ -205,7 +205,10 @@ func (m *Manager) loadStored(uid string, touch bool) (*Session, error) {
 	return s, nil
 }
 
-// touchStored touches s in the Store and reloads its view.
+// touchStored touches s in the Store and reloads its view. A Renew of s
+// meanwhile, here or through another process, is followed as Update
+// follows it (see renamedTo): the session lives on under its new uid,
+// which s then has.
 func (m *Manager) touchStored(s *Session) error {
 	if s.expired.Load() {
 		return ErrNotLive
@@ -213,17 +216,56 @@ func (m *Manager) touchStored(s *Session) error {
 	if stored, err := m.storePending(s, "", nil); stored || err != nil {
 		return err
 	}
-	rec, err := m.store.Load(context.Background(), s.UID(), true)
+	ctx := context.Background()
+	first := s.UID()
+	uid := first
+	rec, err := m.store.Load(ctx, uid, true)
+	for range maxRenames {
+		if !errors.Is(err, ErrNotFound) {
+			break
+		}
+		next, ok := m.renamedTo(ctx, s, uid)
+		if !ok {
+			break
+		}
+		uid = next
+		rec, err = m.store.Load(ctx, uid, true)
+	}
 	if err != nil {
 		if errors.Is(err, ErrNotFound) {
 			return ErrNotLive
 		}
 		return unavailable(err)
 	}
+	if uid != first {
+		// Renamed through another process (or here: then s has uid
+		// already, and rename leaves it alone).
+		id, ok := parseUID(uid)
+		if !ok {
+			return fmt.Errorf("%w: the store renamed session %s to a malformed uid %q", ErrUnavailable, first, uid)
+		}
+		m.w.rename(first, uid, id, s)
+	}
 	s.mu.Lock()
 	m.applyLocked(s, rec)
 	s.mu.Unlock()
 	return nil
+}
+
+// renamedTo returns the uid that s, read as uid, lives on under if it was
+// renewed since: here (maybe before the session was first stored, so that
+// the Store never knew uid: s has its new uid already), or through another
+// process (the Store's Check says where to). It reports false if s was not
+// renamed, or the Store cannot say.
+func (m *Manager) renamedTo(ctx context.Context, s *Session, uid string) (string, bool) {
+	if next := s.UID(); next != uid {
+		return next, true
+	}
+	rec, err := m.store.Check(ctx, uid)
+	if err != nil || rec.RenamedTo == "" {
+		return "", false
+	}
+	return rec.RenamedTo, true
 }
 
 // expireStored ends s in the Store, then runs the callbacks registered in
@@ -425,17 +467,11 @@ func casStored[T any](m *Manager, s *Session, change func(cur T, ok bool) (v T, 
 			if !errors.Is(err, ErrNotFound) {
 				break
 			}
-			// Renewed since uid was read: here (maybe before the
-			// session was first stored, so that the Store never knew
-			// uid), or through another process? The session lives on
-			// under its new uid.
-			next := s.UID()
-			if next == uid {
-				rec, cerr := m.store.Check(ctx, uid)
-				if cerr != nil || rec.RenamedTo == "" {
-					break
-				}
-				next = rec.RenamedTo
+			// Renewed since uid was read? The session lives on under
+			// its new uid.
+			next, ok := m.renamedTo(ctx, s, uid)
+			if !ok {
+				break
 			}
 			uid = next
 			now, err = m.store.Update(ctx, uid, name, old, data)

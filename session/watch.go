@@ -381,13 +381,16 @@ func (w *watcher) takeLocked(uid string) []*Session {
 }
 
 // finishLocked marks sessions, and s if not nil, expired for end, and
-// returns the func that runs their callbacks and tells the inspector. w.mu
+// returns the func that runs their callbacks and tells the inspector,
+// unless every one of them had ended already: an end that another (the
+// watcher's check, an Expire) marked first is that one's to tell. w.mu
 // must be held, so that an add after it sees them expired.
 func (w *watcher) finishLocked(m *Manager, uid string, rec *Record, sessions []*Session, s *Session, why string) (run func()) {
 	if s != nil && !contains(sessions, s) {
 		sessions = append(sessions, s)
 	}
 	cbs := make([][]func(), len(sessions))
+	marked := false
 	for i, x := range sessions {
 		x.mu.Lock()
 		if rec != nil {
@@ -398,7 +401,9 @@ func (w *watcher) finishLocked(m *Manager, uid string, rec *Record, sessions []*
 			r.Components = maps.Clone(rec.Components)
 			m.applyLocked(x, &r)
 		}
-		cbs[i], _ = x.markExpiredLocked()
+		var ok bool
+		cbs[i], ok = x.markExpiredLocked()
+		marked = marked || ok
 		x.mu.Unlock()
 	}
 	return func() {
@@ -407,7 +412,7 @@ func (w *watcher) finishLocked(m *Manager, uid string, rec *Record, sessions []*
 			x.runCallbacks(cbs[i], m)
 			ran += len(cbs[i])
 		}
-		if len(sessions) > 0 && sessionhook.Watched(&m.hook) {
+		if marked && sessionhook.Watched(&m.hook) {
 			m.tell(uid, sessions[0], why, ran)
 		}
 	}
