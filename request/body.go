@@ -76,11 +76,11 @@ type bodyState struct {
 	lazy     sync.Mutex // guards the fields up to spoolMu; held while the body is read
 	store    *bodyStore // the body read in full, once storeOK
 	storeErr error
-	storeOK  bool
 	content  []byte // Content's copy of a spooled body
 	args     map[string][]string
 	files    map[string][]*File
 	argsErr  error
+	storeOK  bool // (next to argsOK and spoolMu, to spare padding: see more)
 	argsOK   bool
 
 	spoolMu    sync.Mutex  // guards the fields below

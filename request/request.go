@@ -126,9 +126,9 @@ type Request struct {
 	// The response state below is guarded by mu (as is the more pointer).
 	wroteHeader bool
 	finished    bool
-	streaming   bool    // each Write is flushed: set by Stream
-	hijacked    bool    // the connection was taken through ResponseWriter
-	setCookie   [2]bool // the response must carry the cookie of sess ([0]) or of more.forcedSess ([1])
+	streaming   bool           // each Write is flushed: set by Stream
+	hijacked    bool           // the connection was taken through ResponseWriter
+	cookie      [2]cookieState // what the response owes the cookie of sess ([0]) or of more.forcedSess ([1])
 	code        int32
 	mu          sync.Mutex
 	sent        int64 // body bytes written
@@ -165,6 +165,11 @@ type more struct {
 	appRoot    string           // set by RememberRootURL
 	forcedSess *session.Session // see Request.sess
 	hj         *hijack          // set by Hijack, with hijacked
+
+	// saved is closed when a store of sessions ends, if someone waits
+	// (see saveSessionsLocked). With it more is 288 bytes, a size class,
+	// because bodyState's flags sit together.
+	saved chan struct{}
 }
 
 // hijack is what a Request whose connection was hijacked keeps, to be

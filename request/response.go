@@ -42,7 +42,9 @@ func (b bodyWriter) Write(p []byte) (int, error) {
 // allows no body, or a HEAD response with no body set one of its own), or
 // -1. raw means the headers come from code that speaks net/http's own rules
 // (ResponseWriter): no default Content-Type is added, so that net/http
-// sniffs one, as it would for that code. r.mu must be held.
+// sniffs one, as it would for that code. r.mu must be held, and the
+// sessions whose cookies go out stored: the caller took r.mu, then called
+// saveSessionsLocked or sendSessionsLocked, which may release it meanwhile.
 func (r *Request) writeHeaderLocked(bodyLen int, raw bool) {
 	r.wroteHeader = true
 	h := r.w.Header()
@@ -118,6 +120,7 @@ func (r *Request) endableLocked() error {
 // server closed, ErrGone or ErrClosed; in those cases it writes nothing.
 func (r *Request) Write(p []byte) (int, error) {
 	r.mu.Lock()
+	r.sendSessionsLocked()
 	defer r.mu.Unlock()
 	return r.writeLocked(p, false)
 }
@@ -191,6 +194,7 @@ func (r *Request) Flush() error { return r.flush(false) }
 // flush is Flush; raw says it comes through ResponseWriter.
 func (r *Request) flush(raw bool) error {
 	r.mu.Lock()
+	r.sendSessionsLocked()
 	defer r.mu.Unlock()
 	if err := r.endableLocked(); err != nil {
 		return err
@@ -225,6 +229,7 @@ func (r *Request) Stream() {
 // owner is done with it.
 func (r *Request) Finish() error {
 	r.mu.Lock()
+	r.sendSessionsLocked()
 	defer r.mu.Unlock()
 	if err := r.endableLocked(); err != nil {
 		return r.endHijackedLocked(err)
@@ -251,16 +256,20 @@ func (r *Request) endHijackedLocked(err error) error {
 // (a HEAD response with an empty body keeps a Content-Length it set); a HEAD
 // response keeps that Content-Length and sends no body. It is how a
 // synchronous render's result is sent, and an asynchronous resource may use
-// it for its last write.
+// it for its last write. If the headers were to carry the cookie of a new
+// session that cannot be stored (see GetSession), FinishWith sends nothing
+// and returns the error, wrapping session.ErrUnavailable, so that the
+// caller can send an error page instead, which goes without that cookie.
 func (r *Request) FinishWith(body []byte) error {
 	r.mu.Lock()
+	saveErr := r.saveSessionsLocked()
 	defer r.mu.Unlock()
 	if err := r.endableLocked(); err != nil {
 		return r.endHijackedLocked(err)
 	}
 	if !r.wroteHeader {
-		if err := r.saveSessionsLocked(); err != nil {
-			return err // nothing sent: the caller may send an error page
+		if saveErr != nil {
+			return saveErr // nothing sent: the caller may send an error page
 		}
 		r.writeHeaderLocked(len(body), false) // the body is the whole response
 	}

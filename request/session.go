@@ -48,6 +48,16 @@ const ForceNotSecure SessionOption = 1
 // evicts, the Request's other methods stay available, to those callbacks
 // and to other goroutines.
 //
+// With a shared store, a new session is stored with its first change, or
+// else just before the headers that carry its cookie go out, by the
+// method that sends them (Write, Flush, Finish, FinishWith or
+// ResponseWriter's), which waits for it. Another method that would send
+// them meanwhile waits too, and they go out once; the Request's other
+// methods stay available. If the session cannot be stored, its cookie is
+// not sent: FinishWith then sends nothing and returns the error
+// (resource.Serve answers with the 503 page), while the others send the
+// headers without it and log the failure.
+//
 // GetSession panics if the Request was made without Config.Sessions.
 func (r *Request) GetSession(opts ...SessionOption) *session.Session {
 	m := r.cfg.Sessions
@@ -101,14 +111,14 @@ func (r *Request) GetSession(opts ...SessionOption) *session.Session {
 	}
 	*slot = s
 	if made {
-		r.setCookie[idx] = true
+		r.cookie[idx] = cookieUnsaved
 	}
 	r.mu.Unlock()
 	return s
 }
 
 // sessionsLocked returns the sessions GetSession returned, as the slots of
-// setCookie: [0] of the connection's own kind, [1] the insecure one asked
+// cookie: [0] of the connection's own kind, [1] the insecure one asked
 // for over TLS. r.mu must be held.
 func (r *Request) sessionsLocked() [2]*session.Session {
 	if r.more == nil {
@@ -166,29 +176,139 @@ func (r *Request) RenewSession(opts ...SessionOption) (*session.Session, error) 
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	for i, t := range r.sessionsLocked() {
-		if t == s {
-			r.setCookie[i] = true
+		// A cookie already owed stays so: the session it waits for, or
+		// that was stored, moved with the renewal.
+		if t == s && r.cookie[i] == noCookie {
+			r.cookie[i] = cookieUnsaved
 		}
 	}
 	return s, nil
 }
 
-// saveSessionsLocked stores the sessions this request made that a shared
-// store has not stored yet (see session.Manager.Save), before their
-// cookies go out. If one cannot be stored, its cookie is dropped and the
-// error returned, wrapping session.ErrUnavailable. r.mu must be held.
+// cookieState is what the response owes the cookie of one of the
+// Request's sessions (Request.cookie). A session that this request made
+// (or renewed) is stored before its cookie goes out (see
+// saveSessionsLocked).
+type cookieState uint8
+
+const (
+	noCookie      cookieState = iota // none to send, or its session could not be stored
+	cookieUnsaved                    // to send once its session is stored
+	cookieSaving                     // its session is being stored, without r.mu
+	cookieSaved                      // its session is stored: the cookie goes out with the headers
+)
+
+// saveSessionsLocked is called, with r.mu held, by a method that may send
+// the headers, before it does: it stores the sessions whose cookies they
+// must carry. A shared store keeps a new session from its first change,
+// and one without any is stored just before its cookie goes out (see
+// session.Manager.Save), lest the visitor come back with the uid of a
+// session stored nowhere. That store is a round trip, as long as the
+// store's client waits when the store is down, so it is made with r.mu
+// released: meanwhile the Request's other methods answer, to other
+// goroutines (the server ending the request, a resource's goroutine) and
+// to what the store may call. A method that would send the headers
+// meanwhile waits for that store, also without r.mu, and does not store
+// the session again; the headers then go out once, after it. A session
+// that cannot be stored loses its cookie, and the first such failure of
+// this call is returned (it wraps session.ErrUnavailable). r.mu is held
+// again on return, but the response may have ended, or its headers gone
+// out, meanwhile. Defer the unlock of r.mu after the call, not before:
+// if the store panics, the panic leaves r.mu released (see saveUnlocked).
 func (r *Request) saveSessionsLocked() error {
-	if r.setCookie == [2]bool{} {
-		return nil // no cookie to send: nothing new to store
+	if r.cookie == [2]cookieState{} {
+		return nil // no cookie to send (most requests): nothing to store
 	}
-	for i, s := range r.sessionsLocked() {
-		if s == nil || !r.setCookie[i] {
+	return r.saveLocked(false)
+}
+
+// sendSessionsLocked is saveSessionsLocked for a method that sends the
+// headers even when a session's cookie is dropped: the failure is logged.
+func (r *Request) sendSessionsLocked() {
+	if r.cookie != [2]cookieState{} {
+		_ = r.saveLocked(true)
+	}
+}
+
+// saveLocked is saveSessionsLocked's work, logging the failure if log.
+func (r *Request) saveLocked(log bool) error {
+	var failed error
+	for !r.wroteHeader && r.endableLocked() == nil {
+		var todo [2]*session.Session
+		busy := false
+		for i, s := range r.sessionsLocked() {
+			switch r.cookie[i] {
+			case cookieUnsaved:
+				r.cookie[i] = cookieSaving
+				todo[i] = s
+			case cookieSaving:
+				busy = true // by another goroutine
+			}
+		}
+		if todo != [2]*session.Session{} {
+			if err := r.saveUnlocked(todo); failed == nil {
+				failed = err
+			}
 			continue
 		}
-		if err := r.cfg.Sessions.Save(s); err != nil {
-			r.setCookie[i] = false
-			return err
+		if !busy {
+			break
 		}
+		r.extLocked()
+		if r.saved == nil {
+			r.saved = make(chan struct{})
+		}
+		c := r.saved
+		r.mu.Unlock()
+		<-c
+		r.mu.Lock()
+	}
+	if failed != nil && log {
+		r.Logger().Error("session: not stored; its cookie is not sent", "uri", r.URI(), "err", failed)
+	}
+	return failed
+}
+
+// saveUnlocked stores the sessions of todo, which saveLocked marked
+// cookieSaving, with r.mu released meanwhile; then it records the outcome
+// and wakes whoever waits for it. It returns the first failure recorded.
+// r.mu must be held; it is held again on return, but not if the store
+// panics: the panic goes on with r.mu released, as from a method that
+// holds it under a deferred unlock, the cookies of todo dropped and their
+// waiters woken.
+func (r *Request) saveUnlocked(todo [2]*session.Session) (failed error) {
+	var errs [2]error
+	done := 0 // the slots of todo the store returned for
+	r.mu.Unlock()
+	defer func() {
+		r.mu.Lock()
+		for i, s := range r.sessionsLocked() {
+			// A GetSession may have put a new session in the slot
+			// meanwhile, whose cookie waits for a store of its own.
+			if todo[i] == nil || s != todo[i] || r.cookie[i] != cookieSaving {
+				continue
+			}
+			r.cookie[i] = cookieSaved
+			if i >= done || errs[i] != nil {
+				r.cookie[i] = noCookie
+				if failed == nil {
+					failed = errs[i]
+				}
+			}
+		}
+		if r.more != nil && r.saved != nil {
+			close(r.saved)
+			r.saved = nil
+		}
+		if done < len(todo) {
+			r.mu.Unlock() // the store panicked
+		}
+	}()
+	for i, s := range todo {
+		if s != nil {
+			errs[i] = r.cfg.Sessions.Save(s)
+		}
+		done = i + 1
 	}
 	return nil
 }
@@ -206,7 +326,9 @@ func (r *Request) usedSessionLocked() bool {
 // this request made, renewed or saw expire. A slot holds the latest session
 // of its kind, so when a session expired and GetSession then made a new
 // one, only the new session's cookie is sent, not a clearing one. It runs
-// once, as the headers are sent. r.mu must be held.
+// once, as the headers are sent, after saveSessionsLocked stored the
+// sessions whose cookies go out: a cookie is sent only for a stored
+// session. r.mu must be held.
 func (r *Request) sessionHeadersLocked(h http.Header, own bool) {
 	r.addSessionHeaders(h, own)
 	for i, s := range r.sessionsLocked() {
@@ -214,18 +336,11 @@ func (r *Request) sessionHeadersLocked(h http.Header, own bool) {
 			continue
 		}
 		expired := s.Expired()
-		if !r.setCookie[i] && !expired {
+		if r.cookie[i] != cookieSaved && !expired {
 			continue
 		}
 		uid := "" // clear the cookie
 		if !expired {
-			// A shared store keeps a new session from its first change;
-			// one without any is stored now, before its cookie goes out
-			// (FinishWith did so already, and could still send a 503).
-			if err := r.cfg.Sessions.Save(s); err != nil {
-				r.Logger().Error("session: not stored; its cookie is not sent", "uri", r.URI(), "err", err)
-				continue
-			}
 			uid = s.UID()
 		}
 		r.addSessionCookie(i == 0 && r.IsSecure(), uid)

@@ -51,12 +51,16 @@ func (w responseWriter) WriteHeader(code int) {
 		panic(fmt.Sprintf("invalid WriteHeader code %v", code))
 	}
 	r := w.r
+	informational := code < 200 && code != http.StatusSwitchingProtocols
 	r.mu.Lock()
+	if !informational { // a 1xx carries no session cookie: nothing to store first
+		r.sendSessionsLocked()
+	}
 	defer r.mu.Unlock()
 	if r.endableLocked() != nil {
 		return
 	}
-	if r.wroteHeader || (code < 200 && code != http.StatusSwitchingProtocols) {
+	if r.wroteHeader || informational {
 		r.w.WriteHeader(code)
 		return
 	}
@@ -69,6 +73,7 @@ func (w responseWriter) WriteHeader(code int) {
 // response ended.
 func (w responseWriter) Write(p []byte) (int, error) {
 	w.r.mu.Lock()
+	w.r.sendSessionsLocked()
 	defer w.r.mu.Unlock()
 	return w.r.writeLocked(p, true)
 }
