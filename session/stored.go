@@ -28,6 +28,9 @@ type view struct {
 	data     map[string][]byte // encoded components by name
 	cache    map[string]any    // decoded components by name, for data
 	pending  bool              // made here, not stored yet
+	// heard is the watcher's count of the Store's notices before the
+	// read that found the session live (see watcher).
+	heard uint64
 
 	store *sync.Mutex // held while a pending session is being stored
 }
@@ -40,7 +43,9 @@ func unavailable(err error) error {
 	return fmt.Errorf("%w: %w", ErrUnavailable, err)
 }
 
-// applyLocked makes rec s's view. s.mu must be held, or s unpublished.
+// applyLocked makes rec s's view. s.mu must be held, or s unpublished. It
+// keeps the previous view's count of notices heard: a caller that read rec
+// from the Store sets the count it read before (see watcher).
 func (m *Manager) applyLocked(s *Session, rec *Record) {
 	s.created.Store(rec.Created.UnixNano())
 	s.last.Store(rec.LastAccess.UnixNano())
@@ -52,6 +57,7 @@ func (m *Manager) applyLocked(s *Session, rec *Record) {
 	}
 	if old := d.rec; old != nil {
 		v.store = old.store
+		v.heard = old.heard
 	}
 	if v.data == nil {
 		v.data = make(map[string][]byte)
@@ -82,6 +88,7 @@ func (m *Manager) makeStored(s *Session) (*Session, error) {
 		due:      d,
 		data:     make(map[string][]byte),
 		pending:  true,
+		heard:    m.w.heard.Load(),
 		store:    new(sync.Mutex),
 	}
 	s.m.Store(m)
@@ -192,6 +199,7 @@ func (m *Manager) loadStored(uid string, touch bool) (*Session, error) {
 	if !ok {
 		return nil, ErrNotFound
 	}
+	heard := m.w.heard.Load() // before the read (see watcher)
 	rec, err := m.store.Load(context.Background(), uid, touch)
 	if err != nil {
 		if errors.Is(err, ErrNotFound) {
@@ -201,6 +209,7 @@ func (m *Manager) loadStored(uid string, touch bool) (*Session, error) {
 	}
 	s := &Session{timeout: int64(rec.Timeout), lifetime: int64(rec.Lifetime), index: -1, id: id}
 	m.applyLocked(s, rec)
+	s.viewLocked().heard = heard
 	s.m.Store(m)
 	return s, nil
 }
@@ -219,6 +228,7 @@ func (m *Manager) touchStored(s *Session) error {
 	ctx := context.Background()
 	first := s.UID()
 	uid := first
+	heard := m.w.heard.Load() // before the read (see watcher)
 	rec, err := m.store.Load(ctx, uid, true)
 	for range maxRenames {
 		if !errors.Is(err, ErrNotFound) {
@@ -248,6 +258,7 @@ func (m *Manager) touchStored(s *Session) error {
 	}
 	s.mu.Lock()
 	m.applyLocked(s, rec)
+	s.viewLocked().heard = heard
 	s.mu.Unlock()
 	return nil
 }
