@@ -956,3 +956,37 @@ func TestStoredRegistrationCost(t *testing.T) {
 		}
 	})
 }
+
+// TestStoredUpdateAfterRenewElsewhere: an Update through a view of the
+// session loaded before another process renewed it changes the session
+// under its new uid, and the view takes that uid, as Touch and Expire
+// make it do: the next Update goes straight to the new uid. (The view
+// kept its old uid, and every Update through it tried the old uid first,
+// then asked the Store where the session went: three round trips instead
+// of one.)
+func TestStoredUpdateAfterRenewElsewhere(t *testing.T) {
+	st, a, b := twoProcesses(t, session.New)
+	s := counted(t, a)
+	v := viewOf(t, b, s)
+	if err := a.Renew(s); err != nil {
+		t.Fatal(err)
+	}
+	if n := count(t, v); n != 2 {
+		t.Fatalf("the counter is %d after an Update through a view loaded before the Renew, want 2", n)
+	}
+	if v.UID() != s.UID() {
+		t.Fatalf("the view has uid %s after its Update, want the new %s", v.UID(), s.UID())
+	}
+	calls := st.callCount()
+	if n := count(t, v); n != 3 {
+		t.Fatalf("the counter is %d after a second Update, want 3", n)
+	}
+	if n := st.callCount() - calls; n != 1 {
+		t.Fatalf("the second Update cost %d calls to the Store, want 1", n)
+	}
+	if got, err := a.Lookup(s.UID()); err != nil {
+		t.Fatal(err)
+	} else if c, _ := session.Get[Counter](got); c.Value != 3 {
+		t.Fatalf("the stored counter is %d, want 3", c.Value)
+	}
+}
