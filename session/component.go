@@ -145,6 +145,10 @@ func Get[T any](s *Session) (T, bool) {
 // inside the order, say), or update them one after the other. With a
 // Store, an f that runs again makes its nested Updates again.
 //
+// With a Store, a [Manager.Renew] of the session through this process or
+// another does not end it: Update follows it to its new uid, which s then
+// has (as [Session.Touch] and [Session.Expire] follow it).
+//
 // Update returns [ErrNotLive] if s has expired, also when it ends while f
 // runs (an Expire, in f or elsewhere, its timeout, an eviction): no change
 // is stored after the end, so the components keep the value they had

@@ -98,7 +98,8 @@
 // the process that registered them: a Manager keeps the sessions with
 // callbacks registered through it in a min-heap of their deadlines and,
 // when one comes due (or the Store's Watch says it may have ended
-// elsewhere), asks the Store. A session still live elsewhere is pushed
+// elsewhere, also between the read of a session and the registration of
+// its first callback), asks the Store. A session still live elsewhere is pushed
 // back to its new deadline, one renamed elsewhere follows its new id, and
 // only a confirmed end runs the callbacks, with the components as they
 // were when the session ended. These two goroutines start with the first

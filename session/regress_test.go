@@ -3,10 +3,13 @@ package session_test
 import (
 	"context"
 	"errors"
+	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/gotwisted/web/internal/testutil"
@@ -797,4 +800,193 @@ func expireIt(_ *session.Manager, s *session.Session) error { return s.Expire() 
 func evictIt(m *session.Manager, _ *session.Session) error {
 	_, err := m.Make()
 	return err
+}
+
+// ends records the expiry callbacks that ran, each as the uid and the
+// counter its session had, and when: they run on a watcher's goroutine.
+type ends struct {
+	mu  sync.Mutex
+	ran []string
+	at  time.Time
+}
+
+// callback returns a callback for s that records its end.
+func (e *ends) callback(s *session.Session) func() {
+	return func() {
+		e.mu.Lock()
+		defer e.mu.Unlock()
+		e.ran = append(e.ran, fmt.Sprint(s.UID(), " ", session.Component[Counter](s, nil).Value))
+		e.at = time.Now()
+	}
+}
+
+func (e *ends) get() ([]string, time.Time) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return slices.Clone(e.ran), e.at
+}
+
+// listening makes m watch a session of its own, so that it hears the
+// Store's notices, in a synctest bubble.
+func listening(t *testing.T, m *session.Manager) {
+	t.Helper()
+	s, err := m.Make()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := m.Save(s); err != nil {
+		t.Fatal(err)
+	}
+	s.NotifyOnExpire(func() {})
+	synctest.Wait()
+}
+
+// counted makes a session through m, stored with its counter at 1.
+func counted(t *testing.T, m *session.Manager) *session.Session {
+	t.Helper()
+	s, err := m.Make()
+	if err != nil {
+		t.Fatal(err)
+	}
+	count(t, s)
+	return s
+}
+
+// viewOf returns m's view of s, as a request with its cookie gets it.
+func viewOf(t *testing.T, m *session.Manager, s *session.Session) *session.Session {
+	t.Helper()
+	v, err := m.Access(s.UID())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return v
+}
+
+// TestStoredCallbackRegisteredAfterEndElsewhere: a callback registered
+// through a view of a session that another process ended (or renewed,
+// then ended) after this one loaded it runs at once, with the components
+// as they were at the end, not at the deadline an hour later. (The
+// Store's notice of the end or of the renewal reached the watcher between
+// the load and the registration, found no watch to wake, and the watch
+// the registration made waited for the deadline; after a renewal it
+// missed the notice of the end under the new uid too.)
+func TestStoredCallbackRegisteredAfterEndElsewhere(t *testing.T) {
+	for _, how := range []string{"expire", "renew"} {
+		t.Run(how, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				_, a, b := twoProcesses(t, session.WithTimeout(time.Hour))
+				listening(t, a)
+				s := counted(t, b)
+				v := viewOf(t, a, s)
+				var err error
+				switch how {
+				case "expire":
+					err = s.Expire()
+				case "renew":
+					err = b.Renew(s)
+				}
+				if err != nil {
+					t.Fatal(err)
+				}
+				synctest.Wait()
+				var e ends
+				v.NotifyOnExpire(e.callback(v))
+				if how == "renew" {
+					synctest.Wait()
+					if err := s.Expire(); err != nil {
+						t.Fatal(err)
+					}
+				}
+				time.Sleep(time.Second)
+				synctest.Wait()
+				want := []string{s.UID() + " 1"}
+				if ran, _ := e.get(); !slices.Equal(ran, want) {
+					t.Fatalf("callbacks a second after the end: %q, want %q", ran, want)
+				}
+				if !v.Expired() || a.Len() != 1 {
+					t.Fatalf("after the end: Expired %v, a watches %d sessions, want 1 (its own)", v.Expired(), a.Len())
+				}
+			})
+		})
+	}
+}
+
+// TestStoredRegistrationCost: registering a callback through a view costs
+// no round trip when the Store sent no notice since the view was read,
+// and one check when it did (here, of another session's end); a session
+// that the check finds live runs its callback at its deadline, not
+// before.
+func TestStoredRegistrationCost(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		st, a, b := twoProcesses(t, session.WithTimeout(time.Hour))
+		listening(t, a)
+		var e ends
+		register := func(noticeBetween bool) (*session.Session, int) {
+			t.Helper()
+			v := viewOf(t, a, counted(t, b))
+			if noticeBetween {
+				if err := counted(t, b).Expire(); err != nil {
+					t.Fatal(err)
+				}
+			}
+			synctest.Wait()
+			calls := st.callCount()
+			v.NotifyOnExpire(e.callback(v))
+			synctest.Wait()
+			return v, st.callCount() - calls
+		}
+		if _, n := register(false); n != 0 {
+			t.Errorf("a registration with no notice since the read cost %d calls to the Store, want 0", n)
+		}
+		v, n := register(true)
+		if n != 1 {
+			t.Errorf("a registration after a notice cost %d calls to the Store, want 1", n)
+		}
+		start := time.Now()
+		time.Sleep(time.Hour - time.Second)
+		synctest.Wait()
+		if ran, _ := e.get(); len(ran) != 0 {
+			t.Fatalf("callbacks ran before the deadline: %q", ran)
+		}
+		time.Sleep(2 * time.Second)
+		synctest.Wait()
+		ran, at := e.get()
+		if d := at.Sub(start); len(ran) != 2 || !slices.Contains(ran, v.UID()+" 1") || d < time.Hour || d > time.Hour+time.Second {
+			t.Fatalf("callbacks %q, the last %v after the registration, want 2 at the deadline (1h)", ran, d)
+		}
+	})
+}
+
+// TestStoredUpdateAfterRenewElsewhere: an Update through a view of the
+// session loaded before another process renewed it changes the session
+// under its new uid, and the view takes that uid, as Touch and Expire
+// make it do: the next Update goes straight to the new uid. (The view
+// kept its old uid, and every Update through it tried the old uid first,
+// then asked the Store where the session went: three round trips instead
+// of one.)
+func TestStoredUpdateAfterRenewElsewhere(t *testing.T) {
+	st, a, b := twoProcesses(t, session.New)
+	s := counted(t, a)
+	v := viewOf(t, b, s)
+	if err := a.Renew(s); err != nil {
+		t.Fatal(err)
+	}
+	if n := count(t, v); n != 2 {
+		t.Fatalf("the counter is %d after an Update through a view loaded before the Renew, want 2", n)
+	}
+	if v.UID() != s.UID() {
+		t.Fatalf("the view has uid %s after its Update, want the new %s", v.UID(), s.UID())
+	}
+	calls := st.callCount()
+	if n := count(t, v); n != 3 {
+		t.Fatalf("the counter is %d after a second Update, want 3", n)
+	}
+	if n := st.callCount() - calls; n != 1 {
+		t.Fatalf("the second Update cost %d calls to the Store, want 1", n)
+	}
+	if got, err := a.Lookup(s.UID()); err != nil {
+		t.Fatal(err)
+	} else if c, _ := session.Get[Counter](got); c.Value != 3 {
+		t.Fatalf("the stored counter is %d, want 3", c.Value)
+	}
 }

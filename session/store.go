@@ -112,6 +112,10 @@ type Store interface {
 	// Watch calls notify(uid) when session uid may have ended or been
 	// renamed through any process, and notify("") when notices may have
 	// been missed: when it starts listening, and after each reconnection.
+	// A notice comes only once the change it reports is seen by the other
+	// methods, and notify("") only once every later change will be
+	// reported: the Manager relies on this to tell whether a read of a
+	// session came before a change it heard of.
 	// It returns when ctx is done (or fails for good), and must not call
 	// notify after it has returned.
 	Watch(ctx context.Context, notify func(uid string)) error

@@ -28,6 +28,9 @@ type view struct {
 	data     map[string][]byte // encoded components by name
 	cache    map[string]any    // decoded components by name, for data
 	pending  bool              // made here, not stored yet
+	// heard is the watcher's count of the Store's notices before the
+	// read that found the session live (see watcher).
+	heard uint64
 
 	store *sync.Mutex // held while a pending session is being stored
 }
@@ -40,7 +43,9 @@ func unavailable(err error) error {
 	return fmt.Errorf("%w: %w", ErrUnavailable, err)
 }
 
-// applyLocked makes rec s's view. s.mu must be held, or s unpublished.
+// applyLocked makes rec s's view. s.mu must be held, or s unpublished. It
+// keeps the previous view's count of notices heard: a caller that read rec
+// from the Store sets the count it read before (see watcher).
 func (m *Manager) applyLocked(s *Session, rec *Record) {
 	s.created.Store(rec.Created.UnixNano())
 	s.last.Store(rec.LastAccess.UnixNano())
@@ -52,6 +57,7 @@ func (m *Manager) applyLocked(s *Session, rec *Record) {
 	}
 	if old := d.rec; old != nil {
 		v.store = old.store
+		v.heard = old.heard
 	}
 	if v.data == nil {
 		v.data = make(map[string][]byte)
@@ -82,6 +88,7 @@ func (m *Manager) makeStored(s *Session) (*Session, error) {
 		due:      d,
 		data:     make(map[string][]byte),
 		pending:  true,
+		heard:    m.w.heard.Load(),
 		store:    new(sync.Mutex),
 	}
 	s.m.Store(m)
@@ -192,6 +199,7 @@ func (m *Manager) loadStored(uid string, touch bool) (*Session, error) {
 	if !ok {
 		return nil, ErrNotFound
 	}
+	heard := m.w.heard.Load() // before the read (see watcher)
 	rec, err := m.store.Load(context.Background(), uid, touch)
 	if err != nil {
 		if errors.Is(err, ErrNotFound) {
@@ -201,14 +209,15 @@ func (m *Manager) loadStored(uid string, touch bool) (*Session, error) {
 	}
 	s := &Session{timeout: int64(rec.Timeout), lifetime: int64(rec.Lifetime), index: -1, id: id}
 	m.applyLocked(s, rec)
+	s.viewLocked().heard = heard
 	s.m.Store(m)
 	return s, nil
 }
 
 // touchStored touches s in the Store and reloads its view. A Renew of s
-// meanwhile, here or through another process, is followed as Update
-// follows it (see renamedTo): the session lives on under its new uid,
-// which s then has.
+// meanwhile, here or through another process, is followed (see
+// followRenames): the session lives on under its new uid, which s then
+// has.
 func (m *Manager) touchStored(s *Session) error {
 	if s.expired.Load() {
 		return ErrNotLive
@@ -217,9 +226,35 @@ func (m *Manager) touchStored(s *Session) error {
 		return err
 	}
 	ctx := context.Background()
-	first := s.UID()
-	uid := first
-	rec, err := m.store.Load(ctx, uid, true)
+	heard := m.w.heard.Load() // before the read (see watcher)
+	var rec *Record
+	_, err := m.followRenames(ctx, s, s.UID(), func(uid string) (err error) {
+		rec, err = m.store.Load(ctx, uid, true)
+		return err
+	})
+	if err != nil {
+		if errors.Is(err, ErrNotFound) {
+			return ErrNotLive
+		}
+		return unavailable(err)
+	}
+	s.mu.Lock()
+	m.applyLocked(s, rec)
+	s.viewLocked().heard = heard
+	s.mu.Unlock()
+	return nil
+}
+
+// followRenames runs op on uid, the uid s was read as. While op reports
+// ErrNotFound for a session renewed since (see renamedTo), at most
+// maxRenames times, s and its watch take the uid the session lives on
+// under, and op runs again on it (a Renew here gave s its new uid
+// already). So Touch and Update follow a Renew through another process as
+// Expire does: the first call through a view loaded before the Renew finds
+// where the session went, and the next ones go there directly. It returns
+// the uid op last ran on, and op's error.
+func (m *Manager) followRenames(ctx context.Context, s *Session, uid string, op func(uid string) error) (string, error) {
+	err := op(uid)
 	for range maxRenames {
 		if !errors.Is(err, ErrNotFound) {
 			break
@@ -228,27 +263,24 @@ func (m *Manager) touchStored(s *Session) error {
 		if !ok {
 			break
 		}
+		if err := m.follow(s, uid, next); err != nil {
+			return uid, err
+		}
 		uid = next
-		rec, err = m.store.Load(ctx, uid, true)
+		err = op(uid)
 	}
-	if err != nil {
-		if errors.Is(err, ErrNotFound) {
-			return ErrNotLive
-		}
-		return unavailable(err)
+	return uid, err
+}
+
+// follow gives s, read as uid, and its watch the uid next, that the Store
+// renamed the session to (see watcher.rename: if s has another uid
+// already, a Renew here moved it on, and nothing changes).
+func (m *Manager) follow(s *Session, uid, next string) error {
+	id, ok := parseUID(next)
+	if !ok {
+		return fmt.Errorf("%w: the store renamed session %s to a malformed uid %q", ErrUnavailable, uid, next)
 	}
-	if uid != first {
-		// Renamed through another process (or here: then s has uid
-		// already, and rename leaves it alone).
-		id, ok := parseUID(uid)
-		if !ok {
-			return fmt.Errorf("%w: the store renamed session %s to a malformed uid %q", ErrUnavailable, first, uid)
-		}
-		m.w.rename(first, uid, id, s)
-	}
-	s.mu.Lock()
-	m.applyLocked(s, rec)
-	s.mu.Unlock()
+	m.w.rename(uid, next, id, s)
 	return nil
 }
 
@@ -286,11 +318,9 @@ func (m *Manager) expireStored(s *Session) error {
 		if err == nil && rec.RenamedTo != "" {
 			// Renewed elsewhere since s was loaded: it lives on under
 			// the new uid, which s and its watch follow.
-			id, ok := parseUID(rec.RenamedTo)
-			if !ok {
-				return fmt.Errorf("%w: the store renamed session %s to a malformed uid %q", ErrUnavailable, uid, rec.RenamedTo)
+			if err := m.follow(s, uid, rec.RenamedTo); err != nil {
+				return err
 			}
-			m.w.rename(uid, rec.RenamedTo, id, s)
 			uid = rec.RenamedTo
 			continue
 		}
@@ -462,20 +492,11 @@ func casStored[T any](m *Manager, s *Session, change func(cur T, ok bool) (v T, 
 				return nil
 			}
 		}
-		now, err := m.store.Update(ctx, uid, name, old, data)
-		for range maxRenames {
-			if !errors.Is(err, ErrNotFound) {
-				break
-			}
-			// Renewed since uid was read? The session lives on under
-			// its new uid.
-			next, ok := m.renamedTo(ctx, s, uid)
-			if !ok {
-				break
-			}
-			uid = next
+		var now []byte
+		uid, err = m.followRenames(ctx, s, uid, func(uid string) (err error) {
 			now, err = m.store.Update(ctx, uid, name, old, data)
-		}
+			return err
+		})
 		switch {
 		case err == nil:
 			s.mu.Lock()

@@ -8,6 +8,7 @@ import (
 	"maps"
 	"math"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/google/uuid"
@@ -34,6 +35,23 @@ const (
 // callbacks run. A second goroutine runs the Store's Watch, whose notices
 // make a session (or all of them) due at once. Both start with the first
 // watched session and stop in close.
+//
+// A notice finds only the watches that exist when it comes. One that
+// comes between a view's read of the session and the registration of its
+// first callback finds none, and the watch made then would wait for the
+// deadline the read gave: with a long timeout, an end through another
+// process would run the callbacks that much late, without the components
+// (see Store.Check). So the watcher counts the notices it hears, a view
+// remembers the count from before its read (view.heard), and add checks
+// a watch with the Store at once if the count moved since: the session
+// may have ended or moved meanwhile. A notice that comes after the count
+// was read comes after the read was sent, so any end or rename the read
+// did not see is counted; one that came before it was seen by the read.
+// Checking every new watch would cost a round trip per registration;
+// this costs one only when a notice, of any session, came in that window,
+// and an atomic load per read. Notices missed while the Watch was not
+// listening are no different: it reports notify("") when it (re)starts,
+// which counts, and makes every existing watch due.
 type watcher struct {
 	// Lock order: a session's store lock (see whilePending), then mu,
 	// then a Session's mu. Nothing calls out (callbacks) with mu held.
@@ -47,6 +65,11 @@ type watcher struct {
 	wake   chan struct{} // 1-buffered: the heap's top changed
 	cancel context.CancelFunc
 	done   sync.WaitGroup
+
+	// heard counts the notices of the Store's Watch, written under mu
+	// (so that an add sees a notice, or the notice sees its watch) and
+	// read without it before each read of a session (see view.heard).
+	heard atomic.Uint64
 }
 
 // watch is one session watched, with every Session value of it that has
@@ -102,13 +125,22 @@ func (w *watcher) add(m *Manager, s *Session) {
 	// after the watch is made.
 	s.mu.Lock()
 	uid := s.id.String()
-	due := s.viewLocked().due
+	v := s.viewLocked()
+	due, heard := v.due, v.heard
 	s.mu.Unlock()
 	if w.byUID == nil {
 		w.byUID = make(map[string]*watch)
 	}
 	e := w.byUID[uid]
 	if e == nil {
+		// A notice since s was read may have been about this session,
+		// and found no watch to wake: then check it now (see watcher).
+		// A watch that exists already needs no check for s: it has
+		// heard every notice since it was made, and was made due at
+		// once if one came since the read that made it.
+		if heard != w.heard.Load() {
+			due = min(due, m.now())
+		}
 		e = &watch{uid: uid, due: due, index: -1}
 		w.byUID[uid] = e
 		heap.Push(&w.h, e)
@@ -148,6 +180,7 @@ func (w *watcher) notify(m *Manager, uid string) {
 	now := m.now()
 	w.mu.Lock()
 	defer w.mu.Unlock()
+	w.heard.Add(1)
 	if uid == "" {
 		for _, e := range w.byUID {
 			w.dueLocked(e, now)
@@ -158,6 +191,8 @@ func (w *watcher) notify(m *Manager, uid string) {
 	w.kickLocked()
 }
 
+// dueLocked makes e due now; if e is being checked, it is checked again
+// at once. w.mu must be held.
 func (w *watcher) dueLocked(e *watch, now int64) {
 	if e.index < 0 {
 		e.again = true
