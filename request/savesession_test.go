@@ -53,7 +53,13 @@ func TestSaveWithoutTheRequestLock(t *testing.T) {
 			t.Run(sv.name+"/"+rt.name, func(t *testing.T) {
 				reqs := make(chan *request.Request, 1)
 				st := &request.HookStore{OnCreate: func() error {
-					r := <-reqs
+					var r *request.Request
+					select {
+					case r = <-reqs:
+					default: // a second store of the session
+						t.Error("the session is stored twice")
+						return nil
+					}
 					answered := make(chan error, 1)
 					go func() {
 						switch {

@@ -188,15 +188,23 @@ func (r *Request) RenewSession(opts ...SessionOption) (*session.Session, error) 
 // cookieState is what the response owes the cookie of one of the
 // Request's sessions (Request.cookie). A session that this request made
 // (or renewed) is stored before its cookie goes out (see
-// saveSessionsLocked).
+// saveSessionsLocked). The two settled states come first, so that
+// unsettledLocked is one comparison.
 type cookieState uint8
 
 const (
 	noCookie      cookieState = iota // none to send, or its session could not be stored
+	cookieSaved                      // its session is stored: the cookie goes out with the headers
 	cookieUnsaved                    // to send once its session is stored
 	cookieSaving                     // its session is being stored, without r.mu
-	cookieSaved                      // its session is stored: the cookie goes out with the headers
 )
+
+// unsettledLocked reports whether a cookie the headers must carry waits
+// for the store of its session (cookieUnsaved or cookieSaving). r.mu must
+// be held.
+func (r *Request) unsettledLocked() bool {
+	return r.cookie[0]|r.cookie[1] >= cookieUnsaved
+}
 
 // saveSessionsLocked is called, with r.mu held, by a method that may send
 // the headers, before it does: it stores the sessions whose cookies they
@@ -216,8 +224,8 @@ const (
 // out, meanwhile. Defer the unlock of r.mu after the call, not before:
 // if the store panics, the panic leaves r.mu released (see saveUnlocked).
 func (r *Request) saveSessionsLocked() error {
-	if r.cookie == [2]cookieState{} {
-		return nil // no cookie to send (most requests): nothing to store
+	if !r.unsettledLocked() {
+		return nil // no cookie waits (most requests): nothing to store
 	}
 	return r.saveLocked(false)
 }
@@ -225,7 +233,7 @@ func (r *Request) saveSessionsLocked() error {
 // sendSessionsLocked is saveSessionsLocked for a method that sends the
 // headers even when a session's cookie is dropped: the failure is logged.
 func (r *Request) sendSessionsLocked() {
-	if r.cookie != [2]cookieState{} {
+	if r.unsettledLocked() {
 		_ = r.saveLocked(true)
 	}
 }
@@ -233,27 +241,27 @@ func (r *Request) sendSessionsLocked() {
 // saveLocked is saveSessionsLocked's work, logging the failure if log.
 func (r *Request) saveLocked(log bool) error {
 	var failed error
-	for !r.wroteHeader && r.endableLocked() == nil {
+	for r.unsettledLocked() && !r.wroteHeader && r.endableLocked() == nil {
 		var todo [2]*session.Session
-		busy := false
-		for i, s := range r.sessionsLocked() {
-			switch r.cookie[i] {
-			case cookieUnsaved:
-				r.cookie[i] = cookieSaving
-				todo[i] = s
-			case cookieSaving:
-				busy = true // by another goroutine
+		store := false
+		for i, c := range r.cookie {
+			if c != cookieUnsaved {
+				continue
 			}
+			if todo[i] = r.sessionLocked(i); todo[i] == nil {
+				r.cookie[i] = noCookie // (never: a slot with a cookie owed holds its session)
+				continue
+			}
+			r.cookie[i] = cookieSaving
+			store = true
 		}
-		if todo != [2]*session.Session{} {
+		if store {
 			if err := r.saveUnlocked(todo); failed == nil {
 				failed = err
 			}
 			continue
 		}
-		if !busy {
-			break
-		}
+		// Another goroutine stores them: wait for it.
 		r.extLocked()
 		if r.saved == nil {
 			r.saved = make(chan struct{})
@@ -271,37 +279,20 @@ func (r *Request) saveLocked(log bool) error {
 
 // saveUnlocked stores the sessions of todo, which saveLocked marked
 // cookieSaving, with r.mu released meanwhile; then it records the outcome
-// and wakes whoever waits for it. It returns the first failure recorded.
-// r.mu must be held; it is held again on return, but not if the store
-// panics: the panic goes on with r.mu released, as from a method that
-// holds it under a deferred unlock, the cookies of todo dropped and their
-// waiters woken.
-func (r *Request) saveUnlocked(todo [2]*session.Session) (failed error) {
+// and wakes whoever waits for it (savedLocked). It returns the first
+// failure. r.mu must be held; it is held again on return, but not if the
+// store panics: the panic goes on with r.mu released, as from a method
+// that holds it under a deferred unlock, the cookies of the sessions not
+// stored dropped and their waiters woken.
+func (r *Request) saveUnlocked(todo [2]*session.Session) error {
 	var errs [2]error
 	done := 0 // the slots of todo the store returned for
 	r.mu.Unlock()
 	defer func() {
-		r.mu.Lock()
-		for i, s := range r.sessionsLocked() {
-			// A GetSession may have put a new session in the slot
-			// meanwhile, whose cookie waits for a store of its own.
-			if todo[i] == nil || s != todo[i] || r.cookie[i] != cookieSaving {
-				continue
-			}
-			r.cookie[i] = cookieSaved
-			if i >= done || errs[i] != nil {
-				r.cookie[i] = noCookie
-				if failed == nil {
-					failed = errs[i]
-				}
-			}
-		}
-		if r.more != nil && r.saved != nil {
-			close(r.saved)
-			r.saved = nil
-		}
-		if done < len(todo) {
-			r.mu.Unlock() // the store panicked
+		if done < len(todo) { // the store panicked
+			r.mu.Lock()
+			r.savedLocked(todo, &errs, done)
+			r.mu.Unlock()
 		}
 	}()
 	for i, s := range todo {
@@ -310,7 +301,47 @@ func (r *Request) saveUnlocked(todo [2]*session.Session) (failed error) {
 		}
 		done = i + 1
 	}
-	return nil
+	r.mu.Lock()
+	return r.savedLocked(todo, &errs, done)
+}
+
+// savedLocked records the outcome of saveUnlocked's store of todo, whose
+// first done slots returned errs, and wakes whoever waits for it. It
+// returns the first failure. r.mu must be held.
+func (r *Request) savedLocked(todo [2]*session.Session, errs *[2]error, done int) error {
+	var failed error
+	for i, s := range todo {
+		// A GetSession may have put a new session in the slot
+		// meanwhile, whose cookie waits for a store of its own.
+		if s == nil || r.sessionLocked(i) != s || r.cookie[i] != cookieSaving {
+			continue
+		}
+		if i < done && errs[i] == nil {
+			r.cookie[i] = cookieSaved
+			continue
+		}
+		r.cookie[i] = noCookie
+		if failed == nil {
+			failed = errs[i]
+		}
+	}
+	if r.more != nil && r.saved != nil {
+		close(r.saved)
+		r.saved = nil
+	}
+	return failed
+}
+
+// sessionLocked returns the session of slot i of sessionsLocked. r.mu
+// must be held.
+func (r *Request) sessionLocked(i int) *session.Session {
+	if i == 0 {
+		return r.sess
+	}
+	if r.more == nil {
+		return nil
+	}
+	return r.forcedSess
 }
 
 // usedSessionLocked reports whether GetSession gave this request a
