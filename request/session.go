@@ -56,7 +56,8 @@ const ForceNotSecure SessionOption = 1
 // methods stay available. If the session cannot be stored, its cookie is
 // not sent: FinishWith then sends nothing and returns the error
 // (resource.Serve answers with the 503 page), while the others send the
-// headers without it and log the failure.
+// headers without it and log the failure, as FinishWith does when the
+// response ended, or another goroutine sent the headers, during the store.
 //
 // GetSession panics if the Request was made without Config.Sessions.
 func (r *Request) GetSession(opts ...SessionOption) *session.Session {
@@ -272,9 +273,15 @@ func (r *Request) saveLocked(log bool) error {
 		r.mu.Lock()
 	}
 	if failed != nil && log {
-		r.Logger().Error("session: not stored; its cookie is not sent", "uri", r.URI(), "err", failed)
+		r.logUnsaved(failed)
 	}
 	return failed
+}
+
+// logUnsaved logs err, the failure of a store that dropped the cookie of a
+// new session, for a method that does not return it.
+func (r *Request) logUnsaved(err error) {
+	r.Logger().Error("session: not stored; its cookie is not sent", "uri", r.URI(), "err", err)
 }
 
 // saveUnlocked stores the sessions of todo, which saveLocked marked
