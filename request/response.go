@@ -334,6 +334,7 @@ func (r *Request) endLocked(err error) {
 		return // nobody waits
 	}
 	r.endBody()
+	r.wakeSaveWaitersLocked()
 	if r.hj != nil {
 		if r.hj.stop != nil {
 			r.hj.stop()

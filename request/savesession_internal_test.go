@@ -283,3 +283,58 @@ func btoi(b bool) int {
 	}
 	return 0
 }
+
+// TestSaveWaitEndsWithTheRequest: a method that waits for another
+// goroutine's store of a new session, to send the headers after it,
+// returns as soon as the Request ends (the client gone, the Site closed)
+// or is hijacked, not when that store does, which may take as long as the
+// store's client waits.
+func TestSaveWaitEndsWithTheRequest(t *testing.T) {
+	tests := []struct {
+		name string
+		end  func(r *Request)
+		want error // what the waiting Write returns
+	}{
+		{"client gone", func(r *Request) { r.Abort(ErrGone) }, ErrGone},
+		{"Site closed", func(r *Request) { r.Abort(ErrClosed) }, ErrClosed},
+		{"hijacked", func(r *Request) { http.NewResponseController(r.ResponseWriter()).Hijack() }, http.ErrHijacked},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				release := make(chan struct{})
+				m := session.NewManager(session.Options{Store: &HookStore{OnCreate: func() error {
+					<-release
+					return nil
+				}}})
+				defer m.Close()
+				r := New(hijackRecorder{httptest.NewRecorder()}, httptest.NewRequest("GET", "/", nil), &Config{
+					Sessions:      m,
+					SessionCookie: http.Cookie{Name: "S"},
+					Logger:        slog.New(slog.DiscardHandler),
+				})
+				r.GetSession()
+				r.Stream()
+				first, second := make(chan error, 1), make(chan error, 1)
+				go func() { _, err := r.Write([]byte("a")); first <- err }()
+				synctest.Wait() // first stores the session
+				go func() { _, err := r.Write([]byte("b")); second <- err }()
+				synctest.Wait() // second waits for that store
+				tt.end(r)
+				synctest.Wait()
+				select {
+				case err := <-second:
+					if err != tt.want {
+						t.Errorf("the waiting Write: %v, want %v", err, tt.want)
+					}
+				default:
+					t.Error("the waiting Write still waits for the store after the end")
+				}
+				close(release)
+				if err := <-first; err != tt.want {
+					t.Errorf("the storing Write: %v, want %v", err, tt.want)
+				}
+			})
+		})
+	}
+}
