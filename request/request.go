@@ -166,8 +166,9 @@ type more struct {
 	forcedSess *session.Session // see Request.sess
 	hj         *hijack          // set by Hijack, with hijacked
 
-	// saved is closed when a store of sessions ends, if someone waits
-	// (see saveSessionsLocked). With it more is 288 bytes, a size class,
+	// saved is closed when a store of sessions ends, or the response
+	// ends or is hijacked, if someone waits (see saveSessionsLocked,
+	// wakeSaveWaitersLocked). With it more is 288 bytes, a size class,
 	// because bodyState's flags sit together.
 	saved chan struct{}
 }

@@ -260,20 +260,31 @@ func (r *Request) endHijackedLocked(err error) error {
 // session that cannot be stored (see GetSession), FinishWith sends nothing
 // and returns the error, wrapping session.ErrUnavailable, so that the
 // caller can send an error page instead, which goes without that cookie.
+// If no page can be sent instead, because during the store the response
+// ended, was hijacked, or had its headers sent by another goroutine,
+// FinishWith logs the failure, as Write does, and goes on as it would
+// have without it.
 func (r *Request) FinishWith(body []byte) error {
 	r.mu.Lock()
 	saveErr := r.saveSessionsLocked()
 	defer r.mu.Unlock()
-	if err := r.endableLocked(); err != nil {
+	err := r.endableLocked()
+	if saveErr != nil {
+		if err == nil && !r.wroteHeader {
+			return saveErr // nothing sent: the caller may send an error page
+		}
+		// The response ended, was hijacked, or had its headers sent by
+		// another goroutine during the store: no page can replace it,
+		// so the failure is logged, as the other methods do.
+		r.logUnsaved(saveErr)
+	}
+	if err != nil {
 		return r.endHijackedLocked(err)
 	}
 	if !r.wroteHeader {
-		if saveErr != nil {
-			return saveErr // nothing sent: the caller may send an error page
-		}
 		r.writeHeaderLocked(len(body), false) // the body is the whole response
 	}
-	_, err := r.writeBodyLocked(body, false)
+	_, err = r.writeBodyLocked(body, false)
 	if r.goneLocked() == nil { // else the failed write already ended the response
 		r.endLocked(nil)
 	}
@@ -323,6 +334,7 @@ func (r *Request) endLocked(err error) {
 		return // nobody waits
 	}
 	r.endBody()
+	r.wakeSaveWaitersLocked()
 	if r.hj != nil {
 		if r.hj.stop != nil {
 			r.hj.stop()

@@ -1,9 +1,11 @@
 package request
 
 import (
+	"bufio"
 	"context"
 	"errors"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -187,6 +189,150 @@ func TestSaveRace(t *testing.T) {
 				}
 				if got := rec.Header().Values("Set-Cookie"); strings.Join(got, "|") != strings.Join(want, "|") {
 					t.Errorf("Set-Cookie %q, want %q", got, want)
+				}
+			})
+		})
+	}
+}
+
+// unsavedLog counts the records that say a session was not stored (see
+// saveLocked).
+type unsavedLog struct{ n atomic.Int32 }
+
+func (l *unsavedLog) Enabled(context.Context, slog.Level) bool { return true }
+func (l *unsavedLog) Handle(_ context.Context, rec slog.Record) error {
+	if strings.HasPrefix(rec.Message, "session: not stored") {
+		l.n.Add(1)
+	}
+	return nil
+}
+func (l *unsavedLog) WithAttrs([]slog.Attr) slog.Handler { return l }
+func (l *unsavedLog) WithGroup(string) slog.Handler      { return l }
+
+// hijackRecorder is a ResponseRecorder whose connection can be hijacked.
+type hijackRecorder struct{ *httptest.ResponseRecorder }
+
+func (hijackRecorder) Hijack() (net.Conn, *bufio.ReadWriter, error) { return nil, nil, nil }
+
+// TestFinishWithReportsStoreFailure: a store of a new session that fails
+// under FinishWith is reported once: FinishWith returns it when nothing
+// was sent and the response can still take an error page, and otherwise
+// (the response ended or was hijacked during the store, or another
+// goroutine sent the headers meanwhile) logs it, as the other methods do.
+func TestFinishWithReportsStoreFailure(t *testing.T) {
+	tests := []struct {
+		name string
+		// meanwhile runs while FinishWith's store waits for a result,
+		// which it sends on stores, as it sends those of other stores.
+		meanwhile func(r *Request, stores chan<- error)
+		returned  bool // FinishWith returns the failure, else logs it
+	}{
+		{"nothing else", func(r *Request, stores chan<- error) { stores <- errStoreDown }, true},
+		{"aborted", func(r *Request, stores chan<- error) {
+			r.Abort(ErrGone)
+			stores <- errStoreDown
+		}, false},
+		{"hijacked", func(r *Request, stores chan<- error) {
+			if _, _, err := http.NewResponseController(r.ResponseWriter()).Hijack(); err != nil {
+				t.Errorf("Hijack: %v", err)
+			}
+			stores <- errStoreDown
+		}, false},
+		{"headers sent by a write during a second store", func(r *Request, stores chan<- error) {
+			r.GetSession(ForceNotSecure) // a second new session
+			go r.Write([]byte("w"))      // stores it
+			synctest.Wait()
+			stores <- errStoreDown // FinishWith's store fails
+			synctest.Wait()        // FinishWith waits for Write's
+			stores <- nil          // Write sends the headers
+		}, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				stores := make(chan error)
+				m := session.NewManager(session.Options{Store: &HookStore{OnCreate: func() error { return <-stores }}})
+				defer m.Close()
+				log := &unsavedLog{}
+				rec := hijackRecorder{httptest.NewRecorder()}
+				r := New(rec, httptest.NewRequest("GET", "https://example.com/", nil), &Config{
+					Sessions:                m,
+					SessionCookie:           http.Cookie{Name: "S"},
+					SecureSessionCookieName: "SS",
+					Logger:                  slog.New(log),
+				})
+				r.GetSession()
+				finished := make(chan error, 1)
+				go func() { finished <- r.FinishWith([]byte("f")) }()
+				synctest.Wait() // FinishWith stores the session
+				tt.meanwhile(r, stores)
+				err := <-finished
+				returned, logged := errors.Is(err, session.ErrUnavailable), int(log.n.Load())
+				if returned != tt.returned || btoi(returned)+logged != 1 {
+					t.Errorf("FinishWith returned %v and the failure was logged %d times; want it returned (%v) or logged, once",
+						err, logged, tt.returned)
+				}
+			})
+		})
+	}
+}
+
+func btoi(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// TestSaveWaitEndsWithTheRequest: a method that waits for another
+// goroutine's store of a new session, to send the headers after it,
+// returns as soon as the Request ends (the client gone, the Site closed)
+// or is hijacked, not when that store does, which may take as long as the
+// store's client waits.
+func TestSaveWaitEndsWithTheRequest(t *testing.T) {
+	tests := []struct {
+		name string
+		end  func(r *Request)
+		want error // what the waiting Write returns
+	}{
+		{"client gone", func(r *Request) { r.Abort(ErrGone) }, ErrGone},
+		{"Site closed", func(r *Request) { r.Abort(ErrClosed) }, ErrClosed},
+		{"hijacked", func(r *Request) { http.NewResponseController(r.ResponseWriter()).Hijack() }, http.ErrHijacked},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				release := make(chan struct{})
+				m := session.NewManager(session.Options{Store: &HookStore{OnCreate: func() error {
+					<-release
+					return nil
+				}}})
+				defer m.Close()
+				r := New(hijackRecorder{httptest.NewRecorder()}, httptest.NewRequest("GET", "/", nil), &Config{
+					Sessions:      m,
+					SessionCookie: http.Cookie{Name: "S"},
+					Logger:        slog.New(slog.DiscardHandler),
+				})
+				r.GetSession()
+				r.Stream()
+				first, second := make(chan error, 1), make(chan error, 1)
+				go func() { _, err := r.Write([]byte("a")); first <- err }()
+				synctest.Wait() // first stores the session
+				go func() { _, err := r.Write([]byte("b")); second <- err }()
+				synctest.Wait() // second waits for that store
+				tt.end(r)
+				synctest.Wait()
+				select {
+				case err := <-second:
+					if err != tt.want {
+						t.Errorf("the waiting Write: %v, want %v", err, tt.want)
+					}
+				default:
+					t.Error("the waiting Write still waits for the store after the end")
+				}
+				close(release)
+				if err := <-first; err != tt.want {
+					t.Errorf("the storing Write: %v, want %v", err, tt.want)
 				}
 			})
 		})

@@ -52,11 +52,13 @@ const ForceNotSecure SessionOption = 1
 // else just before the headers that carry its cookie go out, by the
 // method that sends them (Write, Flush, Finish, FinishWith or
 // ResponseWriter's), which waits for it. Another method that would send
-// them meanwhile waits too, and they go out once; the Request's other
+// them meanwhile waits too (or until the response ends: Abort, the client
+// gone, the Site closed), and they go out once; the Request's other
 // methods stay available. If the session cannot be stored, its cookie is
 // not sent: FinishWith then sends nothing and returns the error
 // (resource.Serve answers with the 503 page), while the others send the
-// headers without it and log the failure.
+// headers without it and log the failure, as FinishWith does when the
+// response ended, or another goroutine sent the headers, during the store.
 //
 // GetSession panics if the Request was made without Config.Sessions.
 func (r *Request) GetSession(opts ...SessionOption) *session.Session {
@@ -217,7 +219,9 @@ func (r *Request) unsettledLocked() bool {
 // goroutines (the server ending the request, a resource's goroutine) and
 // to what the store may call. A method that would send the headers
 // meanwhile waits for that store, also without r.mu, and does not store
-// the session again; the headers then go out once, after it. A session
+// the session again; the headers then go out once, after it. If the
+// response ends or is hijacked first, that method returns at once,
+// without waiting for the store, which sends nothing any more. A session
 // that cannot be stored loses its cookie, and the first such failure of
 // this call is returned (it wraps session.ErrUnavailable). r.mu is held
 // again on return, but the response may have ended, or its headers gone
@@ -272,9 +276,15 @@ func (r *Request) saveLocked(log bool) error {
 		r.mu.Lock()
 	}
 	if failed != nil && log {
-		r.Logger().Error("session: not stored; its cookie is not sent", "uri", r.URI(), "err", failed)
+		r.logUnsaved(failed)
 	}
 	return failed
+}
+
+// logUnsaved logs err, the failure of a store that dropped the cookie of a
+// new session, for a method that does not return it.
+func (r *Request) logUnsaved(err error) {
+	r.Logger().Error("session: not stored; its cookie is not sent", "uri", r.URI(), "err", err)
 }
 
 // saveUnlocked stores the sessions of todo, which saveLocked marked
@@ -325,11 +335,19 @@ func (r *Request) savedLocked(todo [2]*session.Session, errs *[2]error, done int
 			failed = errs[i]
 		}
 	}
+	r.wakeSaveWaitersLocked()
+	return failed
+}
+
+// wakeSaveWaitersLocked wakes the methods waiting for a store of sessions
+// (saveLocked), when it ends, or when the response ends or is hijacked
+// (they then send nothing, and need not wait for the store any more).
+// r.mu must be held.
+func (r *Request) wakeSaveWaitersLocked() {
 	if r.more != nil && r.saved != nil {
 		close(r.saved)
 		r.saved = nil
 	}
-	return failed
 }
 
 // sessionLocked returns the session of slot i of sessionsLocked. r.mu

@@ -132,6 +132,7 @@ func (w responseWriter) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 	}
 	r.hijacked = true
 	r.wroteHeader = true // nothing may be sent by the server any more
+	r.wakeSaveWaitersLocked()
 	// Let go of the server's writer, which holds its state and buffers
 	// for the connection (4 KiB and more), so that they need not live as
 	// long as the connection does. Keep the header map, as net/http's

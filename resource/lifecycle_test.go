@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"io"
+	"log/slog"
 	"net/http"
+	"net/http/httptest"
 	"runtime"
 	"strings"
 	"testing"
@@ -130,6 +132,82 @@ func (unavailable) Create(context.Context, *session.Record) error {
 	return errors.Join(session.ErrUnavailable, errDown)
 }
 func (unavailable) Codec() session.Codec { return session.GobCodec{} }
+
+// writeDuringStore is a session store whose store of a new session
+// starts, through start, a goroutine that writes, then fails.
+type writeDuringStore struct {
+	unavailable
+	start func()
+}
+
+func (st writeDuringStore) Create(ctx context.Context, rec *session.Record) error {
+	st.start()
+	return st.unavailable.Create(ctx, rec)
+}
+
+// holdLog is a slog.Handler that, before it takes a record whose message
+// is msg, waits (10 seconds at most) for ready to be closed.
+type holdLog struct {
+	msg   string
+	ready <-chan struct{}
+}
+
+func (holdLog) Enabled(context.Context, slog.Level) bool { return true }
+func (l holdLog) Handle(_ context.Context, rec slog.Record) error {
+	if rec.Message == l.msg {
+		select {
+		case <-l.ready:
+		case <-time.After(10 * time.Second):
+		}
+	}
+	return nil
+}
+func (l holdLog) WithAttrs([]slog.Attr) slog.Handler { return l }
+func (l holdLog) WithGroup(string) slog.Handler      { return l }
+
+// When a synchronous render's result cannot be sent (FinishWith's store
+// of its new session fails) and a goroutine the render wrongly left
+// behind has meanwhile sent the headers and some body, no failure page can
+// follow: the connection is cut (over HTTP/2, the stream reset), so that
+// the client does not take that partial response for a whole one.
+func TestFinishFailedAfterAWriteCuts(t *testing.T) {
+	type server = func(testing.TB, resource.Resource, ...func(*site.Site)) (*site.Site, *httptest.Server)
+	for _, sv := range []struct {
+		name  string
+		serve server
+	}{{"HTTP/1.1", testutil.Serve}, {"HTTP/2", testutil.ServeHTTP2}} {
+		t.Run(sv.name, func(t *testing.T) {
+			reqs := make(chan *request.Request, 1)
+			wrote := make(chan struct{})
+			st := writeDuringStore{start: func() {
+				r := <-reqs
+				go func() {
+					defer close(wrote)
+					r.Write([]byte("partial"))
+				}()
+			}}
+			root := renderFunc(func(r *request.Request) ([]byte, error) {
+				r.GetSession()
+				reqs <- r
+				return []byte("whole"), nil
+			})
+			// The write goes out before the failure is handled: Fail
+			// logs it first.
+			log := slog.New(holdLog{msg: "request refused", ready: wrote})
+			_, srv := sv.serve(t, root, func(s *site.Site) { s.SessionStore = st; s.Logger = log })
+			resp, err := srv.Client().Get(srv.URL + "/")
+			var body []byte
+			if err == nil {
+				body, err = io.ReadAll(resp.Body)
+				resp.Body.Close()
+			}
+			if err == nil {
+				t.Errorf("a whole %d response %q, want the connection cut", resp.StatusCode, body)
+			}
+			testutil.Receive(t, wrote, 10*time.Second, "the write never returned")
+		})
+	}
+}
 
 // When the session a response must carry cannot be saved, the client still
 // gets a page, without the cookie: the resource's failure page, or 503 for

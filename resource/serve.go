@@ -97,10 +97,12 @@ func Serve(root Resource, r *request.Request) (async bool) {
 // finishFailed handles the error of the FinishWith that sends a
 // synchronous render's result. If the response has not ended, nothing was
 // sent: a session could not be saved, and the client gets the failure page
-// (503 when the store is unavailable). If the resource abandoned the
-// response with an error of its own (Request.Abort), net/http cuts the
-// connection, so that the client does not take what it received, or
-// nothing, for a whole response.
+// (503 when the store is unavailable), unless a goroutine of the resource
+// wrongly sent the headers meanwhile, after which Fail abandons the
+// response instead. If the resource abandoned the response with an error
+// of its own (Request.Abort), or Fail did, net/http cuts the connection
+// (over HTTP/2, resets the stream), so that the client does not take what
+// it received, or nothing, for a whole response.
 func finishFailed(r *request.Request, err error) {
 	select {
 	case end := <-r.NotifyFinish():
@@ -108,7 +110,9 @@ func finishFailed(r *request.Request, err error) {
 			panic(http.ErrAbortHandler)
 		}
 	default:
-		Fail(r, err, nil)
+		if fail(r, err, nil) {
+			panic(http.ErrAbortHandler)
+		}
 	}
 }
 
