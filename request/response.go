@@ -330,7 +330,7 @@ func (r *Request) goneLocked() error {
 func (r *Request) endLocked(err error) {
 	r.finished = r.finished || err == nil
 	if r.more == nil {
-		r.endWriter(err == nil)
+		r.endWriter()
 		return // nobody waits
 	}
 	r.endBody()
@@ -348,19 +348,18 @@ func (r *Request) endLocked(err error) {
 	}
 	// After the body filter's last bytes, before anyone is told: the
 	// server's handler may return as soon as it is.
-	r.endWriter(err == nil)
+	r.endWriter()
 	for _, c := range r.notify {
 		c <- err
 	}
 	r.notify = nil
 }
 
-// endWriter makes an HTTP/2 server's writer unused from now on, after
-// flushing it if the response finished with a body (see h2Writer.end).
-// r.mu must be held.
-func (r *Request) endWriter(finished bool) {
+// endWriter makes an HTTP/2 server's writer unused from now on (see
+// h2Writer). r.mu must be held.
+func (r *Request) endWriter() {
 	if h, ok := r.w.(*h2Writer); ok {
-		h.end(finished && r.r.Method != http.MethodHead)
+		h.end()
 	}
 }
 
