@@ -78,10 +78,12 @@ type Config struct {
 	// for the client to take it, through the stream's flow control, before
 	// the stream is reset (the write then fails, and the response reports
 	// ErrGone). A long write goes in pieces of 256 KiB, each with the whole
-	// timeout, so a slow but steady client is kept. What net/http writes
-	// itself after the handler returned (the last few kilobytes it still
-	// buffers) is not covered. HTTP/1 writes are the server's to bound (a
-	// Site's serving helpers do). Zero or negative means no limit.
+	// timeout, so a slow but steady client is kept. The last bytes of a
+	// response, which net/http would still hold when the handler returns
+	// (up to 4 KiB), are flushed when it finishes, under the same timeout;
+	// so a small response without a declared Content-Length gets none
+	// over HTTP/2. HTTP/1 writes are the server's to bound (a Site's
+	// serving helpers do). Zero or negative means no limit.
 	WriteIdleTimeout time.Duration
 	// DisplayTracebacks shows the error and stack on 500 pages.
 	DisplayTracebacks bool

@@ -330,7 +330,7 @@ func (r *Request) goneLocked() error {
 func (r *Request) endLocked(err error) {
 	r.finished = r.finished || err == nil
 	if r.more == nil {
-		r.endWriter()
+		r.endWriter(err == nil)
 		return // nobody waits
 	}
 	r.endBody()
@@ -348,18 +348,19 @@ func (r *Request) endLocked(err error) {
 	}
 	// After the body filter's last bytes, before anyone is told: the
 	// server's handler may return as soon as it is.
-	r.endWriter()
+	r.endWriter(err == nil)
 	for _, c := range r.notify {
 		c <- err
 	}
 	r.notify = nil
 }
 
-// endWriter makes an HTTP/2 server's writer unused from now on (see
-// h2Writer). r.mu must be held.
-func (r *Request) endWriter() {
+// endWriter makes an HTTP/2 server's writer unused from now on, after
+// flushing it if the response finished with a body (see h2Writer.end).
+// r.mu must be held.
+func (r *Request) endWriter(finished bool) {
 	if h, ok := r.w.(*h2Writer); ok {
-		h.end()
+		h.end(finished && r.r.Method != http.MethodHead)
 	}
 }
 

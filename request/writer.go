@@ -16,11 +16,13 @@ import (
 // the two: what goes through it follows net/http's rules (the status of the
 // first WriteHeader, a Content-Type sniffed from the body when none is set,
 // a Content-Length when the whole body is written before the render method
-// returns, no body for HEAD, 204 and 304, 1xx statuses sent at once, a panic
-// on an invalid status), and the Request's own (the session headers and
-// cookies of GetSession, the body filter, coalesced writes until the render
-// method returns, the status and byte count the access log reports). A
-// status set with SetResponseCode is the default for its first Write.
+// returns, except over HTTP/2 with a write idle timeout (see
+// Config.WriteIdleTimeout), no body for HEAD, 204 and 304, 1xx statuses
+// sent at once, a panic on an invalid status), and the Request's own (the
+// session headers and cookies of GetSession, the body filter, coalesced
+// writes until the render method returns, the status and byte count the
+// access log reports). A status set with SetResponseCode is the default
+// for its first Write.
 //
 // Whoever writes through it owns the response: return from the render
 // method (or call Finish) when done. It implements http.Flusher,

@@ -124,8 +124,9 @@ type Site struct {
 	// client stops reading the socket, and hijacked connections under the
 	// deadlines their owners set. An HTTP/2 stream whose client keeps the
 	// connection live but never opens the stream's flow-control window is
-	// reset instead, once a write of its response waits that long (a long
-	// write goes in pieces of 256 KiB, each given the whole timeout): this
+	// reset instead, once a write of its response (its last bytes
+	// included, flushed when it finishes) waits that long (a long write
+	// goes in pieces of 256 KiB, each given the whole timeout): this
 	// holds under a server of your own too (request.Config's
 	// WriteIdleTimeout). Zero means DefaultWriteIdleTimeout (60 s, as
 	// nginx's send_timeout); negative means no limit. HTTP/2 streams
