@@ -426,7 +426,10 @@ func (r *Request) BytesWritten() int64 {
 // Request writes every byte of the body through that writer, flushes it
 // after each Write when it has a Flush() error method, and closes it when
 // the response finishes. If the filter returns a writer, Content-Length is
-// removed: the length of the transformed body is not known in advance.
+// removed, since the length of the transformed body is not known in
+// advance; except for a body known in full (FinishWith, which sends a
+// synchronous render's result): that one is transformed before the
+// headers go out, and Content-Length is the transformed length.
 // The filter and its writer run while the Request is locked: they must not
 // call methods of the Request.
 type BodyFilter func(h http.Header, code int, dst io.Writer) io.WriteCloser

@@ -1,6 +1,7 @@
 package request
 
 import (
+	"bytes"
 	"errors"
 	"io"
 	"net/http"
@@ -46,6 +47,17 @@ func (b bodyWriter) Write(p []byte) (int, error) {
 // sessions whose cookies go out stored: the caller took r.mu, then called
 // saveSessionsLocked or sendSessionsLocked, which may release it meanwhile.
 func (r *Request) writeHeaderLocked(bodyLen int, raw bool) {
+	r.writeHeadersLocked(nil, bodyLen, raw)
+}
+
+// writeHeadersLocked is writeHeaderLocked for a body known in full, full
+// (nil for none), whose length is bodyLen. Through a body filter such a
+// body is filtered here, before the headers go out, so that they declare
+// the filtered length as they declare an unfiltered one (net/http would
+// compute it only for a small body not flushed before the handler
+// returns); it returns the body to write: full, or what the filter made
+// of it, which is written without the filter.
+func (r *Request) writeHeadersLocked(full []byte, bodyLen int, raw bool) []byte {
 	r.wroteHeader = true
 	h := r.w.Header()
 	// What the resource set decides some of what is added below. An empty
@@ -72,6 +84,23 @@ func (r *Request) writeHeaderLocked(bodyLen int, raw bool) {
 		h["Content-Length"] = r.hdr[1:2:2]
 	}
 	if r.more != nil && r.filter != nil {
+		if full != nil && r.r.Method != http.MethodHead {
+			var buf bytes.Buffer
+			if enc := r.filter(h, int(r.code), &buf); enc != nil {
+				_, err := enc.Write(full)
+				if cerr := enc.Close(); err == nil {
+					err = cerr
+				}
+				if err != nil {
+					r.Logger().Error("request: the body filter failed", "uri", r.URI(), "err", err)
+				}
+				full = buf.Bytes()
+				r.hdr[1] = strconv.Itoa(len(full))
+				h["Content-Length"] = r.hdr[1:2:2]
+			}
+			r.w.WriteHeader(int(r.code))
+			return full
+		}
 		var dst io.Writer = bodyWriter{r}
 		if r.r.Method == http.MethodHead {
 			dst = io.Discard
@@ -81,6 +110,7 @@ func (r *Request) writeHeaderLocked(bodyLen int, raw bool) {
 		}
 	}
 	r.w.WriteHeader(int(r.code))
+	return full
 }
 
 // bodyAllowed reports whether a response with this status may have a body
@@ -282,7 +312,10 @@ func (r *Request) FinishWith(body []byte) error {
 		return r.endHijackedLocked(err)
 	}
 	if !r.wroteHeader {
-		r.writeHeaderLocked(len(body), false) // the body is the whole response
+		if body == nil {
+			body = []byte{} // known in full, and empty
+		}
+		body = r.writeHeadersLocked(body, len(body), false) // the body is the whole response
 	}
 	_, err = r.writeBodyLocked(body, false)
 	if r.goneLocked() == nil { // else the failed write already ended the response

@@ -6,10 +6,13 @@
 //
 // [Wrap] wraps one resource: its children are found through it but are not
 // wrapped, as in Twisted. When the request's Accept-Encoding accepts gzip,
-// the response body is compressed as it is written, whether the resource
-// returns it from a render method or writes it later (resource.NotDoneYet,
-// static.File): the response loses its Content-Length, as in Twisted, and
-// gets Content-Encoding: gzip. Every response gets Vary: Accept-Encoding.
+// the response body is compressed, whether the resource returns it from a
+// render method or writes it later (resource.NotDoneYet, static.File), and
+// gets Content-Encoding: gzip. A body a render method returns is compressed
+// whole before the headers go out and declares its compressed length; one
+// written later is compressed as it is written and loses its
+// Content-Length, as in Twisted (which sends even the first kind without
+// one). Every response gets Vary: Accept-Encoding.
 // A response that already has a Content-Encoding, a partial (206) response,
 // and one without a body are not compressed; Twisted would compress the
 // first again. A strong ETag on a compressed response, or on a 304 to a

@@ -2,7 +2,9 @@ package gzip_test
 
 import (
 	stdgzip "compress/gzip"
+	"encoding/hex"
 	"io"
+	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -46,6 +48,17 @@ func (async) RenderGET(r *request.Request) ([]byte, error) {
 
 var page = strings.Repeat("Hello, gzip! ", 100)
 
+// large compresses to some 32 KiB, more than net/http buffers before it
+// sends the headers: its Content-Length is the Request's, not net/http's.
+var large = func() string {
+	rnd := rand.New(rand.NewPCG(1, 2))
+	b := make([]byte, 32<<10)
+	for i := range b {
+		b[i] = byte(rnd.Uint32())
+	}
+	return hex.EncodeToString(b)
+}()
+
 // newServer serves the test tree over HTTP/1.1, or with serve (such as
 // testutil.ServeHTTP2) if given.
 func newServer(t *testing.T, serve ...func(testing.TB, resource.Resource, ...func(*site.Site)) (*site.Site, *httptest.Server)) *httptest.Server {
@@ -57,6 +70,7 @@ func newServer(t *testing.T, serve ...func(testing.TB, resource.Resource, ...fun
 	root.PutChild("encoded", gzip.Wrap(&data{body: "already", header: map[string]string{"Content-Encoding": "deflate"}}))
 	root.PutChild("vary", gzip.Wrap(&data{body: page, header: map[string]string{"Vary": "Cookie"}}))
 	root.PutChild("empty", gzip.Wrap(&data{}))
+	root.PutChild("large", gzip.Wrap(&data{body: large}))
 	root.PutChild("async", gzip.Wrap(async{}))
 	best := gzip.Wrap(&data{body: page})
 	best.Level = stdgzip.BestCompression
@@ -120,6 +134,7 @@ func testCompression(t *testing.T, h2 bool) {
 		{"already encoded", "GET", "/encoded", []string{"gzip"}, false, "already", "Accept-Encoding", "deflate"},
 		{"vary kept", "GET", "/vary", []string{"gzip"}, true, page, "Cookie, Accept-Encoding", "gzip"},
 		{"empty", "GET", "/empty", []string{"gzip"}, false, "", "Accept-Encoding", ""},
+		{"large", "GET", "/large", []string{"gzip"}, true, large, "Accept-Encoding", "gzip"},
 		{"async compressed too", "GET", "/async", []string{"gzip"}, true, "streamed", "Accept-Encoding", "gzip"},
 		{"405 page", "POST", "/page", []string{"gzip"}, true, "Method Not Allowed", "Accept-Encoding", "gzip"},
 	}
