@@ -69,6 +69,10 @@ var filtered = testutil.Func(func(r *request.Request) ([]byte, error) {
 			r.Finish()
 		}()
 		return nil, resource.NotDoneYet
+	case "204":
+		r.SetBodyFilter(filter)
+		r.SetResponseCode(204)
+		return []byte("hello"), nil
 	}
 	r.SetBodyFilter(filter)
 	r.SetResponseCode(201)
@@ -78,8 +82,9 @@ var filtered = testutil.Func(func(r *request.Request) ([]byte, error) {
 func TestSetBodyFilter(t *testing.T) {
 	var log testutil.SyncBuffer
 	_, srv := testutil.Serve(t, filtered, testutil.LogTo(&log))
-	// For GET, net/http measures a body the handler wrote in full itself:
-	// the Content-Length the filter removes shows on HEAD.
+	// A body known in full (a render's result) is filtered before the
+	// headers go out, which declare its filtered length; a HEAD response
+	// has no body to filter, so the filter removes its Content-Length.
 	tests := []struct {
 		method, path string
 		code         int
@@ -87,13 +92,14 @@ func TestSetBodyFilter(t *testing.T) {
 		length       int64  // the Content-Length, -1 for none; 0 is not checked
 		filtered     string // the X-Filtered header: the status the filter saw
 	}{
-		{"GET", "/upper", 201, "HELLO!0", 0, "201"},
+		{"GET", "/upper", 201, "HELLO!0", 7, "201"},
 		{"HEAD", "/upper", 201, "", -1, "201"},
 		{"GET", "/nil", 201, "hello", 5, "201"},
 		{"HEAD", "/nil", 201, "", 5, "201"},
 		{"GET", "/late", 200, "hello", 0, ""},
 		{"GET", "/async", 200, "HELLO!2", -1, "200"}, // each async Write flushes the filter
-		{"GET", "/failclose", 201, "HELLO", 0, "201"},
+		{"GET", "/failclose", 201, "HELLO", 5, "201"},
+		{"GET", "/204", 204, "", 0, "204"}, // no Content-Length at all: below
 	}
 	for _, tt := range tests {
 		t.Run(tt.method+tt.path, func(t *testing.T) {
@@ -103,9 +109,31 @@ func TestSetBodyFilter(t *testing.T) {
 				t.Errorf("%d %q length %d X-Filtered %q; want %d %q %d %q", resp.StatusCode, body,
 					resp.ContentLength, resp.Header.Get("X-Filtered"), tt.code, tt.body, tt.length, tt.filtered)
 			}
+			if cl, ok := resp.Header["Content-Length"]; ok && !bodyAllowed(tt.code) {
+				t.Errorf("Content-Length %q on a %d", cl, tt.code)
+			}
 		})
 	}
 	if !strings.Contains(log.String(), "filter close failed") {
 		t.Errorf("the failed Close was not logged: %s", log.String())
+	}
+}
+
+// bodyAllowed reports whether a response with this status may have a body.
+func bodyAllowed(code int) bool {
+	return code >= 200 && code != http.StatusNoContent && code != http.StatusNotModified
+}
+
+// TestBodyFilterNoContentHTTP2: a filtered render's result on a status
+// without a body gets no Content-Length over HTTP/2 either, whose server,
+// unlike HTTP/1.1's, would send one it was given.
+func TestBodyFilterNoContentHTTP2(t *testing.T) {
+	_, srv := testutil.ServeHTTP2(t, filtered)
+	resp, body := testutil.Send(t, srv.Client(), testutil.NewRequest(t, "GET", srv.URL+"/204", nil))
+	if resp.ProtoMajor != 2 || resp.StatusCode != 204 || body != "" {
+		t.Fatalf("%s %d %q", resp.Proto, resp.StatusCode, body)
+	}
+	if cl, ok := resp.Header["Content-Length"]; ok {
+		t.Errorf("Content-Length %q on a 204", cl)
 	}
 }

@@ -84,7 +84,7 @@ func (r *Request) writeHeadersLocked(full []byte, bodyLen int, raw bool) []byte 
 		h["Content-Length"] = r.hdr[1:2:2]
 	}
 	if r.more != nil && r.filter != nil {
-		if full != nil && r.r.Method != http.MethodHead {
+		if full != nil && allowed && r.r.Method != http.MethodHead {
 			var buf bytes.Buffer
 			if enc := r.filter(h, int(r.code), &buf); enc != nil {
 				_, err := enc.Write(full)
