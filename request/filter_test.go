@@ -15,16 +15,21 @@ import (
 
 // upper is a body filter's writer: it upper-cases what it is given, counts
 // the flushes that follow a write, and ends the body with "!" and the count
-// when closed, or fails to close if failClose.
+// when closed; or fails to close if failClose, or fails to write after
+// half of what it is given if failWrite.
 type upper struct {
-	dst       io.Writer
-	written   bool // since the last flush
-	flushes   int
-	failClose bool
+	dst                  io.Writer
+	written              bool // since the last flush
+	flushes              int
+	failClose, failWrite bool
 }
 
 func (u *upper) Write(p []byte) (int, error) {
 	u.written = true
+	if u.failWrite {
+		n, _ := u.dst.Write([]byte(strings.ToUpper(string(p[:len(p)/2]))))
+		return n, errors.New("filter write failed")
+	}
 	return u.dst.Write([]byte(strings.ToUpper(string(p))))
 }
 
@@ -53,7 +58,7 @@ var filtered = testutil.Func(func(r *request.Request) ([]byte, error) {
 		if how == "nil" {
 			return nil // the body is left alone
 		}
-		return &upper{dst: dst, failClose: how == "failclose"}
+		return &upper{dst: dst, failClose: how == "failclose", failWrite: how == "failwrite"}
 	}
 	switch how {
 	case "late":
@@ -98,8 +103,7 @@ func TestSetBodyFilter(t *testing.T) {
 		{"HEAD", "/nil", 201, "", 5, "201"},
 		{"GET", "/late", 200, "hello", 0, ""},
 		{"GET", "/async", 200, "HELLO!2", -1, "200"}, // each async Write flushes the filter
-		{"GET", "/failclose", 201, "HELLO", 5, "201"},
-		{"GET", "/204", 204, "", 0, "204"}, // no Content-Length at all: below
+		{"GET", "/204", 204, "", 0, "204"},           // no Content-Length at all: below
 	}
 	for _, tt := range tests {
 		t.Run(tt.method+tt.path, func(t *testing.T) {
@@ -114,8 +118,39 @@ func TestSetBodyFilter(t *testing.T) {
 			}
 		})
 	}
-	if !strings.Contains(log.String(), "filter close failed") {
-		t.Errorf("the failed Close was not logged: %s", log.String())
+}
+
+// TestBodyFilterFailure: when the filter's writer fails on a body known in
+// full, what it made is not the whole body; nothing went out yet, and the
+// client must not be sent that part as a whole response (declared with its
+// length): the response is abandoned, the connection cut (over HTTP/2 the
+// stream reset), and the failure logged once.
+func TestBodyFilterFailure(t *testing.T) {
+	for _, h2 := range []bool{false, true} {
+		for _, how := range []string{"failwrite", "failclose"} {
+			t.Run(map[bool]string{false: "HTTP/1.1", true: "HTTP/2"}[h2]+"/"+how, func(t *testing.T) {
+				var log testutil.SyncBuffer
+				serve := testutil.Serve
+				if h2 {
+					serve = testutil.ServeHTTP2
+				}
+				_, srv := serve(t, filtered, testutil.LogTo(&log))
+				resp, err := srv.Client().Do(testutil.NewRequest(t, "GET", srv.URL+"/"+how, nil))
+				if err == nil {
+					body, rerr := io.ReadAll(resp.Body)
+					resp.Body.Close()
+					if rerr == nil {
+						t.Errorf("%s %d %q (Content-Length %d): a truncated body taken for a whole one",
+							resp.Proto, resp.StatusCode, body, resp.ContentLength)
+					}
+				}
+				srv.Close() // the handler has returned: the log is complete
+				what := map[string]string{"failwrite": "filter write failed", "failclose": "filter close failed"}[how]
+				if n := strings.Count(log.String(), what); n != 1 {
+					t.Errorf("the failure logged %d times, want once: %s", n, log.String())
+				}
+			})
+		}
 	}
 }
 

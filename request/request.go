@@ -429,7 +429,11 @@ func (r *Request) BytesWritten() int64 {
 // removed, since the length of the transformed body is not known in
 // advance; except for a body known in full (FinishWith, which sends a
 // synchronous render's result): that one is transformed before the
-// headers go out, and Content-Length is the transformed length.
+// headers go out, and Content-Length is the transformed length. If the
+// writer fails on such a body (Write or Close), nothing is sent: the
+// failure is logged, the response is abandoned with it (NotifyFinish),
+// FinishWith returns it, and the Site cuts the connection, so that the
+// client does not take part of the body for the whole.
 // The filter and its writer run while the Request is locked: they must not
 // call methods of the Request.
 type BodyFilter func(h http.Header, code int, dst io.Writer) io.WriteCloser

@@ -3,6 +3,7 @@ package request
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"strconv"
@@ -47,7 +48,7 @@ func (b bodyWriter) Write(p []byte) (int, error) {
 // sessions whose cookies go out stored: the caller took r.mu, then called
 // saveSessionsLocked or sendSessionsLocked, which may release it meanwhile.
 func (r *Request) writeHeaderLocked(bodyLen int, raw bool) {
-	r.writeHeadersLocked(nil, bodyLen, raw)
+	_, _ = r.writeHeadersLocked(nil, bodyLen, raw) // no body: no filter's failure
 }
 
 // writeHeadersLocked is writeHeaderLocked for a body known in full, full
@@ -56,8 +57,12 @@ func (r *Request) writeHeaderLocked(bodyLen int, raw bool) {
 // the filtered length as they declare an unfiltered one (net/http would
 // compute it only for a small body not flushed before the handler
 // returns); it returns the body to write: full, or what the filter made
-// of it, which is written without the filter.
-func (r *Request) writeHeadersLocked(full []byte, bodyLen int, raw bool) []byte {
+// of it, which is written without the filter. If the filter's writer
+// fails, what it made is not the whole body: nothing is sent, the
+// response is abandoned with the error, which is returned, and the Site
+// cuts the connection, so that the client does not take part of a body,
+// declared with its length, for the whole.
+func (r *Request) writeHeadersLocked(full []byte, bodyLen int, raw bool) ([]byte, error) {
 	r.wroteHeader = true
 	h := r.w.Header()
 	// What the resource set decides some of what is added below. An empty
@@ -93,13 +98,16 @@ func (r *Request) writeHeadersLocked(full []byte, bodyLen int, raw bool) []byte 
 				}
 				if err != nil {
 					r.Logger().Error("request: the body filter failed", "uri", r.URI(), "err", err)
+					err = fmt.Errorf("request: the body filter failed: %w", err)
+					r.abandonLocked(err)
+					return nil, err
 				}
 				full = buf.Bytes()
 				r.hdr[1] = strconv.Itoa(len(full))
 				h["Content-Length"] = r.hdr[1:2:2]
 			}
 			r.w.WriteHeader(int(r.code))
-			return full
+			return full, nil
 		}
 		var dst io.Writer = bodyWriter{r}
 		if r.r.Method == http.MethodHead {
@@ -110,7 +118,7 @@ func (r *Request) writeHeadersLocked(full []byte, bodyLen int, raw bool) []byte 
 		}
 	}
 	r.w.WriteHeader(int(r.code))
-	return full
+	return full, nil
 }
 
 // bodyAllowed reports whether a response with this status may have a body
@@ -286,7 +294,9 @@ func (r *Request) endHijackedLocked(err error) error {
 // (a HEAD response with an empty body keeps a Content-Length it set); a HEAD
 // response keeps that Content-Length and sends no body. It is how a
 // synchronous render's result is sent, and an asynchronous resource may use
-// it for its last write. If the headers were to carry the cookie of a new
+// it for its last write. If a body filter fails on the body (see
+// BodyFilter), FinishWith abandons the response and returns the error. If
+// the headers were to carry the cookie of a new
 // session that cannot be stored (see GetSession), FinishWith sends nothing
 // and returns the error, wrapping session.ErrUnavailable, so that the
 // caller can send an error page instead, which goes without that cookie.
@@ -315,7 +325,9 @@ func (r *Request) FinishWith(body []byte) error {
 		if body == nil {
 			body = []byte{} // known in full, and empty
 		}
-		body = r.writeHeadersLocked(body, len(body), false) // the body is the whole response
+		if body, err = r.writeHeadersLocked(body, len(body), false); err != nil { // the body is the whole response
+			return err // the filter failed: the response is abandoned
+		}
 	}
 	_, err = r.writeBodyLocked(body, false)
 	if r.goneLocked() == nil { // else the failed write already ended the response
