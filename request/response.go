@@ -387,7 +387,9 @@ func (r *Request) endLocked(err error) {
 		r.hj.cancel(err) // (context.Canceled when err is nil)
 	}
 	if r.enc != nil && err == nil {
-		if cerr := r.enc.Close(); cerr != nil {
+		// On a status without a body the server refuses what the
+		// filter writes when closed, as it refuses Write: no failure.
+		if cerr := r.enc.Close(); cerr != nil && !errors.Is(cerr, http.ErrBodyNotAllowed) {
 			r.Logger().Error("request: closing the body filter", "uri", r.URI(), "err", cerr)
 		}
 	}
