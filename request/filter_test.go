@@ -74,6 +74,10 @@ var filtered = testutil.Func(func(r *request.Request) ([]byte, error) {
 			r.Finish()
 		}()
 		return nil, resource.NotDoneYet
+	case "partial":
+		r.SetBodyFilter(filter)
+		r.Write([]byte("hel")) // the headers went out: the rest goes through the filter's writer
+		return []byte("lo"), nil
 	case "204":
 		r.SetBodyFilter(filter)
 		r.SetResponseCode(204)
@@ -102,6 +106,7 @@ func TestSetBodyFilter(t *testing.T) {
 		{"GET", "/nil", 201, "hello", 5, "201"},
 		{"HEAD", "/nil", 201, "", 5, "201"},
 		{"GET", "/late", 200, "hello", 0, ""},
+		{"GET", "/partial", 200, "HELLO!0", 0, "200"},
 		{"GET", "/async", 200, "HELLO!2", -1, "200"}, // each async Write flushes the filter
 		{"GET", "/204", 204, "", 0, "204"},           // no Content-Length at all: below
 	}
