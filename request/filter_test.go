@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/gotwisted/web/internal/testutil"
 	"github.com/gotwisted/web/request"
@@ -16,17 +17,19 @@ import (
 // upper is a body filter's writer: it upper-cases what it is given, counts
 // the flushes that follow a write, and ends the body with "!" and the count
 // when closed; or fails to close if failClose, or fails to write after
-// half of what it is given if failWrite.
+// half of what it is given if failWrite (from its second Write on if
+// failSecond).
 type upper struct {
-	dst                  io.Writer
-	written              bool // since the last flush
-	flushes              int
-	failClose, failWrite bool
+	dst                              io.Writer
+	written                          bool // since the last flush
+	flushes, writes                  int
+	failClose, failWrite, failSecond bool
 }
 
 func (u *upper) Write(p []byte) (int, error) {
 	u.written = true
-	if u.failWrite {
+	u.writes++
+	if u.failWrite || u.failSecond && u.writes > 1 {
 		n, _ := u.dst.Write([]byte(strings.ToUpper(string(p[:len(p)/2]))))
 		return n, errors.New("filter write failed")
 	}
@@ -138,26 +141,86 @@ func TestSetBodyFilter(t *testing.T) {
 func TestBodyFilterFailure(t *testing.T) {
 	for _, h2 := range []bool{false, true} {
 		for _, how := range []string{"failwrite", "failclose"} {
-			t.Run(map[bool]string{false: "HTTP/1.1", true: "HTTP/2"}[h2]+"/"+how, func(t *testing.T) {
-				var log testutil.SyncBuffer
-				serve := testutil.Serve
-				if h2 {
-					serve = testutil.ServeHTTP2
+			t.Run(protoName[h2]+"/"+how, func(t *testing.T) {
+				checkFilterFailure(t, h2, filtered, "/"+how, failureLogged[how])
+			})
+		}
+	}
+}
+
+var (
+	protoName     = map[bool]string{false: "HTTP/1.1", true: "HTTP/2"}
+	failureLogged = map[string]string{"failwrite": "filter write failed", "failsecond": "filter write failed", "failclose": "filter close failed"}
+)
+
+// checkFilterFailure serves root over HTTP/1.1, or HTTP/2 if h2, fetches
+// path, and checks that the client does not take what it gets for a whole
+// response, and that the failure, whose error says what, is logged once.
+func checkFilterFailure(t *testing.T, h2 bool, root resource.Resource, path, what string) {
+	t.Helper()
+	var log testutil.SyncBuffer
+	serve := testutil.Serve
+	if h2 {
+		serve = testutil.ServeHTTP2
+	}
+	_, srv := serve(t, root, testutil.LogTo(&log))
+	resp, err := srv.Client().Do(testutil.NewRequest(t, "GET", srv.URL+path, nil))
+	if err == nil {
+		body, rerr := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if rerr == nil {
+			t.Errorf("%s %d %q (Content-Length %d): a truncated body taken for a whole one",
+				resp.Proto, resp.StatusCode, body, resp.ContentLength)
+		}
+	}
+	srv.Close() // the handler has returned: the log is complete
+	if n := strings.Count(log.String(), what); n != 1 {
+		t.Errorf("the failure logged %d times, want once: %s", n, log.String())
+	}
+}
+
+// TestStreamedBodyFilterFailure: when the filter's writer fails on a
+// streamed body (an asynchronous resource's Writes, after the headers went
+// out), the client has part of the body: it must not take it for the whole
+// (a chunked body ended, or an HTTP/2 stream ended with END_STREAM). The
+// response is abandoned with the failure, not as if the client had gone:
+// the connection is cut (over HTTP/2 the stream reset), NotifyFinish says
+// why, and the failure is logged once. The filter fails on its Write, or
+// on its Close at Finish.
+func TestStreamedBodyFilterFailure(t *testing.T) {
+	for _, h2 := range []bool{false, true} {
+		for _, how := range []string{"failsecond", "failclose"} {
+			t.Run(protoName[h2]+"/"+how, func(t *testing.T) {
+				ends := make(chan error, 1)
+				writes := make(chan error, 3)
+				async := testutil.Func(func(r *request.Request) ([]byte, error) {
+					r.SetBodyFilter(func(h http.Header, code int, dst io.Writer) io.WriteCloser {
+						return &upper{dst: dst, failSecond: how == "failsecond", failClose: how == "failclose"}
+					})
+					end := r.NotifyFinish()
+					go func() {
+						_, err := r.Write([]byte("hel"))
+						writes <- err
+						_, err = r.Write([]byte("lo"))
+						writes <- err
+						writes <- r.Finish()
+						ends <- <-end
+					}()
+					return nil, resource.NotDoneYet
+				})
+				checkFilterFailure(t, h2, async, "/", failureLogged[how])
+				end := testutil.Receive(t, ends, 10*time.Second, "the response never ended")
+				if end == nil || errors.Is(end, request.ErrGone) {
+					t.Errorf("NotifyFinish: %v, want the filter's failure", end)
 				}
-				_, srv := serve(t, filtered, testutil.LogTo(&log))
-				resp, err := srv.Client().Do(testutil.NewRequest(t, "GET", srv.URL+"/"+how, nil))
-				if err == nil {
-					body, rerr := io.ReadAll(resp.Body)
-					resp.Body.Close()
-					if rerr == nil {
-						t.Errorf("%s %d %q (Content-Length %d): a truncated body taken for a whole one",
-							resp.Proto, resp.StatusCode, body, resp.ContentLength)
+				var failed error // the first failure the resource was told of: its own
+				for range 3 {
+					if err := <-writes; err != nil && failed == nil {
+						failed = err
 					}
 				}
-				srv.Close() // the handler has returned: the log is complete
-				what := map[string]string{"failwrite": "filter write failed", "failclose": "filter close failed"}[how]
-				if n := strings.Count(log.String(), what); n != 1 {
-					t.Errorf("the failure logged %d times, want once: %s", n, log.String())
+				if failed == nil || !errors.Is(failed, end) {
+					t.Errorf("the resource was told %v, want the failure NotifyFinish reports (%v)", failed, end)
 				}
 			})
 		}

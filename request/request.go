@@ -429,11 +429,18 @@ func (r *Request) BytesWritten() int64 {
 // removed, since the length of the transformed body is not known in
 // advance; except for a body known in full (FinishWith, which sends a
 // synchronous render's result): that one is transformed before the
-// headers go out, and Content-Length is the transformed length. If the
-// writer fails on such a body (Write or Close), nothing is sent: the
-// failure is logged, the response is abandoned with it (NotifyFinish),
-// FinishWith returns it, and the Site cuts the connection, so that the
-// client does not take part of the body for the whole.
+// headers go out, and Content-Length is the transformed length.
+//
+// If the writer fails (Write, Flush or Close), the body is incomplete: the
+// failure is logged, the response is abandoned with it, wrapped
+// (NotifyFinish; the Write, Flush, Finish or FinishWith that met it
+// returns it, as later ones do), and the Site cuts the connection (over
+// HTTP/2 resets the stream), so that the client does not take part of the
+// body for the whole. On a body known in full nothing is sent at all. A
+// failure of dst that the writer returns, as it is or wrapped (%w), is the
+// connection's, not the writer's: the client went away, and the response
+// reports ErrGone, as without a filter.
+//
 // The filter and its writer run while the Request is locked: they must not
 // call methods of the Request.
 type BodyFilter func(h http.Header, code int, dst io.Writer) io.WriteCloser

@@ -1,7 +1,11 @@
 package request
 
 import (
+	"bytes"
 	"errors"
+	"fmt"
+	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"syscall"
@@ -146,5 +150,76 @@ func TestSetResponseCodeRefusesInvalidCodes(t *testing.T) {
 		if got := r.ResponseCode(); got != code {
 			t.Errorf("SetResponseCode(%d): code %d", code, got)
 		}
+	}
+}
+
+// relay is a body filter's writer that hands what it is given to dst, its
+// failures wrapped, at once, when flushed, or when closed (when).
+type relay struct {
+	dst  io.Writer
+	when string
+	held []byte
+}
+
+func (w *relay) Write(p []byte) (int, error) {
+	w.held = append(w.held, p...)
+	if w.when == "write" {
+		return len(p), w.pass()
+	}
+	return len(p), nil
+}
+
+func (w *relay) Flush() error {
+	if w.when == "flush" {
+		return w.pass()
+	}
+	return nil
+}
+
+func (w *relay) Close() error { return w.pass() }
+
+func (w *relay) pass() error {
+	_, err := w.dst.Write(w.held)
+	w.held = nil
+	if err != nil {
+		return fmt.Errorf("relay: %w", err)
+	}
+	return nil
+}
+
+// TestWriteFailureUnderFilterIsGone: the connection that fails under a
+// body filter's writer, which reports it, means the client went away, as
+// without a filter (TestWriteFailureAbandons): ErrGone, and nothing
+// logged as the filter's failure; on a Write, a flush (a streamed Write),
+// or the Close at Finish.
+func TestWriteFailureUnderFilterIsGone(t *testing.T) {
+	for _, when := range []string{"write", "flush", "close"} {
+		t.Run(when, func(t *testing.T) {
+			var log bytes.Buffer
+			cfg := &Config{Logger: slog.New(slog.NewTextHandler(&log, nil))}
+			broken := &deadConnError{syscall.EPIPE}
+			r := New(brokenWriter{httptest.NewRecorder(), broken}, httptest.NewRequest("GET", "/", nil), cfg)
+			r.SetBodyFilter(func(_ http.Header, _ int, dst io.Writer) io.WriteCloser { return &relay{dst: dst, when: when} })
+			if when == "flush" {
+				r.Stream()
+			}
+			notify := r.NotifyFinish()
+			_, err := r.Write([]byte("body"))
+			if when == "close" {
+				if err != nil {
+					t.Fatalf("Write: %v", err)
+				}
+				err = r.Finish()
+			}
+			if !errors.Is(err, ErrGone) {
+				t.Errorf("error %v, want ErrGone", err)
+			}
+			if got := <-notify; !errors.Is(got, ErrGone) {
+				t.Errorf("NotifyFinish: %v, want ErrGone", got)
+			}
+			if log.Len() > 0 {
+				t.Errorf("logged: %s", log.String())
+			}
+		})
 	}
 }

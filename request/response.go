@@ -38,6 +38,26 @@ func (b bodyWriter) Write(p []byte) (int, error) {
 	return n, err
 }
 
+// filterDst is the writer a body filter writes to: bodyWriter, whose
+// failures it marks as the connection's (transportError), so that a
+// failure of the filter's writer can be told from one of the connection
+// under it.
+type filterDst struct{ r *Request }
+
+func (d filterDst) Write(p []byte) (int, error) {
+	n, err := bodyWriter(d).Write(p)
+	if err != nil {
+		err = &transportError{err}
+	}
+	return n, err
+}
+
+// transportError is a failure of the connection under a body filter.
+type transportError struct{ err error }
+
+func (e *transportError) Error() string { return e.err.Error() }
+func (e *transportError) Unwrap() error { return e.err }
+
 // writeHeaderLocked sends the status and headers, with those of the
 // request's sessions, and installs the body filter. bodyLen is the length of
 // a body known in full, which becomes the Content-Length (unless the status
@@ -97,8 +117,7 @@ func (r *Request) writeHeadersLocked(full []byte, bodyLen int, raw bool) ([]byte
 					err = cerr
 				}
 				if err != nil {
-					r.Logger().Error("request: the body filter failed", "uri", r.URI(), "err", err)
-					err = fmt.Errorf("request: the body filter failed: %w", err)
+					err = r.filterFailedLocked(err)
 					r.abandonLocked(err)
 					return nil, err
 				}
@@ -109,7 +128,7 @@ func (r *Request) writeHeadersLocked(full []byte, bodyLen int, raw bool) ([]byte
 			r.w.WriteHeader(int(r.code))
 			return full, nil
 		}
-		var dst io.Writer = bodyWriter{r}
+		var dst io.Writer = filterDst{r}
 		if r.r.Method == http.MethodHead {
 			dst = io.Discard
 		}
@@ -195,19 +214,47 @@ func (r *Request) writeBodyLocked(p []byte, raw bool) (int, error) {
 		n, err = bodyWriter{r}.Write(p)
 	}
 	if err != nil && !errors.Is(err, http.ErrBodyNotAllowed) && !errors.Is(err, http.ErrContentLength) {
-		// The connection failed under the write: the client went away
-		// (the server notices it later, through the request's context).
-		// Abandon the response now, so that this and every later write
-		// report ErrGone as documented, not the transport's error.
-		r.abandonLocked(ErrGone)
-		return n, ErrGone
+		return n, r.writeFailedLocked(err)
 	}
 	return n, err
 }
 
+// writeFailedLocked abandons the response after a write or flush of its
+// body failed with err, and returns why (see failureLocked). r.mu must be
+// held.
+func (r *Request) writeFailedLocked(err error) error {
+	err = r.failureLocked(err)
+	r.abandonLocked(err)
+	return err
+}
+
+// failureLocked returns what the response is to be abandoned with after a
+// write, flush or close of its body failed with err. Either the connection
+// failed under it: the client went away (the server notices it later,
+// through the request's context), and this and every later write report
+// ErrGone as documented, not the transport's error. Or the body filter's
+// writer failed (see filterFailedLocked): the client has part of the body,
+// and the Site is to cut the connection. r.mu must be held.
+func (r *Request) failureLocked(err error) error {
+	if r.more == nil || r.enc == nil || errors.As(err, new(*transportError)) {
+		return ErrGone
+	}
+	return r.filterFailedLocked(err)
+}
+
+// filterFailedLocked logs err, a failure of the body filter's writer
+// itself, not of the connection under it, and returns the error the
+// response is to be abandoned with: not ErrGone, so that the Site cuts the
+// connection (over HTTP/2 resets the stream) rather than end a body that
+// lacks what the filter failed to make. r.mu must be held.
+func (r *Request) filterFailedLocked(err error) error {
+	r.Logger().Error("request: the body filter failed", "uri", r.URI(), "err", err)
+	return fmt.Errorf("request: the body filter failed: %w", err)
+}
+
 // flushLocked sends what the body filter and the server hold. A failure
-// means the client went away, as in writeBodyLocked. A server's writer
-// that cannot flush is not a failure. r.mu must be held.
+// abandons the response, as in writeBodyLocked. A server's writer that
+// cannot flush is not a failure. r.mu must be held.
 func (r *Request) flushLocked() error {
 	var err error
 	if r.more != nil && r.enc != nil {
@@ -216,13 +263,12 @@ func (r *Request) flushLocked() error {
 		}
 	}
 	if err == nil {
-		err = http.NewResponseController(r.w).Flush()
+		if err = http.NewResponseController(r.w).Flush(); err == nil || errors.Is(err, http.ErrNotSupported) {
+			return nil
+		}
+		err = &transportError{err} // the server's, not the filter's
 	}
-	if err == nil || errors.Is(err, http.ErrNotSupported) {
-		return nil
-	}
-	r.abandonLocked(ErrGone)
-	return ErrGone
+	return r.writeFailedLocked(err)
 }
 
 // Flush sends the status and headers if they were not sent, and every byte
@@ -262,7 +308,9 @@ func (r *Request) Stream() {
 // Finish ends the response: it sends the headers if nothing was written yet,
 // and tells NotifyFinish's channels that the response finished. It returns
 // ErrFinished if called twice, and ErrGone or ErrClosed if the response was
-// abandoned, in which case it does nothing else. After the connection was
+// abandoned, in which case it does nothing else. If the body filter's
+// writer fails to close, the response is abandoned instead, and Finish
+// returns why (see BodyFilter). After the connection was
 // hijacked through ResponseWriter, Finish tells the server that its new
 // owner is done with it.
 func (r *Request) Finish() error {
@@ -276,7 +324,7 @@ func (r *Request) Finish() error {
 		r.writeHeaderLocked(-1, false)
 	}
 	r.endLocked(nil)
-	return nil
+	return r.goneLocked() // nil, or the body filter's failure to close
 }
 
 // endHijackedLocked ends a hijacked response when endableLocked's err says
@@ -330,8 +378,14 @@ func (r *Request) FinishWith(body []byte) error {
 		}
 	}
 	_, err = r.writeBodyLocked(body, false)
-	if r.goneLocked() == nil { // else the failed write already ended the response
+	switch {
+	case r.more == nil: // no filter, not abandoned: the common case, kept short
 		r.endLocked(nil)
+	case r.gone == nil: // else the failed write already ended the response
+		r.endLocked(nil)
+		if err == nil {
+			err = r.gone // the body filter's failure to close (see endLocked)
+		}
 	}
 	return err
 }
@@ -371,13 +425,25 @@ func (r *Request) goneLocked() error {
 	return r.gone
 }
 
-// endLocked records the end of the response and tells whoever waits. r.mu must be held.
+// endLocked records the end of the response and tells whoever waits. A
+// response that finishes through a body filter closes the filter's writer
+// first: if that fails, the body is incomplete, and the response is
+// abandoned instead (see failureLocked). r.mu must be held.
 func (r *Request) endLocked(err error) {
-	r.finished = r.finished || err == nil
 	if r.more == nil {
+		r.finished = r.finished || err == nil
 		r.endWriter(err == nil)
 		return // nobody waits
 	}
+	if r.enc != nil && err == nil {
+		// On a status without a body the server refuses what the
+		// filter writes when closed, as it refuses Write: no failure.
+		if cerr := r.enc.Close(); cerr != nil && !errors.Is(cerr, http.ErrBodyNotAllowed) {
+			err = r.failureLocked(cerr)
+			r.gone = err
+		}
+	}
+	r.finished = r.finished || err == nil
 	r.endBody()
 	r.wakeSaveWaitersLocked()
 	if r.hj != nil {
@@ -385,13 +451,6 @@ func (r *Request) endLocked(err error) {
 			r.hj.stop()
 		}
 		r.hj.cancel(err) // (context.Canceled when err is nil)
-	}
-	if r.enc != nil && err == nil {
-		// On a status without a body the server refuses what the
-		// filter writes when closed, as it refuses Write: no failure.
-		if cerr := r.enc.Close(); cerr != nil && !errors.Is(cerr, http.ErrBodyNotAllowed) {
-			r.Logger().Error("request: closing the body filter", "uri", r.URI(), "err", cerr)
-		}
 	}
 	// After the body filter's last bytes, before anyone is told: the
 	// server's handler may return as soon as it is.
