@@ -566,31 +566,15 @@ func TestStoredRenewDuringFirstStore(t *testing.T) {
 	defer m.Close()
 	const rounds = 3000
 	stale := 0
-	for range rounds {
-		s, err := m.Make()
-		if err != nil {
-			t.Fatal(err)
-		}
-		var wg sync.WaitGroup
-		wg.Go(func() {
-			if err := m.Renew(s); err != nil {
-				t.Error(err)
-			}
-		})
-		wg.Go(func() {
-			if err := session.Set(s, Counter{Value: 1}); err != nil {
-				t.Error(err)
-			}
-		})
-		wg.Wait()
+	failed := raceRenews(t, m, rounds, false, func(s *session.Session, _ bool) {
 		if got, err := m.Lookup(s.UID()); err != nil {
 			stale++
 		} else if v, _ := session.Get[Counter](got); v.Value != 1 {
 			t.Fatalf("the stored session's counter is %d, want 1", v.Value)
 		}
-		if err := s.Expire(); err != nil {
-			t.Fatal(err)
-		}
+	}, func(s *session.Session) error { return session.Set(s, Counter{Value: 1}) })
+	if failed > 0 {
+		t.Errorf("%d of %d Updates failed", failed, rounds)
 	}
 	if stale > 0 {
 		t.Fatalf("%d of %d sessions have a uid the Store does not know", stale, rounds)
@@ -608,45 +592,17 @@ func TestStoredUpdateDuringRenew(t *testing.T) {
 	m := session.NewManager(session.Options{Store: newFakeStore()})
 	defer m.Close()
 	const rounds = 3000
-	var failed atomic.Int32
-	for i := range rounds {
-		s, err := m.Make()
-		if err != nil {
-			t.Fatal(err)
-		}
-		if i%2 == 1 {
-			if err := m.Save(s); err != nil {
-				t.Fatal(err)
-			}
-		}
-		var wg sync.WaitGroup
-		wg.Go(func() {
-			if err := m.Renew(s); err != nil {
-				t.Error(err)
-			}
-		})
-		wg.Go(func() {
-			if session.Set(s, Counter{Value: 1}) != nil {
-				failed.Add(1)
-			}
-		})
-		wg.Go(func() {
-			if session.Set(s, "visitor") != nil {
-				failed.Add(1)
-			}
-		})
-		wg.Wait()
+	failed := raceRenews(t, m, rounds, true, func(s *session.Session, opFailed bool) {
 		if got, err := m.Lookup(s.UID()); err != nil {
 			t.Fatal(err)
-		} else if v, _ := session.Get[Counter](got); failed.Load() == 0 && v.Value != 1 {
+		} else if v, _ := session.Get[Counter](got); !opFailed && v.Value != 1 {
 			t.Fatalf("the stored session's counter is %d, want 1", v.Value)
 		}
-		if err := s.Expire(); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if n := failed.Load(); n > 0 {
-		t.Fatalf("%d of %d Updates failed", n, 2*rounds)
+	},
+		func(s *session.Session) error { return session.Set(s, Counter{Value: 1}) },
+		func(s *session.Session) error { return session.Set(s, "visitor") })
+	if failed > 0 {
+		t.Fatalf("%d of %d Updates failed", failed, 2*rounds)
 	}
 }
 
@@ -660,41 +616,57 @@ func TestStoredTouchDuringRenew(t *testing.T) {
 	m := session.NewManager(session.Options{Store: newFakeStore()})
 	defer m.Close()
 	const rounds = 3000
-	var failed atomic.Int32
+	touch := func(s *session.Session) error { return s.Touch() }
+	failed := raceRenews(t, m, rounds, true, func(s *session.Session, _ bool) {
+		if _, err := m.Lookup(s.UID()); err != nil {
+			t.Fatal(err)
+		}
+	}, touch, touch)
+	if failed > 0 {
+		t.Fatalf("%d of %d Touches failed", failed, 2*rounds)
+	}
+}
+
+// raceRenews runs rounds times: a session is made (and stored first in
+// odd rounds if storeOdd), a Renew of it races ops, each on a goroutine
+// of its own, then check looks at the session, told whether an op of that
+// round failed, and the session is expired. It returns how many ops
+// failed in all.
+func raceRenews(t *testing.T, m *session.Manager, rounds int, storeOdd bool, check func(s *session.Session, opFailed bool), ops ...func(*session.Session) error) int {
+	t.Helper()
+	total := 0
 	for i := range rounds {
 		s, err := m.Make()
 		if err != nil {
 			t.Fatal(err)
 		}
-		if i%2 == 1 {
+		if storeOdd && i%2 == 1 {
 			if err := m.Save(s); err != nil {
 				t.Fatal(err)
 			}
 		}
+		var failed atomic.Int32
 		var wg sync.WaitGroup
 		wg.Go(func() {
 			if err := m.Renew(s); err != nil {
 				t.Error(err)
 			}
 		})
-		for range 2 {
+		for _, op := range ops {
 			wg.Go(func() {
-				if err := s.Touch(); err != nil {
+				if op(s) != nil {
 					failed.Add(1)
 				}
 			})
 		}
 		wg.Wait()
-		if _, err := m.Lookup(s.UID()); err != nil {
-			t.Fatal(err)
-		}
+		check(s, failed.Load() > 0)
 		if err := s.Expire(); err != nil {
 			t.Fatal(err)
 		}
+		total += int(failed.Load())
 	}
-	if n := failed.Load(); n > 0 {
-		t.Fatalf("%d of %d Touches failed", n, 2*rounds)
-	}
+	return total
 }
 
 // TestStoredTouchAfterRenewElsewhere: a Touch through a view of the
