@@ -225,15 +225,7 @@ func TestHijackedRequestOutlivesHandler(t *testing.T) {
 			var accessLog testutil.SyncBuffer
 			s := site.New(root)
 			s.AccessLog = &accessLog
-			returned := make(chan struct{}, 1)
-			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, hr *http.Request) {
-				s.ServeHTTP(w, hr)
-				returned <- struct{}{}
-			}))
-			t.Cleanup(func() {
-				s.Close()
-				srv.Close()
-			})
+			srv, returned := testutil.StartSignalling(t, s)
 			conn, err := net.Dial("tcp", srv.Listener.Addr().String())
 			if err != nil {
 				t.Fatal(err)

@@ -5,7 +5,6 @@ import (
 	"io"
 	"net"
 	"net/http"
-	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -80,15 +79,7 @@ func TestAccessLogWaitsForHijackedEnd(t *testing.T) {
 	log := make(lines, 4)
 	s := site.New(root)
 	s.AccessLog = log
-	returned := make(chan struct{}, 1)
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, hr *http.Request) {
-		s.ServeHTTP(w, hr)
-		returned <- struct{}{}
-	}))
-	t.Cleanup(func() {
-		s.Close()
-		srv.Close()
-	})
+	srv, returned := testutil.StartSignalling(t, s)
 	conn, err := net.Dial("tcp", srv.Listener.Addr().String())
 	if err != nil {
 		t.Fatal(err)

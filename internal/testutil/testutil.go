@@ -88,6 +88,19 @@ func Start(t testing.TB, s *site.Site, config *http.Server) *httptest.Server {
 	return start(t, s, config, plain)
 }
 
+// StartSignalling serves s as Start does with a plain server, and sends on
+// the returned channel (buffered, of one) each time s's ServeHTTP returns:
+// for tests of what happens after the server's handler is done.
+func StartSignalling(t testing.TB, s *site.Site) (*httptest.Server, <-chan struct{}) {
+	t.Helper()
+	returned := make(chan struct{}, 1)
+	srv := Start(t, s, &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s.ServeHTTP(w, r)
+		returned <- struct{}{}
+	})})
+	return srv, returned
+}
+
 func start(t testing.TB, s *site.Site, config *http.Server, how int) *httptest.Server {
 	t.Helper()
 	srv := httptest.NewUnstartedServer(s)
