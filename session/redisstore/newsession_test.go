@@ -84,6 +84,20 @@ func TestNewSessionFirstScript(t *testing.T) {
 			}
 			return nil, uid
 		}},
+		{"Update conflicting, absent", false, func(t *testing.T, uid string) (map[string][]byte, string) {
+			cur, err := st.Update(ctx, uid, "missing", []byte("old"), []byte("new"))
+			if !errors.Is(err, session.ErrConflict) || cur != nil {
+				t.Fatalf("got %q, %v; want nil, ErrConflict", cur, err)
+			}
+			return nil, uid
+		}},
+		{"Update conflicting, empty", false, func(t *testing.T, uid string) (map[string][]byte, string) {
+			cur, err := st.Update(ctx, uid, "3:abc", nil, []byte("new"))
+			if !errors.Is(err, session.ErrConflict) || cur == nil || len(cur) != 0 {
+				t.Fatalf("got %#v, %v; want an empty current value, ErrConflict", cur, err)
+			}
+			return nil, uid
+		}},
 		{"Expire", false, func(t *testing.T, uid string) (map[string][]byte, string) {
 			rec, err := st.Expire(ctx, uid)
 			if err != nil {

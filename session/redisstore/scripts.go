@@ -146,19 +146,20 @@ return fill(out, 1, now, m)
 
 // updateScript is the compare-and-set of one component. KEYS[1] the key;
 // ARGV: field, "1" if the old value is ARGV[3] ("0": absent), "1" to set
-// ARGV[5] ("0": delete), grace. It returns {0} if the session is not live,
-// {1} on success, {2, current} (current absent if none) on a conflict.
+// ARGV[5] ("0": delete), grace. It returns 0 if the session is not live, 1
+// on success, and on a conflict the current value, or 2 if there is none.
+// It answers with a number or a string, not a table: Redis takes about
+// 0.7 µs longer to convert a table (BenchmarkIncrement).
 var updateScript = redis.NewScript(prelude + `
 local s = read('HMGET', KEYS[1], 'd', 'e', 'r', 'g', ARGV[1], 't')
-if not s[6] or s[2] or s[3] then return {0} end
+if not s[6] or s[2] or s[3] then return 0 end
 local now = now_ms()
 local d = tonumber(s[1])
 if not d then d = now + redis.call('PTTL', KEYS[1]) - tonumber(ARGV[6]) end
-if now >= d then return {0} end
+if now >= d then return 0 end
 local cur = s[5]
 if (ARGV[2] == '1' and cur ~= ARGV[3]) or (ARGV[2] == '0' and cur) then
-	if cur then return {2, cur} end
-	return {2}
+	return cur or 2
 end
 local g = (tonumber(s[4]) or 0) + 1
 if ARGV[4] == '1' then
@@ -167,7 +168,7 @@ else
 	redis.call('HDEL', KEYS[1], ARGV[1])
 	redis.call('HSET', KEYS[1], 'g', g)
 end
-return {1}
+return 1
 `)
 
 // expireScript ends a live session now and tells the other instances.

@@ -195,7 +195,7 @@ func appendItem[S string | []byte](b []byte, s S) []byte {
 // slack (see loadScript). So after a touch through this process, until
 // the deadline is a slack further than the session's timeout can carry it,
 // a load that touches writes nothing, and this process reads the session
-// with plain commands (TIME, HGETALL and PTTL in one pipeline), which cost
+// with plain commands (TIME and HGETALL in one pipeline), which cost
 // Redis several times less than the script: the common case of a visitor
 // whose requests come in bursts to one instance.
 func (st *Store) Load(ctx context.Context, uid string, touch bool) (*session.Record, error) {
@@ -247,11 +247,9 @@ func (st *Store) read(ctx context.Context, uid string) (*session.Record, error) 
 	key := st.key(uid)
 	var now *redis.TimeCmd
 	var fields *redis.MapStringStringCmd
-	var ttl *redis.DurationCmd
 	_, err := st.client.Pipelined(ctx, func(p redis.Pipeliner) error {
 		now = p.Time(ctx)
 		fields = p.HGetAll(ctx, key)
-		ttl = p.PTTL(ctx, key)
 		return nil
 	})
 	if err != nil {
@@ -277,19 +275,13 @@ func (st *Store) read(ctx context.Context, uid string) (*session.Record, error) 
 	if !ok1 || !ok2 {
 		return nil, errMalformed
 	}
-	d, ok := num("d")
-	c, _ := num("c")
-	a, _ := num("a")
-	if !ok { // as settle in the scripts
-		d = nowMs + ttl.Val().Milliseconds() - st.grace
-		life := t
-		if l > 0 {
-			life = min(life, l)
-		}
-		if n, _ := num("n"); n > 0 {
-			life = min(life, n)
-		}
-		c, a = d-life, d-life
+	d, ok3 := num("d")
+	c, ok4 := num("c")
+	a, ok5 := num("a")
+	if !ok3 || !ok4 || !ok5 {
+		// Times not written yet (a session Create wrote, not touched
+		// since it became a hash): the script settles them.
+		return nil, errNeedScript
 	}
 	if nowMs >= d {
 		return nil, session.ErrNotFound
@@ -324,24 +316,22 @@ func (st *Store) Update(ctx context.Context, uid, name string, old, data []byte)
 		hasNew = "1"
 	}
 	v, err := updateScript.Run(ctx, st.client, []string{st.key(uid)},
-		componentPrefix+name, hasOld, old, hasNew, data, st.grace).Slice()
+		componentPrefix+name, hasOld, old, hasNew, data, st.grace).Result()
 	if err != nil {
 		return nil, err
 	}
-	switch status(v) {
-	case 1:
-		return nil, nil
-	case 2:
-		if len(v) < 2 {
+	switch v := v.(type) {
+	case string:
+		return []byte(v), session.ErrConflict
+	case int64:
+		switch v {
+		case 1:
+			return nil, nil
+		case 2:
 			return nil, session.ErrConflict
+		case 0:
+			return nil, session.ErrNotFound
 		}
-		cur, ok := v[1].(string)
-		if !ok {
-			return nil, errMalformed
-		}
-		return []byte(cur), session.ErrConflict
-	case 0:
-		return nil, session.ErrNotFound
 	}
 	return nil, errMalformed
 }
