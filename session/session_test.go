@@ -15,41 +15,6 @@ import (
 	"github.com/gotwisted/web/session"
 )
 
-// mustPanic runs f and fails unless it panics with a message that starts
-// with "session: ".
-func mustPanic(t *testing.T, name string, f func()) {
-	t.Helper()
-	defer func() {
-		t.Helper()
-		r := recover()
-		if r == nil {
-			t.Errorf("%s: did not panic", name)
-			return
-		}
-		if msg, ok := r.(string); !ok || !strings.HasPrefix(msg, "session: ") {
-			t.Errorf("%s: panic %v, want a string starting with %q", name, r, "session: ")
-		}
-	}()
-	f()
-}
-
-// newStore returns a store that is closed when the test ends.
-func newStore(t *testing.T, opts session.Options) *session.Manager {
-	st := session.NewManager(opts)
-	t.Cleanup(st.Close)
-	return st
-}
-
-// add makes a session with f and adds it to st.
-func add(t *testing.T, st *session.Manager, f session.Factory) *session.Session {
-	t.Helper()
-	s := f(uuid.NewString())
-	if err := session.Add(st, s); err != nil {
-		t.Fatalf("Add: %v", err)
-	}
-	return s
-}
-
 func TestNew(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		uid := uuid.NewString()

@@ -14,26 +14,6 @@ import (
 	"github.com/gotwisted/web/session"
 )
 
-// twoProcesses returns two Managers sharing one fakeStore, as two
-// processes sharing Redis, closed when the test ends.
-func twoProcesses(t *testing.T, f session.Factory) (*fakeStore, *session.Manager, *session.Manager) {
-	st := newFakeStore()
-	a := session.NewManager(session.Options{Factory: f, Store: st})
-	b := session.NewManager(session.Options{Factory: f, Store: st})
-	t.Cleanup(a.Close)
-	t.Cleanup(b.Close)
-	return st, a, b
-}
-
-func count(t *testing.T, s *session.Session) int {
-	t.Helper()
-	var n int
-	if err := session.Update(s, nil, func(c *Counter) error { c.Value++; n = c.Value; return nil }); err != nil {
-		t.Fatal(err)
-	}
-	return n
-}
-
 // TestStoredShared: a session made through a is found through b; each
 // process reads the other's changes at its next access, and a new session
 // is stored by its first change (or by Save), not before.
