@@ -16,7 +16,7 @@ import (
 // take turns (updateLocks), so that only other processes make them
 // conflict.
 
-// component returns the decoded component name of s's view, decoding and
+// componentLocked returns the decoded component name of s's view, decoding and
 // caching it on first use. s.mu must be held.
 func componentLocked[T any](m *Manager, s *Session, name string) (T, bool) {
 	var zero T
