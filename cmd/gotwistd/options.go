@@ -101,7 +101,7 @@ var webOptions = []option{
 		set: func(o *config, v string) error { o.https = v; return nil }},
 	{long: "ignore-ext", param: true, help: "Specify an extension to ignore. These will be processed in order.",
 		set: func(o *config, v string) error { o.ignoreExts = append(o.ignoreExts, v); return nil }},
-	{long: "index", short: 'i', param: true, def: "index, index.html, index.htm", help: "Add the name of a file used to check for directory indexes.",
+	{long: "index", short: 'i', param: true, def: "index, index.html, index.htm, index.rpy", help: "Add the name of a file used to check for directory indexes; the first one given replaces the defaults.",
 		set: func(o *config, v string) error { o.indexes = append(o.indexes, v); return nil }},
 	{long: "listen", param: true, def: "tcp:8080", help: "Add an endpoint description (tcp:PORT[:interface=ADDR], ssl:PORT:privateKey=FILE[:certKey=FILE], unix:PATH[:mode=666]) of a port to start the server on.",
 		set: func(o *config, v string) error { o.listen = append(o.listen, v); return nil }},

@@ -462,15 +462,17 @@ func TestPathFiles(t *testing.T) {
 	dir := t.TempDir()
 	const rpy = "from twisted.web.static import Data\nresource = Data(b'secret source', 'text/plain')\n"
 	testutil.WriteFiles(t, dir, map[string]string{
-		"www/hello.cgi":   "#!/bin/sh\nprintf 'Content-Type: text/plain\\r\\n\\r\\n'\necho \"cgi ran: $QUERY_STRING\"\n",
-		"www/app.rpy":     rpy,
-		"www/page.epy":    rpy,
-		"www/UP.RPY":      rpy,
-		"www/about.html":  "<p>about</p>",
-		"www/notes.txt":   "notes",
-		"www/sub/x.txt":   "x",
-		"outside/out.txt": "outside",
-		"only.rpy":        rpy,
+		"www/hello.cgi":     "#!/bin/sh\nprintf 'Content-Type: text/plain\\r\\n\\r\\n'\necho \"cgi ran: $QUERY_STRING\"\n",
+		"www/app.rpy":       rpy,
+		"www/page.epy":      rpy,
+		"www/UP.RPY":        rpy,
+		"www/about.html":    "<p>about</p>",
+		"www/notes.txt":     "notes",
+		"www/sub/x.txt":     "x",
+		"www/app/index.rpy": rpy,
+		"www/app/users.db":  "private",
+		"outside/out.txt":   "outside",
+		"only.rpy":          rpy,
 	})
 	if err := os.Chmod(filepath.Join(dir, "www/hello.cgi"), 0o755); err != nil {
 		t.Fatal(err)
@@ -519,6 +521,11 @@ func TestPathFiles(t *testing.T) {
 	check(u+"/notes-link", 200, "notes")
 	check(u+"/linked/up.txt", 403, "")
 	check(u+"/linked/noted.md", 200, "notes")
+	// twistd web's index names end with index.rpy: a directory that a
+	// script answers is refused, as the script is, and never listed.
+	if resp, body := fetch(t, client, u+"/app/"); resp.StatusCode != 403 || strings.Contains(body, "users.db") {
+		t.Errorf("GET /app/ (which has an index.rpy): %d\n%s", resp.StatusCode, body)
+	}
 	if _, body := fetch(t, client, u+"/"); !strings.Contains(body, "app.rpy") {
 		t.Errorf("the listing:\n%s", body)
 	}
