@@ -107,7 +107,7 @@ var webOptions = []option{
 		set: func(o *config, v string) error { o.listen = append(o.listen, v); return nil }},
 	{long: "logfile", short: 'l', param: true, help: "Path to web CLF (Combined Log Format) log file. (gotwisted: - is standard output; SIGHUP reopens the file.)",
 		set: func(o *config, v string) error { o.logfile = v; return nil }},
-	{long: "max-body-size", param: true, def: "10485760", ours: true, help: "The largest request body, in bytes, the server reads (413 beyond it); negative: no limit.",
+	{long: "max-body-size", param: true, def: "10485760", ours: true, help: "The largest request body, in bytes, the server reads (413 beyond it); 0 or negative: no limit.",
 		set: func(o *config, v string) error {
 			n, err := strconv.ParseInt(v, 10, 64)
 			if err != nil {
