@@ -7,13 +7,19 @@ import (
 
 var errMalformed = errors.New("guard: malformed auth-params")
 
+// maxDigestParams is the most auth-params parseDigest accepts: a Digest
+// response uses 12 (RFC 7616 §3.4), so 32 leaves room for extensions,
+// and a header of many tiny parameters costs a bounded map, not one entry
+// per four bytes of header.
+const maxDigestParams = 32
+
 // parseDigest parses the auth-params of a Digest Authorization header
 // (RFC 7616 §3.4, RFC 9110 §11.2): a comma-separated list of
 // name=value, where the value is a token or a quoted-string, with optional
 // whitespace around the commas and the "=". Names are returned lower-case,
 // quoted values unescaped; empty list elements are skipped. A name given
-// twice, a missing "=", an unterminated quoted-string or a control
-// character is an error.
+// twice, a missing "=", an unterminated quoted-string, a control character
+// or more than maxDigestParams parameters is an error.
 func parseDigest(s string) (map[string]string, error) {
 	params := make(map[string]string, 10)
 	i := 0
@@ -54,7 +60,7 @@ func parseDigest(s string) (map[string]string, error) {
 			}
 			value = s[start:i]
 		}
-		if _, dup := params[name]; dup {
+		if _, dup := params[name]; dup || len(params) == maxDigestParams {
 			return nil, errMalformed
 		}
 		params[name] = value
