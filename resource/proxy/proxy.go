@@ -26,16 +26,19 @@
 //
 // If the upstream cannot be reached, or fails before it answers, the client
 // gets 502 Bad Gateway (RFC 9110 §15.6.3), where Twisted answers
-// 501 "Gateway error". A client that stops sending its body for the Site's
-// BodyIdleTimeout gets 408, and its connection is closed (see
-// [request.Request.Body]). The body is not held by the Site, so the Site's
-// MaxRequestBodySize does not bound it: the upstream applies its own limit,
-// as it would to a client of its own.
+// 501 "Gateway error"; if it does not answer in time (a timeout of the
+// Proxy's Transport: dialling, the TLS handshake, or its
+// ResponseHeaderTimeout), 504 Gateway Timeout (§15.6.5). A client that
+// stops sending its body for the Site's BodyIdleTimeout gets 408, and its
+// connection is closed (see [request.Request.Body]). The body is not held
+// by the Site, so the Site's MaxRequestBodySize does not bound it: the
+// upstream applies its own limit, as it would to a client of its own.
 package proxy
 
 import (
 	"context"
 	"errors"
+	"net"
 	"net/http"
 	"net/http/httputil"
 	"net/url"
@@ -172,10 +175,16 @@ func (p *ReverseProxy) rewrite(pr *httputil.ProxyRequest) {
 	}
 }
 
-// badGateway is the page for an upstream that could not be reached.
-var badGateway = resource.ErrorPage(http.StatusBadGateway, "Bad Gateway", "Could not connect")
+// The pages for an upstream that could not be reached or failed, and for
+// one that did not answer in time.
+var (
+	badGateway     = resource.ErrorPage(http.StatusBadGateway, "Bad Gateway", "Could not connect")
+	gatewayTimeout = resource.ErrorPage(http.StatusGatewayTimeout, "Gateway Timeout", "The upstream server did not answer in time")
+)
 
-// fail answers a request whose upstream failed before answering.
+// fail answers a request whose upstream failed before answering: 504 when
+// the transport timed out (dialling, the TLS handshake, or waiting for the
+// response's headers), else 502.
 func (p *ReverseProxy) fail(w http.ResponseWriter, req *http.Request, err error) {
 	r := handler.Request(req)
 	if req.Context().Err() != nil || errors.Is(err, request.ErrBodyTimeout) {
@@ -185,7 +194,12 @@ func (p *ReverseProxy) fail(w http.ResponseWriter, req *http.Request, err error)
 		return
 	}
 	r.Logger().Warn("proxy: upstream failed", "uri", r.URI(), "upstream", p.upstream.Redacted(), "err", err)
-	body, _ := badGateway.Render(r)
-	w.WriteHeader(http.StatusBadGateway)
+	page := badGateway
+	var ne net.Error
+	if errors.As(err, &ne) && ne.Timeout() {
+		page = gatewayTimeout
+	}
+	body, _ := page.Render(r)
+	w.WriteHeader(page.Code())
 	_, _ = w.Write(body)
 }

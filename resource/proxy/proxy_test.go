@@ -4,9 +4,11 @@ import (
 	"bufio"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/gotwisted/web/internal/testutil"
 	"github.com/gotwisted/web/resource"
@@ -89,6 +91,34 @@ func TestUnreachable(t *testing.T) {
 		}
 		if ct := resp.Header.Get("Content-Type"); ct != "text/html; charset=utf-8" {
 			t.Errorf("%s: Content-Type %q", m, ct)
+		}
+	}
+}
+
+// An upstream that does not answer in time gives 504 Gateway Timeout
+// (RFC 9110 §15.6.5), not the 502 of an upstream that failed: the
+// transport's timeouts (ResponseHeaderTimeout here; a dial or TLS
+// handshake timeout alike) say the upstream was too slow.
+func TestUpstreamTimeout(t *testing.T) {
+	up := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		<-req.Context().Done() // never answers; the proxy's transport gives up
+	}))
+	t.Cleanup(up.Close)
+	u, _ := url.Parse(up.URL + "/base")
+	p := proxy.NewReverseProxy(u)
+	tr := &http.Transport{ResponseHeaderTimeout: 50 * time.Millisecond}
+	t.Cleanup(tr.CloseIdleConnections)
+	p.Proxy.Transport = tr
+	root := resource.New()
+	root.PutChild("proxy", p)
+	_, srv := testutil.Serve(t, root, testutil.Quiet)
+	for _, m := range []string{"GET", "HEAD"} {
+		resp, b := testutil.Do(t, srv, m, "/proxy/x", nil)
+		if resp.StatusCode != http.StatusGatewayTimeout {
+			t.Errorf("%s: status %d, want 504", m, resp.StatusCode)
+		}
+		if m == "GET" && !strings.Contains(b, "<title>504 - Gateway Timeout</title>") {
+			t.Errorf("%s: body %q", m, b)
 		}
 	}
 }
