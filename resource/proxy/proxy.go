@@ -61,9 +61,11 @@ type ReverseProxy struct {
 	Proxy *httputil.ReverseProxy
 
 	// XForwarded adds X-Forwarded-For, X-Forwarded-Host and
-	// X-Forwarded-Proto headers describing the client's request (see
-	// httputil.ProxyRequest.SetXForwarded). Twisted adds none; off by
-	// default. Incoming X-Forwarded headers are never passed on.
+	// X-Forwarded-Proto headers describing the client's request as the
+	// Site sees it (Request.ClientAddr, Host and IsSecure): behind a proxy
+	// the Site trusts (Site.TrustProxyHeaders), the client that proxy
+	// reported. Twisted adds none; off by default. Incoming X-Forwarded
+	// headers are never passed on.
 	XForwarded bool
 
 	upstream *url.URL
@@ -171,8 +173,25 @@ func (p *ReverseProxy) rewrite(pr *httputil.ProxyRequest) {
 	}
 	pr.Out.Host = "" // the upstream's host
 	if p.XForwarded {
-		pr.SetXForwarded()
+		setXForwarded(pr.Out.Header, r)
 	}
+}
+
+// setXForwarded describes the client to the upstream as the Site sees it
+// (as httputil.ProxyRequest.SetXForwarded does from the connection): behind
+// a proxy the Site trusts, the client that proxy reported, not the proxy.
+func setXForwarded(h http.Header, r *request.Request) {
+	if addr := r.ClientAddr(); addr != "-" {
+		h.Set("X-Forwarded-For", addr)
+	}
+	if host := r.Host(); host != "" {
+		h.Set("X-Forwarded-Host", host)
+	}
+	proto := "http"
+	if r.IsSecure() {
+		proto = "https"
+	}
+	h.Set("X-Forwarded-Proto", proto)
 }
 
 // The pages for an upstream that could not be reached or failed, and for

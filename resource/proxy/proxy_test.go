@@ -2,6 +2,7 @@ package proxy_test
 
 import (
 	"bufio"
+	"fmt"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -13,6 +14,7 @@ import (
 	"github.com/gotwisted/web/internal/testutil"
 	"github.com/gotwisted/web/resource"
 	"github.com/gotwisted/web/resource/proxy"
+	"github.com/gotwisted/web/site"
 )
 
 func TestForwarding(t *testing.T) {
@@ -50,6 +52,48 @@ func TestForwarding(t *testing.T) {
 			}
 			if resp.Header.Get("X-Upstream") != "yes" || resp.Header.Get("Content-Type") != "text/plain; charset=us-ascii" {
 				t.Errorf("upstream headers lost: %v", resp.Header)
+			}
+		})
+	}
+}
+
+// With XForwarded, the upstream is told of the client as the Site sees it.
+// Behind a proxy the Site trusts (Site.TrustProxyHeaders), that is the
+// client that proxy reported, not the proxy itself: the forwarded headers
+// once described the hop (the proxy's address, its Host, plain http), so
+// an upstream behind two proxies logged the wrong address and built http
+// URLs for a client on https.
+func TestXForwardedTrusted(t *testing.T) {
+	up := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		fmt.Fprintf(w, "for=%q host=%q proto=%q", req.Header.Values("X-Forwarded-For"),
+			req.Header.Values("X-Forwarded-Host"), req.Header.Values("X-Forwarded-Proto"))
+	}))
+	t.Cleanup(up.Close)
+	u, _ := url.Parse(up.URL + "/base")
+	p := proxy.NewReverseProxy(u)
+	p.XForwarded = true
+	front := func(trust bool) *httptest.Server {
+		_, srv := testutil.Serve(t, p, testutil.Quiet, func(s *site.Site) { s.TrustProxyHeaders = trust })
+		return srv
+	}
+	claims := []string{"X-Forwarded-For", "6.6.6.6, 10.0.0.7", "X-Forwarded-Host", "public.example",
+		"X-Forwarded-Proto", "https"}
+	tests := []struct {
+		name  string
+		trust bool
+		want  string
+	}{
+		{"trusted", true, `for=["10.0.0.7"] host=["public.example"] proto=["https"]`},
+		{"untrusted", false, `for=["127.0.0.1"] host=["front.example"] proto=["http"]`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			srv := front(tt.trust)
+			req := testutil.NewRequest(t, "GET", srv.URL+"/x", nil, claims...)
+			req.Host = "front.example"
+			resp, body := testutil.Send(t, srv.Client(), req)
+			if resp.StatusCode != 200 || body != tt.want {
+				t.Errorf("got %d %s, want %s", resp.StatusCode, body, tt.want)
 			}
 		})
 	}
