@@ -55,9 +55,15 @@ import (
 type ReverseProxy struct {
 	resource.Leaf
 
-	// Proxy does the forwarding. Its Transport, FlushInterval, BufferPool
-	// and ModifyResponse may be set before serving; its Rewrite and
-	// ErrorHandler belong to the ReverseProxy and must not be replaced.
+	// Proxy does the forwarding. Its Transport, FlushInterval, BufferPool,
+	// ModifyResponse and ErrorLog may be set before serving; its Rewrite
+	// and ErrorHandler belong to the ReverseProxy and must not be
+	// replaced. A failure before the upstream answers goes to the Site's
+	// logger (Request.Logger) with the 502 or 504 page; what httputil
+	// logs itself, such as a body copy that failed once the answer had
+	// begun, goes to ErrorLog, the log package's standard logger when nil.
+	// To send it to a slog.Logger, set ErrorLog to
+	// slog.NewLogLogger(logger.Handler(), slog.LevelWarn).
 	Proxy *httputil.ReverseProxy
 
 	// XForwarded adds X-Forwarded-For, X-Forwarded-Host and
