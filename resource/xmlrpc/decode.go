@@ -58,7 +58,13 @@ type decoder struct {
 	values      int // values still allowed; negative: no limit
 }
 
+// byteOrderMark is UTF-8's encoding of U+FEFF, which may begin a UTF-8
+// document (XML 1.0 §4.3.3); Python's parser skips it, and some clients
+// send it.
+const byteOrderMark = "\xef\xbb\xbf"
+
 func newDecoder(body []byte, o decodeOptions) *decoder {
+	body = bytes.TrimPrefix(body, []byte(byteOrderMark)) // encoding/xml reads it as text
 	d := &decoder{src: &source{b: body}, useDateTime: o.useDateTime, maxDepth: o.maxDepth, maxValues: o.maxValues}
 	if d.maxDepth <= 0 {
 		d.maxDepth = DefaultMaxDepth
