@@ -382,8 +382,9 @@ func (d *decoder) typed(name string, depth int) (any, error) {
 		}
 		return nil, fmt.Errorf("bad boolean value %q", truncate(s))
 	case "double", "float":
+		// Beyond float64's range is an infinity, as Python's float() reads it.
 		f, err := strconv.ParseFloat(strings.TrimSpace(s), 64)
-		if err != nil {
+		if err != nil && !errors.Is(err, strconv.ErrRange) {
 			return nil, fmt.Errorf("bad double value %q", truncate(s))
 		}
 		return f, nil

@@ -3,6 +3,7 @@ package xmlrpc_test
 import (
 	"context"
 	"errors"
+	"math"
 	"net/http"
 	"reflect"
 	"strings"
@@ -381,4 +382,28 @@ func TestRegisterPanics(t *testing.T) {
 		}
 	}()
 	xmlrpc.New(nil).PutSubHandler("x", nil)
+}
+
+// TestDoubleBeyondRange: a double too large for float64 is read as an
+// infinity, one too small as zero, as Python's float() reads them, rather
+// than refused.
+func TestDoubleBeyondRange(t *testing.T) {
+	srv, _ := serve(t, rpc2(newExample()))
+	for _, tc := range []struct {
+		text string
+		want float64
+	}{
+		{"1e400", math.Inf(1)},
+		{"-1e400", math.Inf(-1)},
+		{"1e-400", 0},
+		{"1.7976931348623157e308", math.MaxFloat64},
+	} {
+		body := "<methodCall><methodName>echo</methodName><params><param><value><double>" +
+			tc.text + "</double></value></param></params></methodCall>"
+		_, resp := post(t, srv, "POST", "text/xml", strings.NewReader(body))
+		got, err := xmlrpc.DecodeResponse([]byte(resp))
+		if err != nil || got != tc.want {
+			t.Errorf("echo(%s) = %v, %v; want %v", tc.text, got, err, tc.want)
+		}
+	}
 }
