@@ -43,7 +43,7 @@
 //	int, i4 (i1 i2 i8) int               any integer type that holds it, float32, float64
 //	boolean            bool              bool
 //	string, bare text  string            string
-//	double             float64           float32, float64
+//	double             float64           float64, float32 if it holds it
 //	dateTime.iso8601   DateTime          time.Time, DateTime (time.Time when UseDateTime)
 //	base64             []byte            []byte
 //	struct             map[string]any    map[string]T, a struct (fields as below)

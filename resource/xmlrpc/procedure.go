@@ -230,14 +230,19 @@ func assign(dst reflect.Value, v any) *argError {
 		}
 		dst.SetUint(uint64(n))
 	case reflect.Float32, reflect.Float64:
+		var f float64
 		switch x := v.(type) {
 		case float64:
-			dst.SetFloat(x)
+			f = x
 		case int:
-			dst.SetFloat(float64(x))
+			f = float64(x)
 		default:
 			return mismatch(t, v)
 		}
+		if dst.OverflowFloat(f) { // a finite double beyond float32's range
+			return &argError{msg: fmt.Sprintf("%v is out of range for %s", f, t)}
+		}
+		dst.SetFloat(f)
 	case reflect.String:
 		s, ok := v.(string)
 		if !ok {

@@ -120,6 +120,9 @@ func TestFaults(t *testing.T) {
 		{"out of range", "typed", []any{
 			300, 0, false, "", 0, xmlrpc.DateTime("20240229T13:14:15"), []byte{}, map[string]any{}, []any{}, map[string]any{}, nil,
 		}, 8002, "typed: argument 1: 300 is out of range for int8", ""},
+		{"double out of range for float32", "typed", []any{
+			0, 0, false, "", 1e300, xmlrpc.DateTime("20240229T13:14:15"), []byte{}, map[string]any{}, []any{}, map[string]any{}, nil,
+		}, 8002, "typed: argument 5: 1e+300 is out of range for float32", ""},
 		{"negative to uint", "typed", []any{
 			0, -1, false, "", 0, xmlrpc.DateTime("20240229T13:14:15"), []byte{}, map[string]any{}, []any{}, map[string]any{}, nil,
 		}, 8002, "typed: argument 2: -1 is out of range for uint", ""},
