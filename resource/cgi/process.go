@@ -77,6 +77,15 @@ func (p *process) end() error {
 		_ = killGroup(pid)
 	}
 	err := p.cmd.Wait()
+	// exec reports ctx's error for a process still unreaped when ctx ended
+	// (as it is when its output ended first), even one that had exited by
+	// itself: how it ended is what the log needs.
+	if ps := p.cmd.ProcessState; ps != nil && (errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)) {
+		err = nil
+		if !ps.Success() {
+			err = &exec.ExitError{ProcessState: ps}
+		}
+	}
 	if !zombie {
 		_ = killGroup(pid)
 	}

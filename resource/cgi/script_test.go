@@ -356,3 +356,47 @@ func TestBodyOverContentLength(t *testing.T) {
 		t.Errorf("not logged:\n%s", srv.log)
 	}
 }
+
+// TestExitLoggedBeforeHeaders: the log of a script refused before its
+// header block ended says how the script ended, not that the run was
+// cancelled, which is only how the server tidied up after it.
+func TestExitLoggedBeforeHeaders(t *testing.T) {
+	tests := []struct {
+		name   string
+		script string
+		want   string // in the log line of the refusal; "" for no exit, "-" for either
+	}{
+		{"exit 0, no output", sh(`exit 0`), ""},
+		{"exit 4, no output", sh(`exit 4`), "exit status 4"},
+		// Killed or not by then, it was not cancelled.
+		{"bad header", sh(`printf 'XYZ\n\n'`), "-"},
+	}
+	dir := t.TempDir()
+	root := resource.New()
+	for i, tt := range tests {
+		name := fmt.Sprintf("s%d.cgi", i)
+		root.PutChild(name, cgi.NewScript(writeScript(t, dir, name, tt.script)))
+	}
+	srv := serve(t, root)
+	for i, tt := range tests {
+		if got := srv.get(t, fmt.Sprintf("/s%d.cgi", i)); got.code != 502 {
+			t.Fatalf("%s: %d %q, want 502", tt.name, got.code, got.body)
+		}
+		var line string
+		for l := range strings.Lines(srv.log.String()) {
+			if strings.Contains(l, "bad script response") && strings.Contains(l, fmt.Sprintf("/s%d.cgi", i)) {
+				line = l
+			}
+		}
+		switch {
+		case line == "":
+			t.Errorf("%s: no refusal logged:\n%s", tt.name, srv.log)
+		case strings.Contains(line, "context canceled"):
+			t.Errorf("%s: logged as cancelled: %s", tt.name, line)
+		case tt.want == "" && strings.Contains(line, "exit="):
+			t.Errorf("%s: logged an exit error for a clean exit: %s", tt.name, line)
+		case tt.want != "" && tt.want != "-" && !strings.Contains(line, tt.want):
+			t.Errorf("%s: %q not logged: %s", tt.name, tt.want, line)
+		}
+	}
+}
