@@ -23,7 +23,8 @@
 // Its responses follow net/http's rules: a small response is sent with a
 // Content-Length; Flush sends at once; when the handler sets no
 // Content-Type, one is sniffed from the body with [http.DetectContentType]
-// instead of the framework's default text/html, and an empty body gets none.
+// instead of the framework's default text/html (under resource/gzip, from
+// its first Write, before compression), and an empty body gets none.
 //
 // # Bodies
 //
