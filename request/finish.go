@@ -25,7 +25,7 @@ func (r *Request) Finish() error {
 		return r.endHijackedLocked(err)
 	}
 	if !r.wroteHeader {
-		r.writeHeaderLocked(-1, false)
+		r.writeHeaderLocked(-1, false, nil)
 	}
 	r.endLocked(nil)
 	return r.goneLocked() // nil, or the body filter's failure to close
@@ -77,7 +77,7 @@ func (r *Request) FinishWith(body []byte) error {
 		if body == nil {
 			body = []byte{} // known in full, and empty
 		}
-		if body, err = r.writeHeadersLocked(body, len(body), false); err != nil { // the body is the whole response
+		if body, err = r.writeHeadersLocked(body, len(body), false, nil); err != nil { // the body is the whole response
 			return err // the filter failed: the response is abandoned
 		}
 	}

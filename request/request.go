@@ -429,7 +429,10 @@ func (r *Request) BytesWritten() int64 {
 // removed, since the length of the transformed body is not known in
 // advance; except for a body known in full (FinishWith, which sends a
 // synchronous render's result): that one is transformed before the
-// headers go out, and Content-Length is the transformed length.
+// headers go out, and Content-Length is the transformed length. A
+// response written through ResponseWriter with no Content-Type, which
+// net/http would sniff from the body, has it sniffed from its first Write,
+// before the filter, when the filter returns a writer.
 //
 // If the writer fails (Write, Flush or Close), the body is incomplete: the
 // failure is logged, the response is abandoned with it, wrapped

@@ -64,11 +64,12 @@ func (e *transportError) Unwrap() error { return e.err }
 // allows no body, or a HEAD response with no body set one of its own), or
 // -1. raw means the headers come from code that speaks net/http's own rules
 // (ResponseWriter): no default Content-Type is added, so that net/http
-// sniffs one, as it would for that code. r.mu must be held, and the
+// sniffs one, as it would for that code. first is the first Write's bytes,
+// if the headers go out for it. r.mu must be held, and the
 // sessions whose cookies go out stored: the caller took r.mu, then called
 // saveSessionsLocked or sendSessionsLocked, which may release it meanwhile.
-func (r *Request) writeHeaderLocked(bodyLen int, raw bool) {
-	_, _ = r.writeHeadersLocked(nil, bodyLen, raw) // no body: no filter's failure
+func (r *Request) writeHeaderLocked(bodyLen int, raw bool, first []byte) {
+	_, _ = r.writeHeadersLocked(nil, bodyLen, raw, first) // no body: no filter's failure
 }
 
 // writeHeadersLocked is writeHeaderLocked for a body known in full, full
@@ -82,7 +83,12 @@ func (r *Request) writeHeaderLocked(bodyLen int, raw bool) {
 // response is abandoned with the error, which is returned, and the Site
 // cuts the connection, so that the client does not take part of a body,
 // declared with its length, for the whole.
-func (r *Request) writeHeadersLocked(full []byte, bodyLen int, raw bool) ([]byte, error) {
+//
+// net/http sniffs no Content-Type for a body with a Content-Encoding: when
+// the filter encodes a raw response that has none, it is sniffed here from
+// first, the bytes that made the headers go out, so that a mounted handler
+// has the type it would have had without the filter.
+func (r *Request) writeHeadersLocked(full []byte, bodyLen int, raw bool, first []byte) ([]byte, error) {
 	r.wroteHeader = true
 	h := r.w.Header()
 	// What the resource set decides some of what is added below. An empty
@@ -134,6 +140,9 @@ func (r *Request) writeHeadersLocked(full []byte, bodyLen int, raw bool) ([]byte
 		}
 		if r.enc = r.filter(h, int(r.code), dst); r.enc != nil {
 			h.Del("Content-Length")
+			if _, ok := h["Content-Type"]; raw && !ok && allowed && len(first) > 0 {
+				h.Set("Content-Type", http.DetectContentType(first))
+			}
 		}
 	}
 	r.w.WriteHeader(int(r.code))
@@ -189,7 +198,7 @@ func (r *Request) writeLocked(p []byte, raw bool) (int, error) {
 		return 0, err
 	}
 	if !r.wroteHeader {
-		r.writeHeaderLocked(-1, raw)
+		r.writeHeaderLocked(-1, raw, p)
 	}
 	n, err := r.writeBodyLocked(p, raw)
 	if err == nil && r.streaming {
@@ -284,7 +293,7 @@ func (r *Request) flush(raw bool) error {
 		return err
 	}
 	if !r.wroteHeader {
-		r.writeHeaderLocked(-1, raw)
+		r.writeHeaderLocked(-1, raw, nil)
 	}
 	return r.flushLocked()
 }

@@ -67,7 +67,7 @@ func (w responseWriter) WriteHeader(code int) {
 		return
 	}
 	r.code = int32(code)
-	r.writeHeaderLocked(-1, true)
+	r.writeHeaderLocked(-1, true, nil)
 }
 
 // Write writes p to the body, after the headers if they were not sent. It

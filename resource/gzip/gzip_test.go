@@ -19,6 +19,7 @@ import (
 	"github.com/gotwisted/web/request"
 	"github.com/gotwisted/web/resource"
 	"github.com/gotwisted/web/resource/gzip"
+	"github.com/gotwisted/web/resource/handler"
 	"github.com/gotwisted/web/resource/static"
 	"github.com/gotwisted/web/site"
 )
@@ -323,5 +324,48 @@ func TestETagWeakenedWhenCompressed(t *testing.T) {
 	if resp.StatusCode != 200 || resp.Header.Get("Content-Encoding") != "gzip" || gunzip(t, raw) != page {
 		t.Errorf("resuming with If-Range %q: %d Content-Encoding %q, want the whole body compressed",
 			req.Header.Get("If-Range"), resp.StatusCode, resp.Header.Get("Content-Encoding"))
+	}
+}
+
+// A mounted http.Handler that sets no Content-Type relies on net/http to
+// sniff one from the body; net/http does not sniff a body that has a
+// Content-Encoding, so the Request sniffs the handler's first Write before
+// it is compressed. Wrapped or not, the handler's page has the same type.
+func TestHandlerContentTypeSniffed(t *testing.T) {
+	const html = "<!DOCTYPE html><html><body><p>hello</p></body></html>"
+	hello := handler.New(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		io.WriteString(w, html)
+	}))
+	for _, h2 := range []bool{false, true} {
+		t.Run(map[bool]string{false: "HTTP/1.1", true: "HTTP/2"}[h2], func(t *testing.T) {
+			root := resource.New()
+			root.PutChild("hello", gzip.Wrap(hello))
+			serve := testutil.Serve
+			if h2 {
+				serve = testutil.ServeHTTP2
+			}
+			_, srv := serve(t, root)
+			client := identityClient(t, srv)
+			tests := []struct {
+				method, accept, encoding string
+			}{
+				{"GET", "gzip", "gzip"},
+				{"HEAD", "gzip", "gzip"},
+				{"GET", "", ""},
+			}
+			for _, tt := range tests {
+				req := testutil.NewRequest(t, tt.method, srv.URL+"/hello", nil, "Accept-Encoding", tt.accept)
+				resp, raw := testutil.Send(t, client, req)
+				if got := resp.Header.Get("Content-Encoding"); got != tt.encoding {
+					t.Fatalf("%s, Accept-Encoding %q: Content-Encoding %q, want %q", tt.method, tt.accept, got, tt.encoding)
+				}
+				if got, want := resp.Header.Get("Content-Type"), "text/html; charset=utf-8"; got != want {
+					t.Errorf("%s, Accept-Encoding %q: Content-Type %q, want %q", tt.method, tt.accept, got, want)
+				}
+				if tt.method == "GET" && tt.encoding == "gzip" && gunzip(t, raw) != html {
+					t.Errorf("body %q", raw)
+				}
+			}
+		})
 	}
 }

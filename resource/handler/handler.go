@@ -16,6 +16,14 @@
 //	mux.HandleFunc("GET /hello", hello)
 //	root.PutChild("app", handler.New(mux)) // GET /app/hello runs hello
 //
+// As under [http.StripPrefix], the handler does not know where it is
+// mounted unless it asks [Prefix]: a path it builds from its request's URL
+// leaves the mount point. The redirects a ServeMux sends to add a
+// trailing slash or clean a path do ("/app/static" for a pattern "/static/"
+// is sent to "/static/", outside "/app"), as does [http.Redirect] given a
+// relative URL. Register the path without the slash too, and build
+// Locations with Prefix.
+//
 // # Responses
 //
 // The handler writes through [request.Request.ResponseWriter], so its status
@@ -23,7 +31,8 @@
 // Its responses follow net/http's rules: a small response is sent with a
 // Content-Length; Flush sends at once; when the handler sets no
 // Content-Type, one is sniffed from the body with [http.DetectContentType]
-// instead of the framework's default text/html, and an empty body gets none.
+// instead of the framework's default text/html (under resource/gzip, from
+// its first Write, before compression), and an empty body gets none.
 //
 // # Bodies
 //

@@ -21,8 +21,9 @@
 // tree's 404 page; a path some route matches for other methods gets 405
 // Method Not Allowed with an Allow header in the framework's order (HEAD
 // answered by GET routes, OPTIONS answered automatically), and a method no
-// route declares gets 501. A path that matches only with (without) a
-// trailing slash is redirected there when RedirectTrailingSlash is set.
+// route declares (nor RFC 9110, nor RFC 5789's PATCH) gets 501. A path that
+// matches only with (without) a trailing slash is redirected there when
+// RedirectTrailingSlash is set.
 package router
 
 import (
@@ -224,11 +225,12 @@ func (rt *Router) allowed(path string) []string {
 }
 
 // notAllowed answers a method no route for the path renders: OPTIONS with
-// 200 and the Allow header, another known method with 405, any other
-// method with 501, as resource.Render answers for a resource.
+// 200 and the Allow header, another known method, or one some other path
+// routes, with 405, any other method with 501, as resource.Render answers
+// for a resource.
 func (rt *Router) notAllowed(r *request.Request, allowed []string) ([]byte, error) {
 	m := r.Method()
-	if !slices.Contains(known[:], m) {
+	if !slices.Contains(known[:], m) && !slices.Contains(rt.methods, m) {
 		return resource.Render(unknownMethod{}, r) // the tree's 501 page
 	}
 	list := strings.Join(allowed, ", ")

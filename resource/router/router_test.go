@@ -68,6 +68,8 @@ func TestRoutes(t *testing.T) {
 		{"GET", "/api/users", 405, "I only allow the methods POST, OPTIONS here.", "POST, OPTIONS", ""},
 		{"GET", "/api/only-delete", 405, "I only allow the methods DELETE, OPTIONS here.", "DELETE, OPTIONS", ""},
 		{"BREW", "/api/users/bob", 501, "I don't know how to treat a BREW request.", "", ""},
+		// HEH is routed, though not here: the router knows it.
+		{"HEH", "/api/users", 405, `with the method &#34;HEH&#34;.  I only allow the methods POST, OPTIONS here.`, "POST, OPTIONS", ""},
 		{"GET", "/api/dir", 301, "", "", "/api/dir/"},
 		{"GET", "/api/dir?x=1", 301, "", "", "/api/dir/?x=1"},
 		{"POST", "/api/users/", 307, "", "", "/api/users"},

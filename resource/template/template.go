@@ -67,7 +67,8 @@ func New(t *template.Template, data DataFunc) *Resource {
 }
 
 // RenderGET executes the template. It sets Content-Type to
-// text/html; charset=utf-8 unless the data function set one. In the default
+// text/html; charset=utf-8 unless the data function set one (or set it to
+// nil, to send none). In the default
 // buffered mode it returns the page or the template's error; with Stream it
 // writes the page itself and returns a nil body (the response ends when it
 // returns), or the error if nothing was sent yet.
@@ -79,9 +80,8 @@ func (t *Resource) RenderGET(r *request.Request) ([]byte, error) {
 			return nil, err
 		}
 	}
-	h := r.ResponseHeader()
-	if h["Content-Type"] == nil {
-		h.Set("Content-Type", "text/html; charset=utf-8")
+	if _, set := r.ResponseHeader()["Content-Type"]; !set {
+		r.SetHeader("Content-Type", "text/html; charset=utf-8")
 	}
 	if t.Stream {
 		return t.stream(r, data)

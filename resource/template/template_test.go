@@ -6,6 +6,7 @@ import (
 	"html/template"
 	"io"
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 
@@ -132,5 +133,34 @@ func TestStreamIsIncremental(t *testing.T) {
 	rest, _ := io.ReadAll(br)
 	if got := len(first) + len(rest); got != 20_003 || !strings.HasSuffix(string(rest), "end") {
 		t.Errorf("got %d bytes ending %q", got, rest[len(rest)-3:])
+	}
+}
+
+// The data function decides the Content-Type: one it sets is kept, and a
+// nil value, the framework's way of saying "send none", sends none.
+func TestDataSetsContentType(t *testing.T) {
+	tm := template.Must(template.New("t").Parse(`<p>{{.}}</p>`))
+	withType := func(v []string) webtemplate.DataFunc {
+		return func(r *request.Request) (any, error) {
+			r.ResponseHeader()["Content-Type"] = v
+			return "x", nil
+		}
+	}
+	root := resource.New()
+	root.PutChild("xhtml", webtemplate.New(tm, withType([]string{"application/xhtml+xml"})))
+	root.PutChild("none", webtemplate.New(tm, withType(nil)))
+	_, srv := testutil.Serve(t, root, testutil.Quiet)
+	tests := []struct {
+		target string
+		want   []string
+	}{
+		{"/xhtml", []string{"application/xhtml+xml"}},
+		{"/none", nil},
+	}
+	for _, tt := range tests {
+		resp, body := testutil.Do(t, srv, "GET", tt.target, nil)
+		if got := resp.Header.Values("Content-Type"); resp.StatusCode != 200 || body != "<p>x</p>" || !slices.Equal(got, tt.want) {
+			t.Errorf("%s: %d %q, Content-Type %q; want 200, %q", tt.target, resp.StatusCode, body, got, tt.want)
+		}
 	}
 }
