@@ -369,6 +369,16 @@ func (r *Request) SetHeader(name, value string) {
 	}
 }
 
+// DelHeader removes a response header. It has no effect once the headers
+// have been sent or the response has ended.
+func (r *Request) DelHeader(name string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if h := r.headerLocked(); h != nil {
+		h.Del(name)
+	}
+}
+
 // AddCookie adds a Set-Cookie line to the response. It has no effect once
 // the headers have been sent or the response has ended.
 func (r *Request) AddCookie(c *http.Cookie) {

@@ -128,6 +128,24 @@ func finishPage(r *request.Request, body []byte) {
 	}
 }
 
+// representationHeaders describe the body a resource meant to send, not
+// the error page that replaces it.
+var representationHeaders = [...]string{
+	"Content-Encoding", "Content-Range", "Content-Disposition",
+	"Content-Location", "ETag", "Last-Modified",
+}
+
+// dropRepresentation removes from a failed response the headers that
+// describe the body the resource meant to send: the page is not encoded
+// as it said ("Content-Encoding: br" on the plain page makes a browser
+// fail to show it), nor a part of it, nor a download named as it said.
+// The rest (cookies, Cache-Control, CORS headers) stays.
+func dropRepresentation(r *request.Request) {
+	for _, name := range representationHeaders {
+		r.DelHeader(name)
+	}
+}
+
 // setFailed records for the inspector, if there is one, that r failed.
 func setFailed(r *request.Request) {
 	if t := introspect.From(r.HTTPRequest().Context()); t != nil {
@@ -141,7 +159,10 @@ func setFailed(r *request.Request) {
 // shown), 503 for an error wrapping session.ErrUnavailable (a shared
 // session store that failed), else 500 "Processing Failed", or, with
 // DisplayTracebacks, a page
-// showing the error and stack, HTML-escaped. If the headers were already
+// showing the error and stack, HTML-escaped. The page keeps the headers
+// the resource set, less those that described the body it meant to send
+// (Content-Encoding, Content-Range, Content-Disposition, Content-Location,
+// ETag, Last-Modified). If the headers were already
 // sent, the response is abandoned with err instead. A resource that fails
 // after returning NotDoneYet may call Fail itself.
 func Fail(r *request.Request, err error, stack []byte) { fail(r, err, stack) }
@@ -164,6 +185,7 @@ func fail(r *request.Request, err error, stack []byte) (cut bool) {
 			r.Abort(err)
 			return true
 		}
+		dropRepresentation(r)
 		page := ErrorPage(se.Code, http.StatusText(se.Code), clientErrorDetail(se.Code))
 		body, _ := page.Render(r)
 		finishPage(r, body)
@@ -182,6 +204,7 @@ func fail(r *request.Request, err error, stack []byte) (cut bool) {
 	// goroutine, and once the response was abandoned the server may be
 	// reading the header map, or be done with it.
 	r.SetResponseCode(http.StatusInternalServerError)
+	dropRepresentation(r)
 	r.SetHeader("Content-Type", "text/html")
 	if !r.DisplayTracebacks() {
 		finishPage(r, processingFailed)

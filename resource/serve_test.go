@@ -251,3 +251,49 @@ func TestFailAfterNotDoneYet(t *testing.T) {
 		t.Errorf("%d failures logged, want 2:\n%s", n, log.String())
 	}
 }
+
+// TestErrorPageDropsRepresentation: the page that replaces a failed
+// render does not carry the headers that described the body the resource
+// meant to send, which would make a client decode, cut or save it as that
+// body; the other headers stay.
+func TestErrorPageDropsRepresentation(t *testing.T) {
+	dropped := []string{"Content-Encoding", "Content-Range", "Content-Disposition", "Content-Location", "ETag", "Last-Modified"}
+	failWith := func(err error) resource.Resource {
+		return testutil.Func(func(r *request.Request) ([]byte, error) {
+			r.SetHeader("Content-Encoding", "br")
+			r.SetHeader("Content-Range", "bytes 0-9/100")
+			r.SetHeader("Content-Disposition", `attachment; filename="report.csv"`)
+			r.SetHeader("Content-Location", "/report.csv")
+			r.SetHeader("ETag", `"v1"`)
+			r.SetHeader("Last-Modified", "Mon, 30 Nov 2026 00:00:00 GMT")
+			r.SetHeader("X-Kept", "yes")
+			return nil, err
+		})
+	}
+	tests := []struct {
+		name string
+		err  error
+		code int
+		text string
+	}{
+		{"500", errors.New("kaboom"), 500, "Processing Failed"},
+		{"404", &request.StatusError{Code: 404}, 404, "404 - Not Found"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, srv := testutil.Serve(t, failWith(tt.err), testutil.LogTo(io.Discard))
+			resp, body := testutil.Do(t, srv, "GET", "/", nil)
+			if resp.StatusCode != tt.code || !strings.Contains(body, tt.text) {
+				t.Fatalf("%d %q, want %d with %q", resp.StatusCode, body, tt.code, tt.text)
+			}
+			for _, name := range dropped {
+				if v, ok := resp.Header[name]; ok {
+					t.Errorf("the error page carries %s: %q", name, v)
+				}
+			}
+			if resp.Header.Get("X-Kept") != "yes" || !strings.HasPrefix(resp.Header.Get("Content-Type"), "text/html") {
+				t.Errorf("headers %v, want X-Kept and the page's Content-Type", resp.Header)
+			}
+		})
+	}
+}
