@@ -86,7 +86,8 @@
 //     and the close is sent at once.
 //
 // A GET without the upgrade headers gets the framework's 400 page, a bad
-// Sec-WebSocket-Version 426 with the version it speaks, and any other
+// Sec-WebSocket-Version 426 naming the protocol and the version it speaks
+// (Upgrade: websocket, Sec-WebSocket-Version: 13), and any other
 // method 405 with an Allow header, as any resource that renders only GET.
 //
 // The protocol itself is github.com/coder/websocket's; [StatusCode] and

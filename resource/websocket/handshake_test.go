@@ -51,25 +51,27 @@ func TestRefusedHandshakes(t *testing.T) {
 		header http.Header
 		status int
 		body   string
-		hdr    [2]string // a header the response must carry
+		hdr    []string // headers the response must carry: name, value, ...
 	}{
-		{"plain GET", "GET", nil, 400, badRequest, [2]string{}},
-		{"no Upgrade", "GET", with("Upgrade", ""), 400, badRequest, [2]string{}},
-		{"Upgrade: h2c", "GET", with("Upgrade", "h2c"), 400, badRequest, [2]string{}},
-		{"no Connection: Upgrade", "GET", with("Connection", "keep-alive"), 400, badRequest, [2]string{}},
-		{"no key", "GET", with("Sec-Websocket-Key", ""), 400, badRequest, [2]string{}},
-		{"short key", "GET", with("Sec-Websocket-Key", "AAAA"), 400, badRequest, [2]string{}},
+		{"plain GET", "GET", nil, 400, badRequest, nil},
+		{"no Upgrade", "GET", with("Upgrade", ""), 400, badRequest, nil},
+		{"Upgrade: h2c", "GET", with("Upgrade", "h2c"), 400, badRequest, nil},
+		{"no Connection: Upgrade", "GET", with("Connection", "keep-alive"), 400, badRequest, nil},
+		{"no key", "GET", with("Sec-Websocket-Key", ""), 400, badRequest, nil},
+		{"short key", "GET", with("Sec-Websocket-Key", "AAAA"), 400, badRequest, nil},
 		{"old version", "GET", with("Sec-Websocket-Version", "8"), 426,
-			page(426, "Upgrade Required", "The request was refused."), [2]string{"Sec-Websocket-Version", "13"}},
-		{"HEAD", "HEAD", upgradeHeaders(), 400, "", [2]string{}},
-		{"POST", "POST", upgradeHeaders(), 405, "", [2]string{"Allow", "GET, HEAD, OPTIONS"}},
-		{"PUT", "PUT", nil, 405, "", [2]string{"Allow", "GET, HEAD, OPTIONS"}},
-		{"OPTIONS", "OPTIONS", nil, 200, "", [2]string{"Allow", "GET, HEAD, OPTIONS"}},
+			page(426, "Upgrade Required", "The request was refused."),
+			// RFC 9110 section 15.5.22: a 426 names the protocol to upgrade to.
+			[]string{"Sec-Websocket-Version", "13", "Upgrade", "websocket", "Connection", "Upgrade"}},
+		{"HEAD", "HEAD", upgradeHeaders(), 400, "", nil},
+		{"POST", "POST", upgradeHeaders(), 405, "", []string{"Allow", "GET, HEAD, OPTIONS"}},
+		{"PUT", "PUT", nil, 405, "", []string{"Allow", "GET, HEAD, OPTIONS"}},
+		{"OPTIONS", "OPTIONS", nil, 200, "", []string{"Allow", "GET, HEAD, OPTIONS"}},
 		{"other site", "GET", with("Origin", "http://evil.test"), 403,
-			page(403, "Forbidden", "The request was refused."), [2]string{}},
-		{"same host, other port", "GET", with("Origin", "http://127.0.0.1:1"), 403, "", [2]string{}},
-		{"null origin", "GET", with("Origin", "null"), 403, "", [2]string{}},
-		{"scheme pattern, other scheme", "GET", with("Origin", "http://app.test"), 403, "", [2]string{}},
+			page(403, "Forbidden", "The request was refused."), nil},
+		{"same host, other port", "GET", with("Origin", "http://127.0.0.1:1"), 403, "", nil},
+		{"null origin", "GET", with("Origin", "null"), 403, "", nil},
+		{"scheme pattern, other scheme", "GET", with("Origin", "http://app.test"), 403, "", nil},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			resp, body := handshake(t, httpURL, tc.method, tc.header)
@@ -82,8 +84,10 @@ func TestRefusedHandshakes(t *testing.T) {
 			if tc.status >= 400 && tc.method != "HEAD" && !strings.Contains(body, fmt.Sprintf("<title>%d - ", tc.status)) {
 				t.Errorf("body %q is not the framework's page", body)
 			}
-			if tc.hdr[0] != "" && resp.Header.Get(tc.hdr[0]) != tc.hdr[1] {
-				t.Errorf("%s: %q, want %q", tc.hdr[0], resp.Header.Get(tc.hdr[0]), tc.hdr[1])
+			for i := 0; i < len(tc.hdr); i += 2 {
+				if got := resp.Header.Get(tc.hdr[i]); got != tc.hdr[i+1] {
+					t.Errorf("%s: %q, want %q", tc.hdr[i], got, tc.hdr[i+1])
+				}
 			}
 		})
 	}

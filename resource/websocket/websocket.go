@@ -256,6 +256,10 @@ func checkHandshake(r *request.Request) error {
 	case !hasToken(hr.Header["Upgrade"], "websocket"):
 		why = "no Upgrade: websocket"
 	case hr.Header.Get("Sec-WebSocket-Version") != "13":
+		// A 426 names the protocol to upgrade to (RFC 9110 section
+		// 15.5.22), and the version of it (RFC 6455 section 4.2.2).
+		r.SetHeader("Upgrade", "websocket")
+		r.SetHeader("Connection", "Upgrade")
 		r.SetHeader("Sec-WebSocket-Version", "13")
 		return &request.StatusError{Code: http.StatusUpgradeRequired,
 			Err: fmt.Errorf("websocket: unsupported Sec-WebSocket-Version %q", hr.Header.Get("Sec-WebSocket-Version"))}
