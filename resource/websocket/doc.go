@@ -23,6 +23,12 @@
 // returns an error refuses the connection with the framework's page for
 // that error, as a render method's error would.
 //
+// A client may offer subprotocols (Sec-WebSocket-Protocol, the second
+// argument of a browser's WebSocket constructor): the handshake chooses the
+// first of [Resource.Subprotocols] that it offers, and the Protocol reads the
+// choice from [Transport.Subprotocol]. A browser drops a connection it
+// offered subprotocols for if the answer names none.
+//
 // # Events
 //
 // A connection's Protocol methods are called one at a time, from one

@@ -218,3 +218,38 @@ type sessionPage struct{ resource.Base }
 func (*sessionPage) RenderGET(r *request.Request) ([]byte, error) {
 	return []byte(r.GetSession().UID()), nil
 }
+
+func TestSubprotocols(t *testing.T) {
+	// A client that offers subprotocols gets the first of the Resource's
+	// that it offers, in the Resource's order of preference, and the
+	// Protocol sees which. Browsers drop a connection whose handshake
+	// offered subprotocols and whose answer names none, so a Resource
+	// that did not choose could never serve them.
+	sv := serve(t, func(res *websocket.Resource) { res.Subprotocols = []string{"v2.chat", "chat"} }, nil)
+	for _, tc := range []struct {
+		offer []string
+		want  string
+	}{
+		{[]string{"chat", "v2.chat"}, "v2.chat"},
+		{[]string{"other", "chat"}, "chat"},
+		{[]string{"other"}, ""},
+		{nil, ""},
+	} {
+		c := dialWith(t, sv.url, &cws.DialOptions{Subprotocols: tc.offer})
+		p := sv.peer(t)
+		if got := c.Subprotocol(); got != tc.want {
+			t.Errorf("offering %q, the client got subprotocol %q, want %q", tc.offer, got, tc.want)
+		}
+		if got := p.t.Subprotocol(); got != tc.want {
+			t.Errorf("offering %q, the Protocol saw subprotocol %q, want %q", tc.offer, got, tc.want)
+		}
+		c.CloseNow()
+	}
+
+	// A Resource without Subprotocols chooses none.
+	sv = serve(t, nil, nil)
+	c := dialWith(t, sv.url, &cws.DialOptions{Subprotocols: []string{"chat"}})
+	if p := sv.peer(t); c.Subprotocol() != "" || p.t.Subprotocol() != "" {
+		t.Errorf("a Resource without Subprotocols chose %q (the Protocol saw %q)", c.Subprotocol(), p.t.Subprotocol())
+	}
+}
