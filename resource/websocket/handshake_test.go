@@ -253,3 +253,31 @@ func TestSubprotocols(t *testing.T) {
 		t.Errorf("a Resource without Subprotocols chose %q (the Protocol saw %q)", c.Subprotocol(), p.t.Subprotocol())
 	}
 }
+
+func TestHTTP2(t *testing.T) {
+	// Over HTTP/2 there is no handshake to answer: a GET gets the 400 page,
+	// as over HTTP/1.1, and a request with the upgrade headers is refused
+	// by net/http. A client still connects on an HTTP/1.1 connection of
+	// its own to the same server.
+	root := resource.New()
+	root.PutChild("ws", websocket.New(func(r *request.Request) (websocket.Protocol, error) { return websocket.BaseProtocol{}, nil }))
+	_, srv := testutil.ServeHTTP2(t, root, testutil.Quiet)
+	client := srv.Client()
+	for _, h := range []http.Header{nil, {"Sec-Websocket-Version": {"13"}, "Sec-Websocket-Key": {"dGhlIHNhbXBsZSBub25jZQ=="}}} {
+		req := testutil.NewRequest(t, "GET", srv.URL+"/ws", nil)
+		for k, v := range h {
+			req.Header[k] = v
+		}
+		resp, body := testutil.Send(t, client, req)
+		if resp.ProtoMajor != 2 || resp.StatusCode != http.StatusBadRequest || !strings.Contains(body, "<title>400 - Bad Request</title>") {
+			t.Errorf("a GET over HTTP/2 with %v got %s %d %q, want the 400 page over HTTP/2", h, resp.Proto, resp.StatusCode, body)
+		}
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), wait)
+	defer cancel()
+	c, _, err := cws.Dial(ctx, "wss"+strings.TrimPrefix(srv.URL, "https")+"/ws", &cws.DialOptions{HTTPClient: client})
+	if err != nil {
+		t.Fatalf("dial over TLS beside HTTP/2: %v", err)
+	}
+	c.Close(cws.StatusNormalClosure, "")
+}
