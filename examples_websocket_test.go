@@ -138,11 +138,21 @@ func testWebSocketChat(t *testing.T, bin string) {
 	again.Close(websocket.StatusNormalClosure, "")
 	readWS(t, watcher, "the second connection leaves", func(msg string) bool { return msg == "watcher left" })
 
-	// A visitor without a name is a guest.
-	guest := dialWS(t, e, "/chat", nil)
+	// A visitor without a name is a guest, whose name does not show the
+	// room the key to the visitor's session, its id.
+	guestJar := newJar(t)
+	guest := dialWS(t, e, "/chat", newClient(guestJar))
 	got := readWS(t, watcher, "a guest joins", func(msg string) bool { return strings.HasSuffix(msg, " joined") })
-	if last := got[len(got)-1]; !regexp.MustCompile(`^guest-[0-9a-f]{4} joined$`).MatchString(last) {
-		t.Errorf("a visitor without a name joined as %q, want guest-XXXX", last)
+	m := regexp.MustCompile(`^guest-(\w{4}) joined$`).FindStringSubmatch(got[len(got)-1])
+	if m == nil {
+		t.Fatalf("a visitor without a name joined as %q, want guest-XXXX", got[len(got)-1])
+	}
+	cookies := guestJar.Cookies(&url.URL{Scheme: "http", Host: strings.TrimPrefix(e.url, "http://")})
+	if len(cookies) != 1 {
+		t.Fatalf("the guest's handshake set the cookies %v, want one session", cookies)
+	}
+	if strings.HasPrefix(strings.ToLower(cookies[0].Value), strings.ToLower(m[1])) {
+		t.Errorf("the guest's name %q shows the room part of its session id %q", m[0], cookies[0].Value)
 	}
 	guest.CloseNow()
 

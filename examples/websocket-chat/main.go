@@ -3,6 +3,7 @@
 package main
 
 import (
+	"crypto/rand"
 	_ "embed"
 	"flag"
 	"log"
@@ -34,7 +35,7 @@ type Member struct {
 }
 
 // Join names a new connection after the visitor's session, which keeps the
-// name given as ?name=; a visitor who never gave one is a guest.
+// name given as ?name=; a visitor who never gave one is a guest, named at random.
 func (room *Room) Join(r *request.Request) (websocket.Protocol, error) {
 	s, given := r.GetSession(), Name(r.Arg("name"))
 	if given != "" {
@@ -42,7 +43,7 @@ func (room *Room) Join(r *request.Request) (websocket.Protocol, error) {
 			return nil, err
 		}
 	}
-	name := session.Component(s, func() Name { return Name("guest-" + s.UID()[:4]) })
+	name := session.Component(s, func() Name { return Name("guest-" + rand.Text()[:4]) })
 	return &Member{room: room, name: name}, nil
 }
 

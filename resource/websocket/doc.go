@@ -23,6 +23,12 @@
 // returns an error refuses the connection with the framework's page for
 // that error, as a render method's error would.
 //
+// A client may offer subprotocols (Sec-WebSocket-Protocol, the second
+// argument of a browser's WebSocket constructor): the handshake chooses the
+// first of [Resource.Subprotocols] that it offers, and the Protocol reads the
+// choice from [Transport.Subprotocol]. A browser drops a connection it
+// offered subprotocols for if the answer names none.
+//
 // # Events
 //
 // A connection's Protocol methods are called one at a time, from one
@@ -86,8 +92,19 @@
 //     and the close is sent at once.
 //
 // A GET without the upgrade headers gets the framework's 400 page, a bad
-// Sec-WebSocket-Version 426 with the version it speaks, and any other
+// Sec-WebSocket-Version 426 naming the protocol and the version it speaks
+// (Upgrade: websocket, Sec-WebSocket-Version: 13), and any other
 // method 405 with an Allow header, as any resource that renders only GET.
+//
+// WebSockets are served over HTTP/1.1 only, where the handshake upgrades the
+// connection. Over HTTP/2 (a Site served with TLS) browsers still open a
+// separate HTTP/1.1 connection for a WebSocket, unless the server offers
+// RFC 8441's extended CONNECT, which net/http does only when run with
+// GODEBUG=http2xconnect=1: do not set it. Browsers then send the handshake
+// as a CONNECT on an HTTP/2 stream, which gets 405, and do not fall back:
+// no WebSocket connects. A plain GET over HTTP/2 gets the 400 page, and
+// net/http refuses an HTTP/2 request with Connection or Upgrade headers
+// itself (400) before the Site sees it.
 //
 // The protocol itself is github.com/coder/websocket's; [StatusCode] and
 // [CloseError] are its types, so code using it can read this package's

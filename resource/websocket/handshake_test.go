@@ -51,25 +51,27 @@ func TestRefusedHandshakes(t *testing.T) {
 		header http.Header
 		status int
 		body   string
-		hdr    [2]string // a header the response must carry
+		hdr    []string // headers the response must carry: name, value, ...
 	}{
-		{"plain GET", "GET", nil, 400, badRequest, [2]string{}},
-		{"no Upgrade", "GET", with("Upgrade", ""), 400, badRequest, [2]string{}},
-		{"Upgrade: h2c", "GET", with("Upgrade", "h2c"), 400, badRequest, [2]string{}},
-		{"no Connection: Upgrade", "GET", with("Connection", "keep-alive"), 400, badRequest, [2]string{}},
-		{"no key", "GET", with("Sec-Websocket-Key", ""), 400, badRequest, [2]string{}},
-		{"short key", "GET", with("Sec-Websocket-Key", "AAAA"), 400, badRequest, [2]string{}},
+		{"plain GET", "GET", nil, 400, badRequest, nil},
+		{"no Upgrade", "GET", with("Upgrade", ""), 400, badRequest, nil},
+		{"Upgrade: h2c", "GET", with("Upgrade", "h2c"), 400, badRequest, nil},
+		{"no Connection: Upgrade", "GET", with("Connection", "keep-alive"), 400, badRequest, nil},
+		{"no key", "GET", with("Sec-Websocket-Key", ""), 400, badRequest, nil},
+		{"short key", "GET", with("Sec-Websocket-Key", "AAAA"), 400, badRequest, nil},
 		{"old version", "GET", with("Sec-Websocket-Version", "8"), 426,
-			page(426, "Upgrade Required", "The request was refused."), [2]string{"Sec-Websocket-Version", "13"}},
-		{"HEAD", "HEAD", upgradeHeaders(), 400, "", [2]string{}},
-		{"POST", "POST", upgradeHeaders(), 405, "", [2]string{"Allow", "GET, HEAD, OPTIONS"}},
-		{"PUT", "PUT", nil, 405, "", [2]string{"Allow", "GET, HEAD, OPTIONS"}},
-		{"OPTIONS", "OPTIONS", nil, 200, "", [2]string{"Allow", "GET, HEAD, OPTIONS"}},
+			page(426, "Upgrade Required", "The request was refused."),
+			// RFC 9110 section 15.5.22: a 426 names the protocol to upgrade to.
+			[]string{"Sec-Websocket-Version", "13", "Upgrade", "websocket", "Connection", "Upgrade"}},
+		{"HEAD", "HEAD", upgradeHeaders(), 400, "", nil},
+		{"POST", "POST", upgradeHeaders(), 405, "", []string{"Allow", "GET, HEAD, OPTIONS"}},
+		{"PUT", "PUT", nil, 405, "", []string{"Allow", "GET, HEAD, OPTIONS"}},
+		{"OPTIONS", "OPTIONS", nil, 200, "", []string{"Allow", "GET, HEAD, OPTIONS"}},
 		{"other site", "GET", with("Origin", "http://evil.test"), 403,
-			page(403, "Forbidden", "The request was refused."), [2]string{}},
-		{"same host, other port", "GET", with("Origin", "http://127.0.0.1:1"), 403, "", [2]string{}},
-		{"null origin", "GET", with("Origin", "null"), 403, "", [2]string{}},
-		{"scheme pattern, other scheme", "GET", with("Origin", "http://app.test"), 403, "", [2]string{}},
+			page(403, "Forbidden", "The request was refused."), nil},
+		{"same host, other port", "GET", with("Origin", "http://127.0.0.1:1"), 403, "", nil},
+		{"null origin", "GET", with("Origin", "null"), 403, "", nil},
+		{"scheme pattern, other scheme", "GET", with("Origin", "http://app.test"), 403, "", nil},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			resp, body := handshake(t, httpURL, tc.method, tc.header)
@@ -82,8 +84,10 @@ func TestRefusedHandshakes(t *testing.T) {
 			if tc.status >= 400 && tc.method != "HEAD" && !strings.Contains(body, fmt.Sprintf("<title>%d - ", tc.status)) {
 				t.Errorf("body %q is not the framework's page", body)
 			}
-			if tc.hdr[0] != "" && resp.Header.Get(tc.hdr[0]) != tc.hdr[1] {
-				t.Errorf("%s: %q, want %q", tc.hdr[0], resp.Header.Get(tc.hdr[0]), tc.hdr[1])
+			for i := 0; i < len(tc.hdr); i += 2 {
+				if got := resp.Header.Get(tc.hdr[i]); got != tc.hdr[i+1] {
+					t.Errorf("%s: %q, want %q", tc.hdr[i], got, tc.hdr[i+1])
+				}
 			}
 		})
 	}
@@ -213,4 +217,67 @@ type sessionPage struct{ resource.Base }
 
 func (*sessionPage) RenderGET(r *request.Request) ([]byte, error) {
 	return []byte(r.GetSession().UID()), nil
+}
+
+func TestSubprotocols(t *testing.T) {
+	// A client that offers subprotocols gets the first of the Resource's
+	// that it offers, in the Resource's order of preference, and the
+	// Protocol sees which. Browsers drop a connection whose handshake
+	// offered subprotocols and whose answer names none, so a Resource
+	// that did not choose could never serve them.
+	sv := serve(t, func(res *websocket.Resource) { res.Subprotocols = []string{"v2.chat", "chat"} }, nil)
+	for _, tc := range []struct {
+		offer []string
+		want  string
+	}{
+		{[]string{"chat", "v2.chat"}, "v2.chat"},
+		{[]string{"other", "chat"}, "chat"},
+		{[]string{"other"}, ""},
+		{nil, ""},
+	} {
+		c := dialWith(t, sv.url, &cws.DialOptions{Subprotocols: tc.offer})
+		p := sv.peer(t)
+		if got := c.Subprotocol(); got != tc.want {
+			t.Errorf("offering %q, the client got subprotocol %q, want %q", tc.offer, got, tc.want)
+		}
+		if got := p.t.Subprotocol(); got != tc.want {
+			t.Errorf("offering %q, the Protocol saw subprotocol %q, want %q", tc.offer, got, tc.want)
+		}
+		c.CloseNow()
+	}
+
+	// A Resource without Subprotocols chooses none.
+	sv = serve(t, nil, nil)
+	c := dialWith(t, sv.url, &cws.DialOptions{Subprotocols: []string{"chat"}})
+	if p := sv.peer(t); c.Subprotocol() != "" || p.t.Subprotocol() != "" {
+		t.Errorf("a Resource without Subprotocols chose %q (the Protocol saw %q)", c.Subprotocol(), p.t.Subprotocol())
+	}
+}
+
+func TestHTTP2(t *testing.T) {
+	// Over HTTP/2 there is no handshake to answer: a GET gets the 400 page,
+	// as over HTTP/1.1, and a request with the upgrade headers is refused
+	// by net/http. A client still connects on an HTTP/1.1 connection of
+	// its own to the same server.
+	root := resource.New()
+	root.PutChild("ws", websocket.New(func(r *request.Request) (websocket.Protocol, error) { return websocket.BaseProtocol{}, nil }))
+	_, srv := testutil.ServeHTTP2(t, root, testutil.Quiet)
+	client := srv.Client()
+	for _, h := range []http.Header{nil, {"Sec-Websocket-Version": {"13"}, "Sec-Websocket-Key": {"dGhlIHNhbXBsZSBub25jZQ=="}}} {
+		req := testutil.NewRequest(t, "GET", srv.URL+"/ws", nil)
+		for k, v := range h {
+			req.Header[k] = v
+		}
+		resp, body := testutil.Send(t, client, req)
+		if resp.ProtoMajor != 2 || resp.StatusCode != http.StatusBadRequest || !strings.Contains(body, "<title>400 - Bad Request</title>") {
+			t.Errorf("a GET over HTTP/2 with %v got %s %d %q, want the 400 page over HTTP/2", h, resp.Proto, resp.StatusCode, body)
+		}
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), wait)
+	defer cancel()
+	c, _, err := cws.Dial(ctx, "wss"+strings.TrimPrefix(srv.URL, "https")+"/ws", &cws.DialOptions{HTTPClient: client})
+	if err != nil {
+		t.Fatalf("dial over TLS beside HTTP/2: %v", err)
+	}
+	c.Close(cws.StatusNormalClosure, "")
 }

@@ -195,6 +195,10 @@ func (t *Transport) write() {
 	}
 }
 
+// Subprotocol returns the subprotocol the handshake chose from
+// Resource.Subprotocols, or "" if it chose none.
+func (t *Transport) Subprotocol() string { return t.conn.Subprotocol() }
+
 // Ping sends a ping; the peer's pong comes to the Protocol's PongReceived.
 // While a ping waits for its pong, Ping sends no other (the pong will
 // answer both: RFC 6455 lets a peer answer only the last ping). If no pong

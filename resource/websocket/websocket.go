@@ -52,6 +52,15 @@ type Resource struct {
 	// matches nothing.
 	OriginPatterns []string
 
+	// Subprotocols lists the subprotocols the Resource speaks, in its
+	// order of preference. A handshake that offers some of them
+	// (Sec-WebSocket-Protocol) is answered with the first of them it
+	// offers, which the Protocol reads from Transport.Subprotocol; one
+	// that offers none of them is answered without a subprotocol, which a
+	// browser that offered some takes for a failed connection. Matching
+	// ignores case.
+	Subprotocols []string
+
 	// MaxMessageSize is the largest message read, in bytes; a larger one
 	// closes the connection with StatusMessageTooBig. Zero means
 	// DefaultMaxMessageSize (32 KiB); negative means no limit.
@@ -189,6 +198,7 @@ func (res *Resource) RenderGET(r *request.Request) ([]byte, error) {
 	w := &hijackWriter{ResponseWriter: r.ResponseWriter(), t: t}
 	conn, err := websocket.Accept(w, r.HTTPRequest(), &websocket.AcceptOptions{
 		InsecureSkipVerify: true, // checked above, so that a refusal gets the framework's page
+		Subprotocols:       res.Subprotocols,
 		OnPongReceived:     t.pongReceived,
 	})
 	if err != nil {
@@ -256,6 +266,10 @@ func checkHandshake(r *request.Request) error {
 	case !hasToken(hr.Header["Upgrade"], "websocket"):
 		why = "no Upgrade: websocket"
 	case hr.Header.Get("Sec-WebSocket-Version") != "13":
+		// A 426 names the protocol to upgrade to (RFC 9110 section
+		// 15.5.22), and the version of it (RFC 6455 section 4.2.2).
+		r.SetHeader("Upgrade", "websocket")
+		r.SetHeader("Connection", "Upgrade")
 		r.SetHeader("Sec-WebSocket-Version", "13")
 		return &request.StatusError{Code: http.StatusUpgradeRequired,
 			Err: fmt.Errorf("websocket: unsupported Sec-WebSocket-Version %q", hr.Header.Get("Sec-WebSocket-Version"))}
