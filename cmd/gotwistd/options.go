@@ -126,7 +126,16 @@ var webOptions = []option{
 			return nil
 		}},
 	{long: "path", param: true, help: "<path> is either a specific file or a directory to be set as the root of the web server. Use this if you have a directory full of HTML, cgi, or any other files that you want to be served up raw. .cgi files run as CGI scripts; .rpy and .epy files are refused with 403.",
-		set: func(o *config, v string) error { o.path = v; return nil }},
+		set: func(o *config, v string) error {
+			// twistd web serves the current directory for an empty
+			// path: an unset variable ("--path=$ROOT") would publish
+			// whatever directory the server happens to start in.
+			if v == "" {
+				return usagef("--path is empty: name a file or a directory (. for the current one)")
+			}
+			o.path = v
+			return nil
+		}},
 	{long: "personal", help: "Instead of generating a webserver, generate a ResourcePublisher.",
 		gone: "distributed (twisted.web.distrib) publishing has no Go counterpart: run the server on its own port or Unix socket and put a reverse proxy (resource/proxy) in front"},
 	{long: "port", short: 'p', param: true, help: "(DEPRECATED: use --listen) Endpoint description of port to start the server on.",

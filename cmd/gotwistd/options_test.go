@@ -85,6 +85,8 @@ func TestUsageErrors(t *testing.T) {
 		{[]string{"web", "-z"}, "web option -z not recognized"},
 		{[]string{"web", "--pidfile", "p"}, "--pidfile is an option of gotwistd itself: put it before web"},
 		{[]string{"web", "--path"}, "option --path requires a value"},
+		{[]string{"web", "--path="}, "--path is empty"},
+		{[]string{"web", "--path", ""}, "--path is empty"},
 		{[]string{"web", "--display-tracebacks=yes"}, "takes no value"},
 		{[]string{"web", "/srv"}, `web takes no arguments, only options: "/srv" (did you mean --path /srv?)`},
 		{[]string{"web", "--mime-type", "text/plain"}, "--mime-type applies only to files: give --path too"},
