@@ -13,14 +13,33 @@
 // written later is compressed as it is written and loses its
 // Content-Length, as in Twisted (which sends even the first kind without
 // one). Every response gets Vary: Accept-Encoding.
-// A response that already has a Content-Encoding, a partial (206) response,
-// and one without a body are not compressed; Twisted would compress the
-// first again. A strong ETag on a compressed response, or on a 304 to a
-// client that accepts gzip, is made weak, since the compressed bytes are
-// not the identity ones (RFC 9110 §8.8.3; nginx does the same, Twisted
-// leaves the tag alone). If-None-Match still matches it; If-Range and
-// If-Match, which compare strongly, do not: a resource whose writes
-// check If-Match against the tags its GETs give should not be wrapped.
+// A response that already has a Content-Encoding, and one without a body,
+// are not compressed; Twisted would compress the first again. A strong
+// ETag on a compressed response, or on a 304 to a client that accepts
+// gzip, is made weak, since the compressed bytes are not the identity ones
+// (RFC 9110 §8.8.3; nginx does the same, Twisted leaves the tag alone).
+// If-None-Match still matches it; If-Match, which compares strongly, does
+// not: a resource whose writes check If-Match against the tags its GETs
+// give should not be wrapped.
+//
+// # Ranges
+//
+// A byte range of the identity body is no range of the compressed one, and
+// a client that resumes a compressed download (Range: bytes=N-, with
+// If-Range: the Last-Modified it was given, or none) splices what it gets
+// onto the compressed bytes it has. So a client that accepts gzip is
+// served no ranges, as nginx does: the wrapper removes Range and If-Range
+// from its request before the wrapped resource renders, which then sends
+// the whole body (compressed, with 200), and removes Accept-Ranges from
+// the response. If-None-Match and If-Modified-Since work as before. A
+// client that does not accept gzip keeps its ranges; browsers ask for
+// media and resume downloads with Accept-Encoding: identity. The price is
+// paid by a wrapped resource whose body is not compressed (one already
+// encoded, such as a static.File "a.tar.gz"): it too serves no ranges to
+// clients that accept gzip. A partial (206) response, which only a
+// resource that ignores the request's headers makes, is sent as it is.
+// Twisted's wrapper compresses the part a 206 carries and keeps its
+// Content-Range, which then counts identity bytes.
 package gzip
 
 import (
@@ -102,9 +121,14 @@ func (w *Wrapper) GetChild(name string, r *request.Request) (resource.Resource, 
 }
 
 // Render renders the wrapped resource with resource.Render, with a body
-// filter on the Request that compresses the body if the client accepts gzip.
+// filter on the Request that compresses the body if the client accepts
+// gzip. For such a client the request's Range and If-Range headers are
+// removed first: the wrapped resource would cut its range from the
+// identity body, which is no range of the compressed one.
 func (w *Wrapper) Render(r *request.Request) ([]byte, error) {
-	if Accepts(r.HTTPRequest().Header) {
+	if h := r.HTTPRequest().Header; Accepts(h) {
+		delete(h, "Range")
+		delete(h, "If-Range")
 		r.SetBodyFilter(w.filter)
 	} else {
 		r.SetBodyFilter(varyOnly)
@@ -120,9 +144,12 @@ func varyOnly(h http.Header, _ int, _ io.Writer) io.WriteCloser {
 }
 
 // filter decides, when the headers are about to be sent, whether the body
-// is compressed, and returns the compressing writer.
+// is compressed, and returns the compressing writer. The client accepts
+// gzip, so Render took its Range away: whether or not this body is
+// compressed, no response to it may say that ranges are served.
 func (w *Wrapper) filter(h http.Header, code int, dst io.Writer) io.WriteCloser {
 	addVary(h) // here, not before rendering, so that the resource cannot drop it
+	h.Del("Accept-Ranges")
 	if code == http.StatusNotModified {
 		// It stands for the compressed body this client would be sent,
 		// and carries that body's tag (RFC 9110 §15.4.5).
@@ -157,10 +184,10 @@ func (w *Wrapper) filter(h http.Header, code int, dst io.Writer) io.WriteCloser 
 // weakenETag makes a strong ETag in h weak. A strong tag names one
 // sequence of bytes, so the compressed body may not share the identity
 // body's (RFC 9110 §8.8.1, §8.8.3); the weak tag still matches
-// If-None-Match, which compares weakly, but no longer If-Range or If-Match,
-// which compare strongly, so that a client resuming a compressed download
-// is sent the whole of it rather than identity bytes to splice onto it.
-// Twisted's wrapper leaves the tag alone.
+// If-None-Match, which compares weakly, but no longer If-Match or
+// If-Range, which compare strongly (Render removes the If-Range of a
+// client that accepts gzip in any case). Twisted's wrapper leaves the tag
+// alone.
 func weakenETag(h http.Header) {
 	if tag := h.Get("ETag"); strings.HasPrefix(tag, `"`) {
 		h.Set("ETag", "W/"+tag)
