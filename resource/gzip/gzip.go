@@ -22,6 +22,14 @@
 // not: a resource whose writes check If-Match against the tags its GETs
 // give should not be wrapped.
 //
+// A mounted http.Handler (resource/handler) that sets no Content-Type has
+// one sniffed from its first Write, before compression, as net/http would
+// sniff it from the body (net/http sniffs no body with a
+// Content-Encoding). One that calls WriteHeader before its first Write
+// gets no Content-Type when its body is compressed: the headers then go
+// out before any of the body is seen, and the Request does not hold them
+// back. Such a handler should set its Content-Type.
+//
 // # Ranges
 //
 // A byte range of the identity body is no range of the compressed one, and

@@ -32,7 +32,10 @@
 // Content-Length; Flush sends at once; when the handler sets no
 // Content-Type, one is sniffed from the body with [http.DetectContentType]
 // instead of the framework's default text/html (under resource/gzip, from
-// its first Write, before compression), and an empty body gets none.
+// its first Write, before compression), and an empty body gets none. A
+// handler under resource/gzip that calls WriteHeader before its first
+// Write gets none either when the body is compressed, since the headers
+// go out before the body is seen: set the Content-Type.
 //
 // # Bodies
 //
