@@ -129,10 +129,29 @@ func (t *Trace) beginLocked(r *request.Request) {
 	}
 	if len(path) <= MaxListBytes && strings.Count(path, "/") <= MaxListSegments {
 		// All the segments, wherever traversal is: the prepath and the
-		// postpath together.
-		t.Initial = append(r.Prepath(), r.Postpath()...)
+		// postpath together, copied (they are slices of the request line,
+		// whose query may be a megabyte long).
+		t.Initial = cloneAll(append(r.Prepath(), r.Postpath()...))
 		t.Steps = make([]Step, 0, len(t.Initial))
 	}
+}
+
+// cloneAll replaces each string of list by a copy, all in one allocation.
+func cloneAll(list []string) []string {
+	n := 0
+	for _, s := range list {
+		n += len(s)
+	}
+	var b strings.Builder
+	b.Grow(n)
+	for _, s := range list {
+		b.WriteString(s)
+	}
+	all := b.String()
+	for i, s := range list {
+		list[i], all = all[:len(s)], all[len(s):]
+	}
+	return list
 }
 
 // AddStep records a step of r's traversal: seg was consumed (or left, for
