@@ -29,7 +29,11 @@
 //     that stops traversal, or not found), then the render method that
 //     answered, the status and the time taken. The steps are recorded by
 //     the traversal itself (resource.Serve): the inspector never calls a
-//     GetChild or a render method.
+//     GetChild or a render method. A response that did not finish says
+//     how it ended, with the status its client got ("nothing sent" if
+//     none): its client went away, the Site closed, its resource
+//     abandoned it, or took the connection over (a WebSocket: its time is
+//     the handshake's).
 //   - sessions: the live sessions of this process, the one nearest its end
 //     first, with the time left counting down, their component types and the
 //     expiry callbacks waiting; then the latest endings, with when, why

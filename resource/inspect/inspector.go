@@ -218,8 +218,12 @@ func basePath(r *request.Request) string {
 
 var _ resource.GETRenderer = (*Inspector)(nil)
 
-// statusText is the status with its text, "200 OK".
+// statusText is the status with its text, "200 OK"; for 0, that the
+// client got no response.
 func statusText(code int) string {
+	if code == 0 {
+		return "nothing sent"
+	}
 	if t := http.StatusText(code); t != "" {
 		return itoa(code) + " " + t
 	}
