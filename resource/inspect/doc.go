@@ -49,8 +49,12 @@
 //
 // # Safety
 //
-// The inspector answers loopback clients only, unless AllowClient says
-// otherwise, and nobody when the Site trusts proxy headers or the request
+// The inspector answers only loopback clients that ask for a Host of
+// localhost, a name under .localhost, or an address, unless AllowClient
+// says otherwise: a page of another site in the user's browser can point
+// its own name at 127.0.0.1 and read the inspector as a page of its own
+// (DNS rebinding), its requests coming from loopback but naming it. It
+// answers nobody when the Site trusts proxy headers or the request
 // carries X-Forwarded-For or Forwarded, unless AllowProxied is set: behind
 // a proxy on the same host every client would look like loopback. Others
 // get the tree's 404 page. It escapes everything it shows, shows only the
