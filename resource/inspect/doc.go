@@ -56,8 +56,9 @@
 // (DNS rebinding), its requests coming from loopback but naming it. It
 // answers nobody when the Site trusts proxy headers or the request
 // carries X-Forwarded-For or Forwarded, unless AllowProxied is set: behind
-// a proxy on the same host every client would look like loopback. Others
-// get the tree's 404 page. It escapes everything it shows, shows only the
+// a proxy on the same host every client would look like loopback. (A proxy
+// that sends neither header cannot be told from a local client: have it
+// send X-Forwarded-For.) Others get the tree's 404 page. It escapes everything it shows, shows only the
 // first eight characters of a session id, and never shows cookies, request
 // headers, bodies or query strings.
 //
