@@ -267,9 +267,35 @@ func (s *Site) ServeHTTP(w http.ResponseWriter, hr *http.Request) {
 	if s.AccessLog != nil {
 		defer s.logAccess(r) // deferred: a cut-off response is logged too
 	}
-	if resource.Serve(s.root, r) && !r.Hijacked() {
-		s.await(w, r)
+	if resource.Serve(s.root, r) {
+		if !r.Hijacked() {
+			s.await(w, r)
+		} else if s.ins != nil {
+			traceEnd(r, introspect.Hijacked, r.ResponseCode())
+		}
 	}
+}
+
+// traceEnd tells r's Trace, if its traversal is recorded, that its
+// response ended as e, its client having got status.
+func traceEnd(r *request.Request, e introspect.End, status int) {
+	if t := introspect.From(r.HTTPRequest().Context()); t != nil {
+		t.SetEnd(e, status)
+	}
+}
+
+// ended tells r's Trace, when the Site records requests, that r's
+// response ended as e, with the status its client got (none if nothing
+// was sent).
+func (s *Site) ended(r *request.Request, e introspect.End) {
+	if s.ins == nil {
+		return
+	}
+	status := 0
+	if r.HeadersSent() {
+		status = r.ResponseCode()
+	}
+	traceEnd(r, e, status)
 }
 
 // serveInspected serves hr, when the Site has an Inspector, with a Trace in
@@ -289,16 +315,24 @@ func (s *Site) serveInspected(w http.ResponseWriter, hr *http.Request) {
 func (s *Site) await(w http.ResponseWriter, r *request.Request) {
 	select {
 	case err := <-r.NotifyFinish():
-		if err != nil && !errors.Is(err, request.ErrGone) && !errors.Is(err, request.ErrClosed) {
+		switch {
+		case err == nil:
+		case errors.Is(err, request.ErrGone):
+			s.ended(r, introspect.ClientGone)
+		case errors.Is(err, request.ErrClosed):
+			s.ended(r, introspect.SiteClosed)
+		default:
 			// The resource abandoned it (Request.Abort, or a failure
 			// after its first byte): cut the connection, so that the
 			// client does not take a truncated body, or an empty 200,
 			// for a whole response.
+			s.ended(r, introspect.Abandoned)
 			panic(http.ErrAbortHandler)
 		}
 	case <-r.Context().Done():
 		if !s.closed() {
 			r.Abort(request.ErrGone)
+			s.ended(r, introspect.ClientGone)
 			return
 		}
 		// Close closes the connections just after it marks the Site
@@ -315,7 +349,11 @@ func (s *Site) await(w http.ResponseWriter, r *request.Request) {
 func (s *Site) abandonClosed(w http.ResponseWriter, r *request.Request) {
 	r.Abort(request.ErrClosed)
 	if r.HeadersSent() {
+		s.ended(r, introspect.SiteClosed)
 		return
+	}
+	if s.ins != nil {
+		traceEnd(r, introspect.SiteClosed, shuttingDown.Code())
 	}
 	// Nothing was sent: say so, rather than let net/http send an empty
 	// 200 for a response that never happened. The Request is abandoned,

@@ -49,6 +49,18 @@ func (h How) String() string {
 	return "?"
 }
 
+// End says how a response ended, when not by finishing.
+type End uint8
+
+// The ways a response ends.
+const (
+	Finished   End = iota // it finished (or has not ended yet)
+	ClientGone            // its client went away before it finished
+	SiteClosed            // the Site closed before it finished
+	Abandoned             // the resource abandoned it (Request.Abort): the connection was cut
+	Hijacked              // the resource took the connection over (a WebSocket)
+)
+
 // A Step is one segment of a traversal.
 type Step struct {
 	// Segment is the segment consumed (decoded), or for a LeafStop the
@@ -83,7 +95,8 @@ type Trace struct {
 	Answer   string // which render method answered: "RenderGET", "Render", "405"...
 	Async    bool   // the render method returned NotDoneYet
 	Failed   bool   // traversal or rendering failed: the failure page
-	Status   int
+	End      End    // how the response ended
+	Status   int    // the status its client got; 0 when nothing was sent
 	Took     time.Duration
 	Self     bool // the request reached the inspector itself
 }
@@ -129,10 +142,29 @@ func (t *Trace) beginLocked(r *request.Request) {
 	}
 	if len(path) <= MaxListBytes && strings.Count(path, "/") <= MaxListSegments {
 		// All the segments, wherever traversal is: the prepath and the
-		// postpath together.
-		t.Initial = append(r.Prepath(), r.Postpath()...)
+		// postpath together, copied (they are slices of the request line,
+		// whose query may be a megabyte long).
+		t.Initial = cloneAll(append(r.Prepath(), r.Postpath()...))
 		t.Steps = make([]Step, 0, len(t.Initial))
 	}
+}
+
+// cloneAll replaces each string of list by a copy, all in one allocation.
+func cloneAll(list []string) []string {
+	n := 0
+	for _, s := range list {
+		n += len(s)
+	}
+	var b strings.Builder
+	b.Grow(n)
+	for _, s := range list {
+		b.WriteString(s)
+	}
+	all := b.String()
+	for i, s := range list {
+		list[i], all = all[:len(s)], all[len(s):]
+	}
+	return list
 }
 
 // AddStep records a step of r's traversal: seg was consumed (or left, for
@@ -199,13 +231,24 @@ func (t *Trace) SetAsync() {
 	t.mu.Unlock()
 }
 
-// Finish records the status of the request given to Begin, if any, and
-// the time taken, and freezes t. It reads the status with t.mu held: the
-// lock order is t.mu, then the Request's.
+// SetEnd records that the response did not finish but ended as e, its
+// client having got status (0: nothing). The Site calls it for a pending
+// response, in place of the status Finish would read.
+func (t *Trace) SetEnd(e End, status int) {
+	t.mu.Lock()
+	if !t.done {
+		t.End, t.Status = e, status
+	}
+	t.mu.Unlock()
+}
+
+// Finish records the status of the request given to Begin, if any (unless
+// SetEnd gave it), and the time taken, and freezes t. It reads the status
+// with t.mu held: the lock order is t.mu, then the Request's.
 func (t *Trace) Finish(took time.Duration) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	if t.req != nil {
+	if t.req != nil && t.End == Finished {
 		t.Status = t.req.ResponseCode()
 	}
 	t.req, t.Took, t.done = nil, took, true

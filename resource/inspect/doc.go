@@ -29,7 +29,11 @@
 //     that stops traversal, or not found), then the render method that
 //     answered, the status and the time taken. The steps are recorded by
 //     the traversal itself (resource.Serve): the inspector never calls a
-//     GetChild or a render method.
+//     GetChild or a render method. A response that did not finish says
+//     how it ended, with the status its client got ("nothing sent" if
+//     none): its client went away, the Site closed, its resource
+//     abandoned it, or took the connection over (a WebSocket: its time is
+//     the handshake's).
 //   - sessions: the live sessions of this process, the one nearest its end
 //     first, with the time left counting down, their component types and the
 //     expiry callbacks waiting; then the latest endings, with when, why
@@ -45,11 +49,16 @@
 //
 // # Safety
 //
-// The inspector answers loopback clients only, unless AllowClient says
-// otherwise, and nobody when the Site trusts proxy headers or the request
+// The inspector answers only loopback clients that ask for a Host of
+// localhost, a name under .localhost, or an address, unless AllowClient
+// says otherwise: a page of another site in the user's browser can point
+// its own name at 127.0.0.1 and read the inspector as a page of its own
+// (DNS rebinding), its requests coming from loopback but naming it. It
+// answers nobody when the Site trusts proxy headers or the request
 // carries X-Forwarded-For or Forwarded, unless AllowProxied is set: behind
-// a proxy on the same host every client would look like loopback. Others
-// get the tree's 404 page. It escapes everything it shows, shows only the
+// a proxy on the same host every client would look like loopback. (A proxy
+// that sends neither header cannot be told from a local client: have it
+// send X-Forwarded-For.) Others get the tree's 404 page. It escapes everything it shows, shows only the
 // first eight characters of a session id, and never shows cookies, request
 // headers, bodies or query strings.
 //

@@ -26,7 +26,9 @@ const (
 // use.
 //
 // It answers only the clients AllowClient accepts, loopback addresses
-// when AllowClient is nil, and none at all when the Site trusts proxy
+// when AllowClient is nil (and then only for a Host of localhost, a name
+// under .localhost or an address: any other name may be a DNS rebinding
+// attack's, a page of another site reading the inspector), and none at all when the Site trusts proxy
 // headers or the request carries X-Forwarded-For or Forwarded (behind a
 // proxy on the same host every client looks like loopback) unless
 // AllowProxied is set; anyone else gets the tree's 404 page, and the
@@ -35,7 +37,8 @@ type Inspector struct {
 	resource.Leaf
 
 	// AllowClient reports whether the client at addr (Request.ClientAddr)
-	// may see the inspector. Nil means loopback addresses only.
+	// may see the inspector. Nil means loopback addresses only, asking for
+	// a Host of localhost, a name under .localhost, or an address.
 	AllowClient func(addr netip.Addr) bool
 
 	// AllowProxied lets the inspector answer when the Site trusts proxy
@@ -163,7 +166,25 @@ func (ins *Inspector) refusal(r *request.Request, s *introspect.Site) string {
 	if !addr.IsLoopback() {
 		return "the client is not on a loopback address (set AllowClient)"
 	}
+	if !localHost(r.Hostname()) {
+		return "the Host is not this machine's, as a DNS rebinding attack's is (set AllowClient)"
+	}
 	return ""
+}
+
+// localHost reports whether host, a request's Host without its port, can
+// only be this machine as a loopback client's browser sees it: localhost,
+// a name under .localhost, or an address. A page of another site can
+// point its own name at 127.0.0.1 (DNS rebinding) and then read the
+// inspector as a page of its own; its requests come from loopback, but
+// carry its name.
+func localHost(host string) bool {
+	host = strings.ToLower(strings.TrimSuffix(host, "."))
+	if host == "localhost" || strings.HasSuffix(host, ".localhost") {
+		return true
+	}
+	_, err := netip.ParseAddr(host)
+	return err == nil
 }
 
 // RenderGET answers the inspector's pages: the overview at the inspector's
@@ -218,8 +239,12 @@ func basePath(r *request.Request) string {
 
 var _ resource.GETRenderer = (*Inspector)(nil)
 
-// statusText is the status with its text, "200 OK".
+// statusText is the status with its text, "200 OK"; for 0, that the
+// client got no response.
 func statusText(code int) string {
+	if code == 0 {
+		return "nothing sent"
+	}
 	if t := http.StatusText(code); t != "" {
 		return itoa(code) + " " + t
 	}

@@ -90,14 +90,28 @@ func renderLine(t *introspect.Trace) string {
 		}
 	}
 	if t.Async {
-		b.WriteString("; it returned NotDoneYet and finished later")
+		b.WriteString("; it returned NotDoneYet")
+	}
+	switch t.End {
+	case introspect.Finished:
+		if t.Async {
+			b.WriteString(" and finished later")
+		}
+	case introspect.ClientGone:
+		b.WriteString(", and the client went away before it finished")
+	case introspect.SiteClosed:
+		b.WriteString(", and the Site closed before it finished")
+	case introspect.Abandoned:
+		b.WriteString(", then abandoned the response: the connection was cut")
+	case introspect.Hijacked:
+		b.WriteString(" and took the connection over (hijacked): the time is the handshake's")
 	}
 	return b.String()
 }
 
 func statusClass(code int) string {
 	switch {
-	case code >= 500:
+	case code == 0 || code >= 500: // 0: nothing sent
 		return "status s5"
 	case code >= 400:
 		return "status s4"

@@ -1,6 +1,10 @@
 package inspect_test
 
 import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
 	"net/http"
 	"regexp"
 	"slices"
@@ -8,11 +12,13 @@ import (
 	"testing"
 	"time"
 
+	ws "github.com/coder/websocket"
 	"github.com/gotwisted/web/internal/testutil"
 	"github.com/gotwisted/web/request"
 	"github.com/gotwisted/web/resource"
 	"github.com/gotwisted/web/resource/inspect"
 	"github.com/gotwisted/web/resource/router"
+	"github.com/gotwisted/web/resource/websocket"
 	"github.com/gotwisted/web/site"
 )
 
@@ -185,4 +191,101 @@ func TestLongPath(t *testing.T) {
 		t.Errorf("the block of a long path:\n%s", block)
 	}
 	t.Logf("GET with 5,001 segments: %v", time.Since(start))
+}
+
+// greet is a WebSocket protocol that says hello.
+type greet struct{ websocket.BaseProtocol }
+
+func (*greet) NegotiationStarted(t *websocket.Transport) { _ = t.SendTextMessage("hello") }
+
+// TestRequestEnds: a response that did not finish is shown as it ended,
+// with the status its client got: abandoned when its client went away,
+// cut by its resource, cut short by the Site's close, or taken over by a
+// WebSocket. (Each was shown as "200 OK", finished later.)
+func TestRequestEnds(t *testing.T) {
+	const deferred = "   1. %q → *testutil.Deferred (static child); prepath [%[1]q], postpath []\n" +
+		"   answered by RenderGET of *testutil.Deferred; it returned NotDoneYet"
+	for _, tc := range []struct {
+		name  string
+		first string // the block's first line, the time left out
+		then  string // the end of its render line
+		run   func(t *testing.T, s *served, reqs <-chan *request.Request)
+	}{
+		{"gone", "GET /gone → nothing sent", ", and the client went away before it finished",
+			func(t *testing.T, s *served, reqs <-chan *request.Request) {
+				ctx, cancel := context.WithCancel(context.Background())
+				go func() { <-reqs; cancel() }()
+				req, _ := http.NewRequestWithContext(ctx, "GET", s.srv.URL+"/gone", nil)
+				if resp, err := s.srv.Client().Do(req); err == nil {
+					resp.Body.Close()
+				}
+			}},
+		{"streamed", "GET /streamed → 200 OK", ", and the client went away before it finished",
+			func(t *testing.T, s *served, reqs <-chan *request.Request) {
+				ctx, cancel := context.WithCancel(context.Background())
+				defer cancel()
+				go func() {
+					r := <-reqs
+					_, _ = r.Write([]byte("part"))
+				}()
+				req, _ := http.NewRequestWithContext(ctx, "GET", s.srv.URL+"/streamed", nil)
+				resp, err := s.srv.Client().Do(req)
+				if err != nil {
+					t.Fatal(err)
+				}
+				_, _ = io.ReadFull(resp.Body, make([]byte, 4))
+				cancel()
+				resp.Body.Close()
+			}},
+		{"abort", "GET /abort → nothing sent", ", then abandoned the response: the connection was cut",
+			func(t *testing.T, s *served, reqs <-chan *request.Request) {
+				go func() { (<-reqs).Abort(errors.New("the database is down")) }()
+				if resp, err := s.srv.Client().Get(s.srv.URL + "/abort"); err == nil {
+					resp.Body.Close()
+					t.Error("an aborted response reached its client")
+				}
+			}},
+		{"close", "GET /close → 503 Service Unavailable", ", and the Site closed before it finished",
+			func(t *testing.T, s *served, reqs <-chan *request.Request) {
+				go func() { <-reqs; s.site.Close() }()
+				if resp, _ := s.get(t, "/close"); resp.StatusCode != http.StatusServiceUnavailable {
+					t.Errorf("the client got %s, want 503", resp.Status)
+				}
+			}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			root := resource.New()
+			d := testutil.NewDeferred()
+			root.PutChild(tc.name, d)
+			s := serve(t, root, func(s *site.Site, _ *inspect.Inspector) { testutil.Quiet(s) })
+			tc.run(t, s, d.Reqs)
+			testutil.Eventually(t, "the request is recorded", func() bool { return len(s.log.messages()) == 1 })
+			want := tc.first + "\n   start: prepath [], postpath [\"" + tc.name + "\"]\n" + fmt.Sprintf(deferred, tc.name) + tc.then
+			if got := firstLine.ReplaceAllString(s.log.messages()[0], "$1\n"); got != want {
+				t.Errorf("the Log's block:\n%s\nwant:\n%s", got, want)
+			}
+		})
+	}
+	t.Run("websocket", func(t *testing.T) {
+		root := resource.New()
+		root.PutChild("ws", websocket.New(func(*request.Request) (websocket.Protocol, error) { return &greet{}, nil }))
+		s := serve(t, root)
+		c, _, err := ws.Dial(context.Background(), "ws"+strings.TrimPrefix(s.srv.URL, "http")+"/ws", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, msg, err := c.Read(context.Background()); err != nil || string(msg) != "hello" {
+			t.Errorf("read %q, %v", msg, err)
+		}
+		c.Close(ws.StatusNormalClosure, "")
+		testutil.Eventually(t, "the request is recorded", func() bool { return len(s.log.messages()) == 1 })
+		want := `GET /ws → 101 Switching Protocols
+   start: prepath [], postpath ["ws"]
+   1. "ws" → *websocket.Resource (static child); prepath ["ws"], postpath []
+   answered by RenderGET of *websocket.Resource; it returned NotDoneYet and took the connection over (hijacked): ` +
+			`the time is the handshake's`
+		if got := firstLine.ReplaceAllString(s.log.messages()[0], "$1\n"); got != want {
+			t.Errorf("the Log's block:\n%s\nwant:\n%s", got, want)
+		}
+	})
 }

@@ -49,7 +49,7 @@ func TestLoopbackOnly(t *testing.T) {
 		s.Inspector = ins
 		testutil.Quiet(s)
 		for _, path := range []string{"/_inspect/", "/_inspect/part/tree", "/_inspect/inspect.js"} {
-			req := httptest.NewRequest("GET", path, nil)
+			req := httptest.NewRequest("GET", "http://localhost"+path, nil)
 			req.RemoteAddr = tc.remote
 			rec := httptest.NewRecorder()
 			s.ServeHTTP(rec, req)
@@ -99,6 +99,46 @@ func TestBehindProxy(t *testing.T) {
 				t.Errorf("%s: body %q, want the tree's 404 page", tc.name, body)
 			}
 		})
+	}
+}
+
+// TestDNSRebinding: a web page of any site that the inspector's user
+// visits can point its own name at 127.0.0.1 and then read the inspector
+// as a page of its own origin: the client is loopback, but the Host is
+// the page's name. With the default loopback check, the inspector answers
+// only a Host that names this machine: localhost, a name under .localhost,
+// or an address. (It answered any Host.)
+func TestDNSRebinding(t *testing.T) {
+	s := serve(t, resource.New(), func(s *site.Site, _ *inspect.Inspector) { testutil.Quiet(s) })
+	_, port, _ := strings.Cut(strings.TrimPrefix(s.srv.URL, "http://"), ":")
+	for host, want := range map[string]int{
+		"attacker.example:" + port:           http.StatusNotFound,
+		"attacker.example":                   http.StatusNotFound,
+		"localhost.attacker.example:" + port: http.StatusNotFound,
+		"localhost:" + port:                  http.StatusOK,
+		"LocalHost.:" + port:                 http.StatusOK,
+		"app.localhost:" + port:              http.StatusOK,
+		"127.0.0.1:" + port:                  http.StatusOK,
+		"[::1]:" + port:                      http.StatusOK,
+		"192.0.2.7:" + port:                  http.StatusOK, // an address is no name to rebind
+	} {
+		for _, path := range []string{"/_inspect/", "/_inspect/part/requests"} {
+			req := testutil.NewRequest(t, "GET", s.srv.URL+path, nil)
+			req.Host = host
+			if resp, _ := testutil.Send(t, s.srv.Client(), req); resp.StatusCode != want {
+				t.Errorf("GET %s with Host %s: %s, want %d", path, host, resp.Status, want)
+			}
+		}
+	}
+	// With AllowClient, the program says who may see it, whatever the
+	// Host: a classroom reaches it by the machine's name.
+	s = serve(t, resource.New(), func(s *site.Site, ins *inspect.Inspector) {
+		ins.AllowClient = func(netip.Addr) bool { return true }
+	})
+	req := testutil.NewRequest(t, "GET", s.srv.URL+"/_inspect/", nil)
+	req.Host = "teacher.example"
+	if resp, _ := testutil.Send(t, s.srv.Client(), req); resp.StatusCode != http.StatusOK {
+		t.Errorf("with AllowClient, Host teacher.example: %s, want 200", resp.Status)
 	}
 }
 
@@ -228,7 +268,7 @@ func TestAttachedTwice(t *testing.T) {
 	second.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest("GET", "/a-visitor-of-the-second-site", nil))
 	first.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest("GET", "/a-visitor-of-the-first-site", nil))
 	page := httptest.NewRecorder()
-	req := httptest.NewRequest("GET", "/inspect/part/requests", nil)
+	req := httptest.NewRequest("GET", "http://localhost/inspect/part/requests", nil)
 	req.RemoteAddr = "127.0.0.1:1234" // the inspector answers its own machine only
 	first.ServeHTTP(page, req)
 	if body := page.Body.String(); !strings.Contains(body, "a-visitor-of-the-first-site") || strings.Contains(body, "a-visitor-of-the-second-site") {

@@ -63,7 +63,7 @@ func (logout) RenderGET(r *request.Request) ([]byte, error) {
 // call serves one GET from a loopback client, with the session cookie if
 // uid is set, and returns the recorder.
 func call(s *site.Site, path, uid string) *httptest.ResponseRecorder {
-	req := httptest.NewRequest("GET", path, nil)
+	req := httptest.NewRequest("GET", "http://localhost"+path, nil)
 	req.RemoteAddr = "127.0.0.1:4321"
 	if uid != "" {
 		req.AddCookie(&http.Cookie{Name: site.DefaultSessionCookieName, Value: uid})
