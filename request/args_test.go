@@ -129,3 +129,29 @@ func TestBrokenBodies(t *testing.T) {
 		})
 	}
 }
+
+// TestEmptyBodyOfUnknownLength sends POSTs whose chunked body turns out
+// empty. Twisted parses a form only from a body it received bytes of, and
+// a chunked body of none is the same empty body as "Content-Length: 0":
+// both get the query's arguments, whatever form type they name.
+func TestEmptyBodyOfUnknownLength(t *testing.T) {
+	root := resource.New()
+	root.PutChild("form", argsLeaf{})
+	_, srv := testutil.Serve(t, root, testutil.Quiet)
+	for _, ctype := range []string{
+		"multipart/form-data; boundary=xyz",
+		"multipart/form-data",
+		"application/x-www-form-urlencoded",
+	} {
+		for _, framing := range []string{"Transfer-Encoding: chunked\r\n\r\n0\r\n\r\n", "Content-Length: 0\r\n\r\n"} {
+			t.Run(ctype+", "+strings.Fields(framing)[0], func(t *testing.T) {
+				out := testutil.Raw(t, srv, "POST /form?q=1 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"+
+					"Content-Type: "+ctype+"\r\n"+framing)
+				resp, body := testutil.ParseResponse(t, out, "POST")
+				if resp.StatusCode != http.StatusOK || body != `{"q":["1"]}` {
+					t.Errorf("%d %q, want 200 with the query's arguments", resp.StatusCode, body)
+				}
+			})
+		}
+	}
+}

@@ -208,9 +208,10 @@ func (r *Request) ContentReader() (*io.SectionReader, error) {
 // Args returns the request's arguments, parsed on the first call, as
 // Twisted's request.args: the query string split on "&" and ";" (items
 // without "=" dropped, "+" read as a space, then percent-decoded), and, for
-// a POST, the body's form fields (application/x-www-form-urlencoded, or
-// multipart/form-data where a repeated name keeps its last part), each body
-// key replacing the query's values for that key.
+// a POST whose body is not empty, the body's form fields
+// (application/x-www-form-urlencoded, or multipart/form-data where a
+// repeated name keeps its last part), each body key replacing the query's
+// values for that key.
 //
 // A multipart body's files (parts with a filename) are in Files; those of
 // at most Config.SpoolThreshold bytes are in Args too, as Twisted has them,
@@ -276,6 +277,11 @@ func (r *Request) argsLocked() {
 	s, err := r.storeLocked()
 	if err != nil {
 		r.argsErr = err
+		return
+	}
+	if s.size == 0 {
+		// A body of unknown length that was empty: no form, as with
+		// Content-Length: 0 (Twisted looks at the bytes it received).
 		return
 	}
 	var form map[string][]string
