@@ -58,6 +58,13 @@ func TestArgs(t *testing.T) {
 		{"body replaces query", "POST", "/args?a=q1&a=q2&b=qb", form, strings.NewReader("a=body"), 200, `{"a":["body"],"b":["qb"]}`},
 		{"form with charset", "POST", "/args", form + "; charset=utf-8", strings.NewReader("k=v+w&k=%21"), 200, `{"k":["v w","!"]}`},
 		{"chunked form", "POST", "/args?q=1", form, chunked("a=1"), 200, `{"a":["1"],"q":["1"]}`},
+		// The type decides, as Twisted's: parameters it cannot read do
+		// not hide a form, nor give a multipart body a boundary.
+		{"form type in capitals", "POST", "/args", "Application/X-WWW-Form-URLEncoded", strings.NewReader("a=1"), 200, `{"a":["1"]}`},
+		{"form with a repeated parameter", "POST", "/args", form + "; charset=utf-8; charset=latin1", strings.NewReader("a=1"), 200, `{"a":["1"]}`},
+		{"form with a broken parameter", "POST", "/args", form + "; charset", strings.NewReader("a=1"), 200, `{"a":["1"]}`},
+		{"multipart with two boundaries", "POST", "/args?q=1", mpType + "; boundary=other", strings.NewReader(mp), 400, ""},
+		{"multipart with a broken parameter", "POST", "/args?q=1", mpType + "; charset", strings.NewReader(mp), 400, ""},
 		{"multipart last part wins", "POST", "/args?a=q&z=q", mpType, strings.NewReader(mp), 200, `{"a":["second"],"b":["x y"],"file":["data"],"z":["q"]}`},
 		{"other type not parsed", "POST", "/args?q=1", "text/plain", strings.NewReader("a=1"), 200, `{"q":["1"]}`},
 		{"PUT body not parsed", "PUT", "/args?q=1", form, strings.NewReader("a=1"), 200, `{"q":["1"]}`},

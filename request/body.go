@@ -217,6 +217,10 @@ func (r *Request) ContentReader() (*io.SectionReader, error) {
 // at most Config.SpoolThreshold bytes are in Args too, as Twisted has them,
 // as long as the form values fit in Config.MaxFormMemory.
 //
+// The type of the body is that of its Content-Type, whatever the
+// parameters after it; a multipart body whose parameters do not parse (two
+// boundaries, say) is malformed.
+//
 // The limits: a malformed body gives a *StatusError with code 400 wrapping
 // ErrMalformedBody; more arguments than Config.MaxFormFields, or more parts
 // than Config.MaxMultipartParts, 413 wrapping ErrTooManyFields; a body or
@@ -270,7 +274,8 @@ func (r *Request) argsLocked() {
 	if r.r.Method != http.MethodPost || r.r.ContentLength == 0 {
 		return
 	}
-	ctype, params, _ := mime.ParseMediaType(r.r.Header.Get("Content-Type"))
+	header := r.r.Header.Get("Content-Type")
+	ctype := mediaType(header)
 	if ctype != "application/x-www-form-urlencoded" && ctype != "multipart/form-data" {
 		return
 	}
@@ -286,6 +291,9 @@ func (r *Request) argsLocked() {
 	}
 	var form map[string][]string
 	if ctype == "multipart/form-data" {
+		// Parameters that do not parse (repeated with other values, or
+		// broken) give no boundary, so 400: which boundary was meant?
+		_, params, _ := mime.ParseMediaType(header)
 		form, r.files, err = r.parseMultipart(s, params["boundary"])
 	} else {
 		form, err = r.parseURLEncoded(s, &fields)
@@ -301,6 +309,14 @@ func (r *Request) argsLocked() {
 		}
 	}
 	r.args = form
+}
+
+// mediaType returns the media type of a Content-Type header value,
+// lower-cased, whatever its parameters hold, as Twisted reads it: a form
+// whose header has a parameter that does not parse is still a form.
+func mediaType(v string) string {
+	t, _, _ := strings.Cut(v, ";")
+	return strings.ToLower(strings.TrimSpace(t))
 }
 
 // parseURLEncoded parses an application/x-www-form-urlencoded body, adding
