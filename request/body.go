@@ -248,8 +248,9 @@ func (r *Request) Files() (map[string][]*File, error) {
 	return r.files, r.argsErr
 }
 
-// Arg returns the first value of the named argument, or "" if it has none
-// or the arguments cannot be parsed (call Args to see why).
+// Arg returns the first value of the named argument, or "" if it has none.
+// When the body cannot be parsed it looks in the query's arguments alone,
+// which Args returns with the error (call Args to see why).
 func (r *Request) Arg(name string) string {
 	args, _ := r.Args()
 	if v := args[name]; len(v) > 0 {
