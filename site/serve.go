@@ -81,7 +81,8 @@ func (s *Site) Serve(ln net.Listener) error {
 }
 
 // ServeTLS is Serve over TLS, with the certificate and key in the named PEM
-// files, as http.Server.ServeTLS; HTTP/2 is offered through ALPN.
+// files, as http.Server.ServeTLS; HTTP/2 is offered through ALPN. Unlike
+// http.Server.ServeTLS, it closes ln when it cannot load the certificate.
 func (s *Site) ServeTLS(ln net.Listener, certFile, keyFile string) error {
 	return s.serve(ln, nil, certFile, keyFile)
 }
@@ -90,12 +91,15 @@ func (s *Site) ServeTLS(ln net.Listener, certFile, keyFile string) error {
 // files are named, until Shutdown or Close.
 func (s *Site) serve(ln net.Listener, cfg *tls.Config, certFile, keyFile string) error {
 	ln = s.limitConns(ln)
+	// Closed on every return: http.Server.ServeTLS returns without closing
+	// ln when it cannot load the certificate (Serve closes it too, which
+	// does no harm).
+	defer ln.Close()
 	srv := s.Server()
 	srv.TLSConfig = cfg
 	s.srvMu.Lock()
 	if s.down {
 		s.srvMu.Unlock()
-		ln.Close()
 		return http.ErrServerClosed
 	}
 	if s.servers == nil {

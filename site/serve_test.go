@@ -379,3 +379,37 @@ func TestRunClosesGivenListeners(t *testing.T) {
 		t.Errorf("the given Listener is open: %v", err)
 	}
 }
+
+// TestServeTLSBadCertificateClosesListener: ServeTLS and Run, like Serve,
+// close the listener when they return, even when the certificate cannot
+// be loaded and nothing was ever served.
+func TestServeTLSBadCertificateClosesListener(t *testing.T) {
+	missing := t.TempDir() + "/missing.pem"
+	tests := []struct {
+		name  string
+		serve func(s *site.Site, ln net.Listener) error
+	}{
+		{"ServeTLS", func(s *site.Site, ln net.Listener) error { return s.ServeTLS(ln, missing, missing) }},
+		{"Run, a TLSConfig without a certificate", func(s *site.Site, ln net.Listener) error {
+			return site.RunContext(s, context.Background(), io.Discard, site.Endpoint{Listener: ln, TLSConfig: &tls.Config{}})
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := site.New(resource.New())
+			defer s.Close()
+			ln, err := net.Listen("tcp", "127.0.0.1:0")
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer ln.Close()
+			if err := tt.serve(s, ln); err == nil || errors.Is(err, http.ErrServerClosed) {
+				t.Errorf("returned %v, want the certificate's error", err)
+			}
+			if c, err := net.Dial("tcp", ln.Addr().String()); err == nil {
+				c.Close()
+				t.Error("the listener is still open")
+			}
+		})
+	}
+}
