@@ -3,7 +3,6 @@ package site
 import (
 	"context"
 	"crypto/tls"
-	"errors"
 	"log/slog"
 	"net"
 	"net/http"
@@ -118,8 +117,8 @@ func (s *Site) serve(ln net.Listener, cfg *tls.Config, certFile, keyFile string)
 // responses in flight, asynchronous ones included, may finish until ctx
 // is done, and then whatever remains is closed as Close does (pending
 // responses are abandoned with request.ErrClosed, hijacked connections
-// told so). It returns ctx's error if ctx ended before every response
-// finished. A Site served by an http.Server of your own: shut that down
+// told so). It returns ctx.Err() if ctx ended before every response
+// finished, as http.Server.Shutdown does. A Site served by an http.Server of your own: shut that down
 // first, then call Close.
 func (s *Site) Shutdown(ctx context.Context) error {
 	s.srvMu.Lock()
@@ -135,5 +134,14 @@ func (s *Site) Shutdown(ctx context.Context) error {
 		wg.Go(func() { errs[i] = srv.Shutdown(ctx) })
 	}
 	wg.Wait()
-	return errors.Join(append(errs, s.Close())...)
+	cerr := s.Close()
+	// The first error itself, not a join of them: as http.Server's, a
+	// Shutdown cut short returns ctx.Err(), which callers may compare
+	// with context.DeadlineExceeded.
+	for _, err := range errs {
+		if err != nil {
+			return err
+		}
+	}
+	return cerr
 }

@@ -413,3 +413,36 @@ func TestServeTLSBadCertificateClosesListener(t *testing.T) {
 		})
 	}
 }
+
+// TestShutdownReturnsContextError: as http.Server.Shutdown, Shutdown
+// returns ctx.Err() itself when the context ends with a response in
+// flight, so that callers comparing it with context.DeadlineExceeded see
+// it; called again, or after Close, it returns nil.
+func TestShutdownReturnsContextError(t *testing.T) {
+	d := newDeferred()
+	s := site.New(d)
+	_, addr, served := serveOn(t, s)
+	tr := &http.Transport{}
+	defer tr.CloseIdleConnections()
+	got := make(chan error, 1)
+	go func() {
+		_, _, err := get(&http.Client{Transport: tr}, addr+"/")
+		got <- err
+	}()
+	<-d.reqs
+	ctx, cancel := context.WithTimeout(context.Background(), time.Millisecond)
+	defer cancel()
+	if err := s.Shutdown(ctx); err != context.DeadlineExceeded {
+		t.Errorf("Shutdown: %#v, want context.DeadlineExceeded itself", err)
+	}
+	if err := s.Shutdown(context.Background()); err != nil {
+		t.Errorf("Shutdown again: %v", err)
+	}
+	if err := s.Close(); err != nil {
+		t.Errorf("Close after Shutdown: %v", err)
+	}
+	if err := <-served; !errors.Is(err, http.ErrServerClosed) {
+		t.Errorf("Serve: %v", err)
+	}
+	<-got
+}
