@@ -6,7 +6,8 @@ import (
 )
 
 // RunContext exposes run to the tests: it serves until ctx is done, printing
-// to out.
+// to out, and nothing cuts its grace short.
 func RunContext(s *Site, ctx context.Context, out io.Writer, eps ...Endpoint) error {
-	return s.run(ctx, out, eps)
+	never := func() (context.Context, context.CancelFunc) { return context.WithCancel(context.Background()) }
+	return s.run(ctx, never, out, eps)
 }

@@ -53,14 +53,23 @@ func TCP(addr string) Endpoint { return Endpoint{Network: "tcp", Address: addr} 
 // Programs and tests that start a server read the printed lines to find
 // it. Run handles no other signal: a program that wants SIGHUP, say,
 // calls signal.Notify for it itself.
+//
+// A second SIGINT or SIGTERM during the grace cuts it short, as Ctrl-C
+// pressed again: what is still in flight is closed at once, and Run
+// returns nil as when the grace runs out.
 func (s *Site) Run(eps ...Endpoint) error {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	signalled := func() (context.Context, context.CancelFunc) {
+		return signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	}
+	ctx, stop := signalled()
 	defer stop()
-	return s.run(ctx, os.Stdout, eps)
+	return s.run(ctx, signalled, os.Stdout, eps)
 }
 
-// run is Run, stopping when ctx is done and printing to out.
-func (s *Site) run(ctx context.Context, out io.Writer, eps []Endpoint) error {
+// run is Run, stopping when ctx is done and printing to out; the context
+// that hurry returns, made once the shutdown begins, cuts its grace short
+// when it ends.
+func (s *Site) run(ctx context.Context, hurry func() (context.Context, context.CancelFunc), out io.Writer, eps []Endpoint) error {
 	if len(eps) == 0 {
 		return errors.New("site: Run without an endpoint")
 	}
@@ -99,7 +108,9 @@ func (s *Site) run(ctx context.Context, out io.Writer, eps []Endpoint) error {
 	if grace == 0 {
 		grace = ShutdownTimeout
 	}
-	sctx, cancel := context.WithTimeout(context.Background(), grace)
+	hctx, stopHurry := hurry()
+	defer stopHurry()
+	sctx, cancel := context.WithTimeout(hctx, grace)
 	defer cancel()
 	serr := s.Shutdown(sctx)
 	for range pending {
@@ -108,7 +119,11 @@ func (s *Site) run(ctx context.Context, out io.Writer, eps []Endpoint) error {
 	if err != nil && !errors.Is(err, http.ErrServerClosed) {
 		return err
 	}
-	if errors.Is(serr, context.DeadlineExceeded) {
+	switch {
+	case hctx.Err() != nil:
+		s.logger().Warn("site: stopped: a second signal cut the shutdown grace short; the responses in flight were cut off")
+		return nil
+	case errors.Is(serr, context.DeadlineExceeded):
 		s.logger().Warn("site: stopped: the shutdown grace ran out with responses in flight; they were cut off", "grace", grace)
 		return nil
 	}
