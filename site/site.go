@@ -345,12 +345,16 @@ func (s *Site) await(w http.ResponseWriter, r *request.Request) {
 }
 
 // abandonClosed abandons r, pending when the Site closed, with
-// request.ErrClosed, and answers 503 if nothing was sent.
+// request.ErrClosed, and answers 503 if nothing was sent, or else cuts the
+// connection.
 func (s *Site) abandonClosed(w http.ResponseWriter, r *request.Request) {
 	r.Abort(request.ErrClosed)
 	if r.HeadersSent() {
 		s.ended(r, introspect.SiteClosed)
-		return
+		// As for a response its resource abandoned: returning would let
+		// net/http end a chunked body cleanly, and the client take what
+		// was sent for the whole response.
+		panic(http.ErrAbortHandler)
 	}
 	if s.ins != nil {
 		traceEnd(r, introspect.SiteClosed, shuttingDown.Code())
@@ -379,8 +383,10 @@ var shuttingDown = resource.ErrorPage(http.StatusServiceUnavailable, "Service Un
 // responses still pending (their NotifyFinish channels get
 // request.ErrClosed; the owner of a hijacked connection is told the same
 // way) and stops the session scheduler; live sessions are dropped without
-// running their expiry callbacks. A pending response that sent nothing yet
-// is answered 503 Service Unavailable, which its client gets if its
+// running their expiry callbacks. A pending response that had begun is
+// cut off (its connection closed, or its HTTP/2 stream reset), so that
+// its client does not take the part it got for the whole; one that sent
+// nothing yet is answered 503 Service Unavailable, which its client gets if its
 // connection is still open: under a server of your own it is, while the
 // connections of the Site's own servers close at the same moment, so their
 // clients usually see the connection cut. Shutdown stops gracefully

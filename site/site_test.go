@@ -73,6 +73,31 @@ func TestCloseEndsPendingResponses(t *testing.T) {
 	}
 }
 
+// TestCloseCutsStartedResponses: a pending response that had begun when
+// the Site closed is cut off, as one its resource abandons: its client
+// must not take the bytes sent so far for the whole response, which a
+// chunked response ended cleanly would tell it.
+func TestCloseCutsStartedResponses(t *testing.T) {
+	st := &stream{reqs: make(chan *request.Request, 1)}
+	s, srv := serve(t, st)
+	respc := testutil.GetLater(t, srv.Client(), srv.URL+"/")
+	r := <-st.reqs
+	r.Flush()
+	resp := <-respc
+	if resp == nil {
+		t.FailNow()
+	}
+	defer resp.Body.Close()
+	first := make([]byte, len("start;"))
+	if _, err := io.ReadFull(resp.Body, first); err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	if rest, err := io.ReadAll(resp.Body); err == nil {
+		t.Errorf("client got %q%q, a whole response; want it cut off", first, rest)
+	}
+}
+
 // headersThenWait sets headers, then waits for the Site to close.
 type headersThenWait struct{ *deferred }
 
