@@ -21,8 +21,9 @@ type LogFormatter func(timestamp string, r *request.Request) string
 // The client address is quoted, a body of no bytes is logged as "-", a
 // missing Referer or User-Agent as "-", and every field is escaped as a
 // Python bytes literal ("\"" for a quote, "\xNN" for non-ASCII bytes). The
-// address is the peer's, or X-Forwarded-For's first entry when the Site
-// trusts proxy headers.
+// address is the peer's, or, when the Site trusts proxy headers, the last
+// X-Forwarded-For entry, the one the proxy in front of the Site wrote (see
+// request.Request.ClientAddr).
 func CombinedLogFormat(timestamp string, r *request.Request) string {
 	return formatLine(r.ClientAddr(), timestamp, r)
 }
