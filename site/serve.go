@@ -52,8 +52,12 @@ func (s *Site) logger() *slog.Logger {
 }
 
 // ListenAndServe listens on the TCP address addr and serves the Site as
-// Serve does.
+// Serve does. After Shutdown or Close it returns http.ErrServerClosed
+// without listening.
 func (s *Site) ListenAndServe(addr string) error {
+	if s.stopped() {
+		return http.ErrServerClosed
+	}
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return err
@@ -64,6 +68,9 @@ func (s *Site) ListenAndServe(addr string) error {
 // ListenAndServeTLS listens on the TCP address addr and serves the Site over
 // TLS as ServeTLS does.
 func (s *Site) ListenAndServeTLS(addr, certFile, keyFile string) error {
+	if s.stopped() {
+		return http.ErrServerClosed
+	}
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return err
@@ -84,6 +91,14 @@ func (s *Site) Serve(ln net.Listener) error {
 // http.Server.ServeTLS, it closes ln when it cannot load the certificate.
 func (s *Site) ServeTLS(ln net.Listener, certFile, keyFile string) error {
 	return s.serve(ln, nil, certFile, keyFile)
+}
+
+// stopped reports whether Shutdown or Close was called: the serving
+// methods then refuse, as http.Server's do.
+func (s *Site) stopped() bool {
+	s.srvMu.Lock()
+	defer s.srvMu.Unlock()
+	return s.down
 }
 
 // serve serves on ln with a fresh Server, over TLS when cfg is set or the

@@ -446,3 +446,30 @@ func TestShutdownReturnsContextError(t *testing.T) {
 	}
 	<-got
 }
+
+// TestListenAndServeAfterClose: as http.Server's, ListenAndServe on a
+// stopped Site returns http.ErrServerClosed without listening, so that a
+// program's serving loop ends even when the address is taken by now.
+func TestListenAndServeAfterClose(t *testing.T) {
+	taken, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer taken.Close()
+	for _, stop := range []string{"Close", "Shutdown"} {
+		t.Run(stop, func(t *testing.T) {
+			s := site.New(resource.New())
+			if stop == "Close" {
+				s.Close()
+			} else {
+				s.Shutdown(context.Background())
+			}
+			if err := s.ListenAndServe(taken.Addr().String()); err != http.ErrServerClosed {
+				t.Errorf("ListenAndServe: %v, want http.ErrServerClosed", err)
+			}
+			if err := s.ListenAndServeTLS(taken.Addr().String(), "cert.pem", "key.pem"); err != http.ErrServerClosed {
+				t.Errorf("ListenAndServeTLS: %v, want http.ErrServerClosed", err)
+			}
+		})
+	}
+}
