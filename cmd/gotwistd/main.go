@@ -89,6 +89,12 @@ func serve(cfg *config, logger *slog.Logger, stdout io.Writer) error {
 		eps = append(eps, ep)
 	}
 
+	if cfg.pidfile != "" {
+		if err := checkPidfile(cfg.pidfile); err != nil {
+			return err
+		}
+	}
+
 	root, closeRoot, err := makeRoot(cfg)
 	if err != nil {
 		return err

@@ -423,6 +423,65 @@ func TestUnixSocketLeftByDeadServer(t *testing.T) {
 	}
 }
 
+// TestPidfile: as twistd, gotwistd refuses to start on a pid file that
+// names a live process (which would lose its pid file when the second
+// one exits), and replaces one whose process is gone.
+func TestPidfile(t *testing.T) {
+	bin := install(t)
+	dir := t.TempDir()
+	pidfile := filepath.Join(dir, "gotwistd.pid")
+	readPid := func() string {
+		b, _ := os.ReadFile(pidfile)
+		return strings.TrimSpace(string(b))
+	}
+	p := start(t, bin, dir, 1, "--pidfile", pidfile, "web", "--listen", "tcp:0:interface=127.0.0.1")
+	pid := strconv.Itoa(p.cmd.Process.Pid)
+	// refused runs gotwistd on the pid file and returns its exit status
+	// and standard error; one that serves is killed at the deadline.
+	refused := func() (int, string) {
+		ctx, cancel := context.WithTimeout(context.Background(), deadline)
+		defer cancel()
+		var stderr syncBuffer
+		cmd := exec.CommandContext(ctx, bin, "--pidfile", pidfile, "web", "--listen", "tcp:0:interface=127.0.0.1")
+		cmd.Stderr = &stderr
+		cmd.Run()
+		return cmd.ProcessState.ExitCode(), stderr.String()
+	}
+	if code, stderr := refused(); code != 1 || !strings.Contains(stderr, "another server is running, pid "+pid) {
+		t.Errorf("pid file of a live server: exit %d, stderr %q", code, stderr)
+	}
+	if got := readPid(); got != pid {
+		t.Errorf("pid file of the live server now holds %q, want %s", got, pid)
+	}
+	if err := p.stop(t, syscall.SIGTERM); err != nil {
+		t.Fatalf("exit: %v\n%s", err, p.stderr)
+	}
+
+	// 2147483647 is above any pid_max: no process has it.
+	if err := os.WriteFile(pidfile, []byte("2147483647\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	p = start(t, bin, dir, 1, "--pidfile", pidfile, "web", "--listen", "tcp:0:interface=127.0.0.1")
+	if got := readPid(); got != strconv.Itoa(p.cmd.Process.Pid) {
+		t.Errorf("stale pid file: holds %q, want the new pid %d", got, p.cmd.Process.Pid)
+	}
+	if err := p.stop(t, syscall.SIGTERM); err != nil {
+		t.Fatalf("exit: %v\n%s", err, p.stderr)
+	}
+
+	for _, content := range []string{"garbage\n", "", "-1\n", "0\n"} {
+		if err := os.WriteFile(pidfile, []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if code, stderr := refused(); code != 1 || !strings.Contains(stderr, "holds no process id") {
+			t.Errorf("pid file %q: exit %d, stderr %q", content, code, stderr)
+		}
+		if got, _ := os.ReadFile(pidfile); string(got) != content {
+			t.Errorf("pid file %q was changed to %q", content, got)
+		}
+	}
+}
+
 // TestStartFailures: what cannot be served is said on standard error,
 // with status 1, and nothing is left listening.
 func TestStartFailures(t *testing.T) {
