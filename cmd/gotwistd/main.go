@@ -117,7 +117,7 @@ func serve(cfg *config, logger *slog.Logger, stdout io.Writer) error {
 		s.AccessLog = stdout
 	default:
 		if log, err = openLog(cfg.logfile); err != nil {
-			return err
+			return fmt.Errorf("--logfile: %w", err)
 		}
 		defer log.Close()
 		s.AccessLog = log
@@ -139,7 +139,7 @@ func serve(cfg *config, logger *slog.Logger, stdout io.Writer) error {
 			for _, l := range listening {
 				l.Listener.Close()
 			}
-			return err
+			return fmt.Errorf("--pidfile: %w", err)
 		}
 		defer os.Remove(cfg.pidfile)
 	}
@@ -202,7 +202,7 @@ func makeRoot(cfg *config) (root resource.Resource, close func(), err error) {
 		}
 		f, err := static.NewFile(abs)
 		if err != nil {
-			return nil, nil, err
+			return nil, nil, fmt.Errorf("--path: %w", err)
 		}
 		close = func() { f.Close() }
 		if cfg.mimeTypeSet {

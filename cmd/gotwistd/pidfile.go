@@ -20,7 +20,7 @@ func checkPidfile(name string) error {
 		return nil
 	}
 	if err != nil {
-		return fmt.Errorf("pid file: %w", err)
+		return fmt.Errorf("--pidfile: %w", err)
 	}
 	pid, err := strconv.Atoi(strings.TrimSpace(string(b)))
 	if err != nil || pid <= 0 {

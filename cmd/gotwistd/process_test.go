@@ -496,10 +496,13 @@ func TestStartFailures(t *testing.T) {
 		args []string
 		want string
 	}{
-		{[]string{"web", "--path", filepath.Join(dir, "missing")}, "no such file or directory"},
+		{[]string{"web", "--path", filepath.Join(dir, "missing")}, "--path: stat " + filepath.Join(dir, "missing") + ": no such file or directory"},
 		{[]string{"web", "--listen", "ssl:0:privateKey=" + filepath.Join(dir, "none.pem")}, "none.pem"},
 		{[]string{"web", "--listen", "tcp:0:interface=127.0.0.1", "--listen", "tcp:" + port + ":interface=127.0.0.1"}, "address already in use"},
-		{[]string{"web", "--logfile", filepath.Join(dir, "no", "such", "dir.log")}, "no such file or directory"},
+		{[]string{"web", "--logfile", filepath.Join(dir, "no", "such", "dir.log")}, "--logfile: open " + filepath.Join(dir, "no", "such", "dir.log") + ": no such file or directory"},
+		{[]string{"web", "--logfile", dir}, "--logfile: open " + dir + ": is a directory"},
+		{[]string{"--pidfile", filepath.Join(dir, "no", "such", "dir.pid"), "web", "--listen", "tcp:0:interface=127.0.0.1"}, "--pidfile: open " + filepath.Join(dir, "no", "such", "dir.pid") + ": no such file or directory"},
+		{[]string{"--pidfile", dir, "web", "--listen", "tcp:0:interface=127.0.0.1"}, "--pidfile: read " + dir + ": is a directory"},
 	}
 	for _, tt := range tests {
 		var stdout, stderr syncBuffer
