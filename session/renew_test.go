@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gotwisted/web/internal/testutil"
 	"github.com/gotwisted/web/session"
 )
 
@@ -135,10 +136,7 @@ func TestStoredRenewDuringTimeoutCheck(t *testing.T) {
 	if err := <-renewed; err != nil && !errors.Is(err, session.ErrNotLive) {
 		t.Fatal(err)
 	}
-	deadline := time.Now().Add(10 * time.Second)
-	for ran.Load() == 0 && time.Now().Before(deadline) {
-		time.Sleep(10 * time.Millisecond)
-	}
+	testutil.Eventually(t, "the callback ran", func() bool { return ran.Load() > 0 })
 	if n := ran.Load(); n != 1 || !s.Expired() {
 		t.Fatalf("callback ran %d times; Expired %v", n, s.Expired())
 	}

@@ -270,23 +270,24 @@ func (s *Site) ServeHTTP(w http.ResponseWriter, hr *http.Request) {
 	if resource.Serve(s.root, r) {
 		if !r.Hijacked() {
 			s.await(w, r)
-		} else if s.ins != nil {
-			traceEnd(r, introspect.Hijacked, r.ResponseCode())
+		} else {
+			s.traceEnd(r, introspect.Hijacked, r.ResponseCode())
 		}
 	}
 }
 
-// traceEnd tells r's Trace, if its traversal is recorded, that its
-// response ended as e, its client having got status.
-func traceEnd(r *request.Request, e introspect.End, status int) {
+// traceEnd tells r's Trace, when the Site records requests, that r's
+// response ended as e, its client having got status (0: nothing).
+func (s *Site) traceEnd(r *request.Request, e introspect.End, status int) {
+	if s.ins == nil {
+		return
+	}
 	if t := introspect.From(r.HTTPRequest().Context()); t != nil {
 		t.SetEnd(e, status)
 	}
 }
 
-// ended tells r's Trace, when the Site records requests, that r's
-// response ended as e, with the status its client got (none if nothing
-// was sent).
+// ended is traceEnd with the status r sent, if any.
 func (s *Site) ended(r *request.Request, e introspect.End) {
 	if s.ins == nil {
 		return
@@ -295,7 +296,7 @@ func (s *Site) ended(r *request.Request, e introspect.End) {
 	if r.HeadersSent() {
 		status = r.ResponseCode()
 	}
-	traceEnd(r, e, status)
+	s.traceEnd(r, e, status)
 }
 
 // serveInspected serves hr, when the Site has an Inspector, with a Trace in
@@ -356,9 +357,7 @@ func (s *Site) abandonClosed(w http.ResponseWriter, r *request.Request) {
 		// was sent for the whole response.
 		panic(http.ErrAbortHandler)
 	}
-	if s.ins != nil {
-		traceEnd(r, introspect.SiteClosed, shuttingDown.Code())
-	}
+	s.traceEnd(r, introspect.SiteClosed, shuttingDown.Code())
 	// Nothing was sent: say so, rather than let net/http send an empty
 	// 200 for a response that never happened. The Request is abandoned,
 	// so its methods no longer touch the headers; the resource's own are

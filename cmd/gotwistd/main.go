@@ -208,9 +208,10 @@ func makeRoot(cfg *config) (root resource.Resource, close func(), err error) {
 		if cfg.mimeTypeSet {
 			f.DefaultType = cfg.mimeType
 		}
-		// twistd web's index names, which end with index.rpy: a directory
-		// answered by a script is refused as the script is, not listed.
-		f.IndexNames = []string{"index", "index.html", "index.htm", "index.rpy"}
+		// twistd web's index names are static.File's and index.rpy: a
+		// directory answered by a script is refused as the script is, not
+		// listed.
+		f.IndexNames = append(f.IndexNames, "index.rpy")
 		if len(cfg.indexes) > 0 {
 			f.IndexNames = cfg.indexes
 		}

@@ -135,6 +135,9 @@ func (w *Wrapper) GetChild(name string, r *request.Request) (resource.Resource, 
 // identity body, which is no range of the compressed one.
 func (w *Wrapper) Render(r *request.Request) ([]byte, error) {
 	if h := r.HTTPRequest().Header; Accepts(h) {
+		// The one change the framework makes to the request it was
+		// given (see Request.HTTPRequest): traversal does not read these
+		// headers, nor does net/http after the handler.
 		delete(h, "Range")
 		delete(h, "If-Range")
 		r.SetBodyFilter(w.filter)

@@ -28,10 +28,10 @@ const (
 // It answers only the clients AllowClient accepts, loopback addresses
 // when AllowClient is nil (and then only for a Host of localhost, a name
 // under .localhost or an address: any other name may be a DNS rebinding
-// attack's, a page of another site reading the inspector), and none at all when the Site trusts proxy
-// headers or the request carries X-Forwarded-For or Forwarded (behind a
-// proxy on the same host every client looks like loopback) unless
-// AllowProxied is set; anyone else gets the tree's 404 page, and the
+// attack's, a page of another site reading the inspector), and none at
+// all when the Site trusts proxy headers or the request carries
+// X-Forwarded-For or Forwarded (behind a proxy on the same host every
+// client looks like loopback) unless AllowProxied is set; anyone else gets the tree's 404 page, and the
 // refusal is logged with the Request's logger.
 type Inspector struct {
 	resource.Leaf
